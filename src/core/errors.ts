@@ -1,0 +1,60 @@
+/** One problem found in the input, located by construct path and field. */
+export interface SpecIssue {
+  /** Where the bad input was given: a cdk8s construct path, a Pulumi resource name or a config file location. */
+  readonly path: string;
+  /** The prop that holds the bad value, in dotted form (`metadata.x-org`). */
+  readonly field: string;
+  /** The value received, already rendered for display; `<redacted>` for key material. */
+  readonly value: string;
+  /** What was expected instead. */
+  readonly expected: string;
+}
+
+/** Formats an issue as `[path] field: expected ..., got ...`. */
+export function formatIssue(issue: SpecIssue): string {
+  return `[${issue.path}] ${describeIssue(issue)}`;
+}
+
+/** Formats an issue without its path, as `field: expected ..., got ...`. */
+export function describeIssue(issue: SpecIssue): string {
+  return `${issue.field}: expected ${issue.expected}, got ${issue.value}`;
+}
+
+/** Thrown when input fails validation; carries every problem found, not just the first. */
+export class SpecValidationError extends Error {
+  public readonly issues: readonly SpecIssue[];
+
+  constructor(issues: readonly SpecIssue[]) {
+    super(`${issues.length} invalid input${issues.length === 1 ? '' : 's'}:\n  ${issues.map(formatIssue).join('\n  ')}`);
+    this.name = 'SpecValidationError';
+    this.issues = issues;
+  }
+}
+
+/** Marker for a value that must never be displayed (see {@link displayValue}). */
+export const REDACTED = '<redacted>';
+
+/** Renders a received value for an error message: short, quoted, and never key material. */
+export function displayValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'object' && value !== null && 'redacted' in value) return REDACTED;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Collects issues for one construct path. */
+export class IssueCollector {
+  public readonly issues: SpecIssue[] = [];
+
+  constructor(public readonly path: string) {}
+
+  /** Records that `field` held `value` where `expected` was wanted. */
+  public add(field: string, value: unknown, expected: string): void {
+    this.issues.push({ path: this.path, field, value: displayValue(value), expected });
+  }
+
+  /** Throws a {@link SpecValidationError} if any issue was recorded. */
+  public throwIfAny(): void {
+    if (this.issues.length > 0) throw new SpecValidationError(this.issues);
+  }
+}

@@ -1,0 +1,13 @@
+// The framework-free core: validated specs in, plain manifest objects out. The cdk8s and Pulumi adapters are thin
+// layers over it, so the two can never disagree.
+export * from './checks';
+export * from './errors';
+export * from './gateway-auth-policy';
+export * from './gateway-ref';
+export * from './llm-provider';
+export * from './llm-route';
+export * from './manifest';
+export * from './provider-credential';
+export * from './registry';
+export * from './secret-value';
+export * from './team-api-key';

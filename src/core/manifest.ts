@@ -1,0 +1,59 @@
+import { REDACTED } from './errors';
+
+/** Kubernetes object metadata, as much of it as this library writes. */
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A plain Kubernetes manifest, ready to serialize. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+  readonly [field: string]: unknown;
+}
+
+/** apiVersion and kind of every resource this library emits. */
+export const KINDS = {
+  secret: { apiVersion: 'v1', kind: 'Secret' },
+  httpRoute: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
+  agentgatewayBackend: { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayBackend' },
+  agentgatewayPolicy: { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy' },
+  authConfig: { apiVersion: 'extauth.solo.io/v1', kind: 'AuthConfig' },
+  enterpriseAgentgatewayPolicy: { apiVersion: 'enterpriseagentgateway.solo.io/v1alpha1', kind: 'EnterpriseAgentgatewayPolicy' },
+} as const;
+
+/** The Secret type Solo's ext-auth service reads API keys from. */
+export const API_KEY_SECRET_TYPE = 'extauth.solo.io/apikey';
+/** The fixed data entry that holds the key in an ext-auth API key Secret. */
+export const API_KEY_ENTRY = 'api-key';
+
+/** Identifies one object in a cluster. */
+export interface ObjectId {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The prop the name comes from, for error messages. */
+  readonly field: string;
+}
+
+/**
+ * Returns a copy of `manifest` with key material replaced by `<redacted>`: the `api-key` entry of Secrets,
+ * for printing diffs and snapshots.
+ */
+export function redactManifest(manifest: Manifest): Manifest {
+  if (manifest.kind !== 'Secret') return manifest;
+  const redacted: Record<string, unknown> = { ...manifest };
+  for (const field of ['data', 'stringData']) {
+    const entries = manifest[field] as Record<string, string> | undefined;
+    if (entries && API_KEY_ENTRY in entries) redacted[field] = { ...entries, [API_KEY_ENTRY]: REDACTED };
+  }
+  return redacted as Manifest;
+}
+
+export function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
