@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App, Chart, Testing } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { parseAllDocuments } from 'yaml';
+import { Manifest, SecretValue, redactManifest } from '../src';
+
+/** `../shared` beside the repo, or AGW_SHARED_DIR. */
+export const SHARED_DIR = resolve(process.env.AGW_SHARED_DIR ?? join(__dirname, '..', '..', 'shared'));
+/** The CRDs, or AGW_CRDS_DIR. */
+export const CRDS_DIR = resolve(process.env.AGW_CRDS_DIR ?? join(SHARED_DIR, 'crds'));
+export const SEED_MANIFESTS_DIR = join(SHARED_DIR, 'seed', 'manifests');
+
+/** Obviously fake keys: never real, but still treated as secrets. */
+export function fixtureKey(team: string): SecretValue {
+  return SecretValue.unsafePlainText(`fixture-${team}-key-0123456789abcdef`);
+}
+
+export function parseYamlDocuments(text: string): Manifest[] {
+  return parseAllDocuments(text).map(doc => {
+    if (doc.errors.length > 0) throw doc.errors[0];
+    return doc.toJS() as Manifest;
+  }).filter(doc => doc !== null);
+}
+
+/** Seed file name -> its documents. */
+export function seedManifests(): Map<string, Manifest[]> {
+  const files = readdirSync(SEED_MANIFESTS_DIR).filter(f => f.endsWith('.yaml')).sort();
+  return new Map(files.map(f => [f, parseYamlDocuments(readFileSync(join(SEED_MANIFESTS_DIR, f), 'utf8'))]));
+}
+
+export function newChart(): Chart {
+  return Testing.chart();
+}
+
+/** Synthesizes the whole app `scope` belongs to, running every validation first, as `cdk8s synth` does. */
+export function synth(scope: IConstruct): Manifest[] {
+  return parseYamlDocuments((scope.node.root as App).synthYaml());
+}
+
+/** Like {@link synth}, with key material replaced, for snapshots. */
+export function synthRedacted(scope: IConstruct): Manifest[] {
+  return synth(scope).map(redactManifest);
+}
+
+/** The validation error message of synthesizing `scope`'s app. */
+export function synthError(scope: IConstruct): string {
+  try {
+    synth(scope);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected synth to fail');
+}
+
+export function byKind(manifests: Manifest[], kind: string): Manifest[] {
+  return manifests.filter(m => m.kind === kind);
+}
