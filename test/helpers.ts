@@ -4,6 +4,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { Manifest, SecretValue, redactManifest } from '../src';
+import { ManifestValidator, ValidationReport, defaultCrdDirectories } from '../src/validate';
 
 /** `../shared` beside the repo, or AGW_SHARED_DIR. */
 export const SHARED_DIR = resolve(process.env.AGW_SHARED_DIR ?? join(__dirname, '..', '..', 'shared'));
@@ -33,9 +34,32 @@ export function newChart(): Chart {
   return Testing.chart();
 }
 
-/** Synthesizes the whole app `scope` belongs to, running every validation first, as `cdk8s synth` does. */
+let validator: ManifestValidator | undefined;
+
+/** One validator per test file: loading and compiling the CRDs takes seconds, validating an object microseconds. */
+export function crdValidator(): ManifestValidator {
+  return validator ??= ManifestValidator.fromDirectories(defaultCrdDirectories(CRDS_DIR));
+}
+
+export function validateManifests(manifests: readonly unknown[]): ValidationReport {
+  return crdValidator().validate(manifests.map(object => ({ object })));
+}
+
+/** Asserts the API server would accept every manifest: schema, unknown fields and CEL rules, none unsupported. */
+export function expectValid(manifests: readonly unknown[]): void {
+  const report = validateManifests(manifests);
+  expect(report.problems).toEqual([]);
+  expect(report.celUnsupported).toEqual([]);
+}
+
+/**
+ * Synthesizes the whole app `scope` belongs to, running every validation first, as `cdk8s synth` does, and checks
+ * the output against the real CRDs, so every manifest any test synthesizes is schema-checked.
+ */
 export function synth(scope: IConstruct): Manifest[] {
-  return parseYamlDocuments((scope.node.root as App).synthYaml());
+  const manifests = parseYamlDocuments((scope.node.root as App).synthYaml());
+  expectValid(manifests);
+  return manifests;
 }
 
 /** Like {@link synth}, with key material replaced, for snapshots. */

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ts from 'typescript';
 
+import { expectValid, parseYamlDocuments } from './helpers';
+
 const ROOT = join(__dirname, '..');
 const OUT = join(__dirname, '.readme');
 
@@ -36,7 +38,7 @@ describe('README examples', () => {
     expect(diagnostics).toEqual([]);
   });
 
-  test('every example runs and writes manifests', () => {
+  test('every example runs and writes manifests the CRDs accept', () => {
     for (const code of examples) {
       const outdir = mkdtempSync(join(tmpdir(), 'agw-readme-'));
       const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText
@@ -47,7 +49,9 @@ describe('README examples', () => {
       } finally {
         delete process.env.CDK8S_OUTDIR;
       }
-      expect(readdirSync(outdir).length).toBeGreaterThan(0);
+      const files = readdirSync(outdir);
+      expect(files.length).toBeGreaterThan(0);
+      expectValid(files.flatMap(f => parseYamlDocuments(readFileSync(join(outdir, f), 'utf8'))));
     }
   });
 });

@@ -1,0 +1,95 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { Quantity } from './quantity';
+
+/** A compiled `x-kubernetes-validations` rule, or why it cannot be evaluated here. */
+export type CompiledRule =
+  | { readonly kind: 'evaluable'; evaluate(self: unknown): unknown }
+  | { readonly kind: 'transition' }
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+/**
+ * A CEL environment with the Kubernetes extensions these CRDs use on top of the CEL standard library
+ * (`has`, `size`, macros, `matches`, string and list functions, `duration`, `int`, `string`): `quantity()` and
+ * its comparisons, `isQuantity`, `isURL`, and the global `matches(string, string)`.
+ */
+export function kubernetesCelEnvironment(): Environment {
+  const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false })
+    .registerType('Quantity', Quantity)
+    .registerFunction('quantity(string): Quantity', (s: string) => Quantity.parse(s))
+    .registerFunction('isQuantity(string): bool', (s: string) => Quantity.isQuantity(s))
+    .registerFunction('isURL(string): bool', (s: string) => URL.canParse(s))
+    // The standard library's global form of `s.matches(re)`, which the engine lacks.
+    .registerFunction('matches(string, string): bool', (s: string, re: string) => new RegExp(re).test(s))
+    .registerFunction(`${HAS_FIELD}(dyn, string): bool`, (target: unknown, field: string) =>
+      target !== null && typeof target === 'object' && !Array.isArray(target) && (target as Record<string, unknown>)[field] !== undefined);
+  const comparisons: Record<string, (c: number) => boolean> = {
+    isLessThan: c => c < 0, isGreaterThan: c => c > 0,
+  };
+  for (const [name, test] of Object.entries(comparisons)) {
+    env.registerFunction({
+      name, receiverType: 'Quantity', returnType: 'bool', params: [{ name: 'other', type: 'Quantity' }],
+      handler: (a: Quantity, b: Quantity) => test(a.compareTo(b)),
+    });
+  }
+  env.registerFunction({
+    name: 'compareTo', receiverType: 'Quantity', returnType: 'int', params: [{ name: 'other', type: 'Quantity' }],
+    handler: (a: Quantity, b: Quantity) => BigInt(a.compareTo(b)),
+  });
+  return env;
+}
+
+const HAS_FIELD = 'k8sHasField';
+
+/**
+ * Rewrites `has(x[i].f)` as `k8sHasField(x[i], 'f')`: CEL allows any expression before the selected field, the
+ * engine only a chain of field names. Both mean "the map has key f".
+ */
+export function rewriteIndexedHas(rule: string): string {
+  let out = '';
+  let at = 0;
+  for (let start = rule.indexOf('has(', at); start >= 0; start = rule.indexOf('has(', at)) {
+    const open = start + 3;
+    let depth = 0;
+    let close = open;
+    for (; close < rule.length; close++) {
+      if (rule[close] === '(') depth++;
+      else if (rule[close] === ')' && --depth === 0) break;
+    }
+    const argument = rule.slice(open + 1, close);
+    const select = /^(.*\])\.([A-Za-z_][A-Za-z0-9_]*)$/s.exec(argument.trim());
+    const isIdentifierStart = start === 0 || !/[A-Za-z0-9_.]/.test(rule[start - 1]);
+    out += rule.slice(at, start);
+    out += select && isIdentifierStart ? `${HAS_FIELD}(${select[1]}, '${select[2]}')` : rule.slice(start, close + 1);
+    at = close + 1;
+  }
+  return out + rule.slice(at);
+}
+
+/** Compiles rules once each; the same rule text recurs across a CRD, so the cache pays off. */
+export class RuleCompiler {
+  private readonly env = kubernetesCelEnvironment();
+  private readonly cache = new Map<string, CompiledRule>();
+
+  public compile(rule: string): CompiledRule {
+    let compiled = this.cache.get(rule);
+    if (!compiled) {
+      compiled = this.compileUncached(rule);
+      this.cache.set(rule, compiled);
+    }
+    return compiled;
+  }
+
+  private compileUncached(rule: string): CompiledRule {
+    // Transition rules compare with the stored object, which a client-side check does not have.
+    if (/\boldSelf\b/.test(rule)) return { kind: 'transition' };
+    try {
+      const expression = rewriteIndexedHas(rule);
+      const checked = this.env.check(expression);
+      if (!checked.valid) return { kind: 'unsupported', reason: (checked.error?.message ?? 'type check failed').split('\n')[0] };
+      const program = this.env.parse(expression);
+      return { kind: 'evaluable', evaluate: (self: unknown) => program({ self }) };
+    } catch (e) {
+      return { kind: 'unsupported', reason: (e as Error).message.split('\n')[0] };
+    }
+  }
+}

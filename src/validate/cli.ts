@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ManifestValidator, summarize } from './manifest-validator';
+import { defaultCrdDirectories, readManifests, yamlFiles } from './load';
+
+const USAGE = `Usage: npm run validate -- [paths...] [--crds DIR]...
+
+Checks manifests (files or folders; default: dist) against the CRDs' schemas and CEL rules.
+  --crds DIR   CRD folder; repeat to layer (later ones win). Default: $AGW_CRDS_DIR or ../shared/crds,
+               then its agentgateway-v1.4.1 folder.
+
+Examples:
+  npm run validate
+  npm run validate -- dist/api-key-auth.k8s.yaml
+  npm run validate -- out/ --crds ./crds --crds ./crds/agentgateway-v1.4.1`;
+
+function main(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { crds: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const validator = ManifestValidator.fromDirectories(values.crds ?? defaultCrdDirectories());
+  const report = validator.validate(readManifests(yamlFiles(positionals.length ? positionals : ['dist'])));
+  for (const p of report.problems) console.log(`${p.source ?? ''}: ${p.object} ${p.path}: ${p.message}`);
+  for (const u of report.celUnsupported) console.log(`unsupported CEL rule on ${u.kind} ${u.path}: ${u.rule} (${u.reason})`);
+  console.log(summarize(report));
+  return report.problems.length > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  console.error(`validate: ${(e as Error).message}`);
+  process.exitCode = 2;
+}

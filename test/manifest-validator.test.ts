@@ -1,0 +1,177 @@
+import { KINDS, Manifest } from '../src';
+import { ManifestValidator, Quantity, rewriteIndexedHas, summarize } from '../src/validate';
+import { CRDS_DIR, crdValidator, expectValid, seedManifests, validateManifests } from './helpers';
+
+const seed = [...seedManifests().values()].flat();
+const seedOf = (kind: string): any => structuredClone(seed.find(m => m.kind === kind)!);
+
+/** Validates one manifest and returns its problems as `path: message`. */
+function problemsOf(manifest: unknown): string[] {
+  return validateManifests([manifest]).problems.map(p => `${p.path}: ${p.message}`);
+}
+
+/** The CRDs newer than the agentgateway release (`main`), loaded once. */
+let newerCrds: ManifestValidator | undefined;
+
+describe('ManifestValidator', () => {
+  test('the seed manifests pass, with CEL rules evaluated and none unsupported', () => {
+    const report = validateManifests(seed);
+    expect(report.problems).toEqual([]);
+    expect(report.celEvaluated).toBeGreaterThan(20);
+    expect(summarize(report)).toMatch(/^validated 5 objects: 0 schema errors, \d+ CEL rules evaluated, 0 CEL rules unsupported, 0 skipped$/);
+  });
+
+  test.each([
+    ['HTTPRoute', KINDS.httpRoute], ['AgentgatewayBackend', KINDS.agentgatewayBackend],
+    ['AgentgatewayPolicy', KINDS.agentgatewayPolicy], ['EnterpriseAgentgatewayPolicy', KINDS.enterpriseAgentgatewayPolicy],
+    ['AuthConfig', KINDS.authConfig],
+  ])('every CEL rule of %s (release and newer CRDs) can be evaluated here', (_name, { apiVersion, kind }) => {
+    newerCrds ??= ManifestValidator.fromDirectories([CRDS_DIR]);
+    for (const validator of [crdValidator(), newerCrds]) expect(validator.unsupportedRules(apiVersion, kind)).toEqual([]);
+  });
+
+  describe('rejects known-bad manifests, rule by rule', () => {
+    test('HTTPRoute: a path value without a leading "/" (CEL)', () => {
+      const route = seedOf('HTTPRoute');
+      route.spec.rules[0].matches[0].path.value = 'openai';
+      expect(problemsOf(route)).toContain('/spec/rules/0/matches/0/path: value must be an absolute path and start with \'/\' when type one of [\'Exact\', \'PathPrefix\']');
+    });
+
+    test('HTTPRoute: a timeout that is not a Gateway API duration (pattern)', () => {
+      const route = seedOf('HTTPRoute');
+      route.spec.rules[0].timeouts.request = '2 minutes';
+      expect(problemsOf(route)).toContain('/spec/rules/0/timeouts/request: must match pattern "^([0-9]{1,5}(h|m|s|ms)){1,4}$"');
+    });
+
+    test('AgentgatewayBackend: host without port (CEL)', () => {
+      const backend = seedOf('AgentgatewayBackend');
+      backend.spec.ai.provider.host = 'llm.internal';
+      expect(problemsOf(backend)).toEqual(['/spec/ai/provider: both host and port must be set together']);
+    });
+
+    test('AgentgatewayBackend: two providers in one backend (CEL)', () => {
+      const backend = seedOf('AgentgatewayBackend');
+      backend.spec.ai.provider.anthropic = {};
+      expect(problemsOf(backend)).toEqual(['/spec/ai/provider: exactly one of the fields in [openai azureopenai azure anthropic gemini vertexai bedrock custom] must be set']);
+    });
+
+    test('AgentgatewayBackend: an unknown field is reported, not pruned silently', () => {
+      const backend = seedOf('AgentgatewayBackend');
+      backend.spec.ai.provider.openai.temperature = 0.2;
+      expect(problemsOf(backend)).toEqual(['/spec/ai/provider/openai/temperature: unknown field "temperature" (the API server would prune it)']);
+    });
+
+    test('AgentgatewayBackend: a port out of range (int32 with bounds)', () => {
+      const backend = seedOf('AgentgatewayBackend');
+      Object.assign(backend.spec.ai.provider, { host: 'llm.internal', port: 70000 });
+      expect(problemsOf(backend)).toEqual(['/spec/ai/provider/port: must be <= 65535']);
+    });
+
+    test('EnterpriseAgentgatewayPolicy: both targetRefs and targetSelectors (CEL)', () => {
+      const policy = seedOf('EnterpriseAgentgatewayPolicy');
+      policy.spec.targetSelectors = [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', matchLabels: { app: 'x' } }];
+      expect(problemsOf(policy)).toContain('/spec: exactly one of the fields in [targetRefs targetSelectors] must be set');
+    });
+
+    test('EnterpriseAgentgatewayPolicy: entExtAuth without authConfigRef, and beside extAuth (enterprise fields)', () => {
+      const policy = seedOf('EnterpriseAgentgatewayPolicy');
+      policy.spec.traffic.extAuth = { backendRef: { name: 'ext-auth', port: 8083 }, grpc: {} };
+      delete policy.spec.traffic.entExtAuth.authConfigRef;
+      expect(problemsOf(policy)).toEqual(expect.arrayContaining([
+        '/spec/traffic/entExtAuth: must have required property \'authConfigRef\'',
+        '/spec/traffic: entExtAuth and extAuth are mutually exclusive',
+      ]));
+    });
+
+    test('AgentgatewayPolicy: a policy with no traffic, frontend or backend (CEL)', () => {
+      const policy = { ...seedOf('EnterpriseAgentgatewayPolicy'), ...KINDS.agentgatewayPolicy };
+      delete policy.spec.traffic;
+      expect(problemsOf(policy)).toContain('/spec: At least one of traffic, frontend, or backend must be provided.');
+    });
+
+    test('AuthConfig: a misspelled field and a wrong type', () => {
+      const authConfig = seedOf('AuthConfig');
+      authConfig.spec.configs[0].apiKeyAuth.headername = 'x';
+      authConfig.spec.configs[0].apiKeyAuth.headersFromMetadataEntry['x-org'].required = 'yes';
+      expect(problemsOf(authConfig)).toEqual([
+        '/spec/configs/0/apiKeyAuth/headername: unknown field "headername" (the API server would prune it)',
+        '/spec/configs/0/apiKeyAuth/headersFromMetadataEntry/x-org/required: must be boolean',
+      ]);
+    });
+
+    test('Secret: data that is not base64, and an unknown top-level field', () => {
+      const secret = seedOf('Secret');
+      secret.data['x-org'] = 'not base64!';
+      secret.stringdata = {};
+      expect(problemsOf(secret)).toEqual([
+        '/stringdata: unknown field "stringdata" (the API server would drop it)',
+        '/data/x-org: must match format "byte"',
+      ]);
+    });
+
+    test('any kind: a name that is not DNS-1123, a missing namespace-less name', () => {
+      const route = seedOf('HTTPRoute');
+      route.metadata.name = 'OpenAI';
+      expect(problemsOf(route)).toEqual([expect.stringMatching(/^\/metadata\/name: must match pattern/)]);
+      const secret = seedOf('Secret');
+      delete secret.metadata.name;
+      expect(problemsOf(secret)).toEqual(['/metadata: must have required property \'name\'']);
+    });
+
+    test('an unknown kind', () => {
+      expect(problemsOf({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }))
+        .toEqual([expect.stringContaining('no CRD for apiVersion "example.com/v1" kind "Widget"')]);
+    });
+  });
+
+  test('defaults are applied before CEL rules, as the API server does', () => {
+    const backend: Manifest = { ...seedOf('AgentgatewayBackend'), spec: { ai: { provider: { bedrock: {} } } } };
+    expectValid([backend]);
+  });
+
+  test('x-kubernetes-list-type map keys must be unique', () => {
+    const route = seedOf('HTTPRoute');
+    route.spec.parentRefs.push({ ...route.spec.parentRefs[0] });
+    expect(problemsOf(route).join('\n')).toMatch(/\/spec\/parentRefs/);
+  });
+
+  test('transition rules are counted as skipped, never passed', () => {
+    const validator = new ManifestValidator();
+    validator.addCrd({
+      spec: {
+        group: 'example.com', names: { kind: 'Widget' },
+        versions: [{
+          name: 'v1', served: true, schema: {
+            openAPIV3Schema: {
+              type: 'object', properties: {
+                spec: { type: 'object', properties: { size: { type: 'integer' } }, 'x-kubernetes-validations': [
+                  { rule: 'self.size >= oldSelf.size', message: 'cannot shrink' }, { rule: 'self.size < 10', message: 'too big' }] },
+              },
+            },
+          },
+        }],
+      },
+    });
+    const report = validator.validate([{ object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 12 } } }]);
+    expect(report.celSkipped).toBe(1);
+    expect(report.celEvaluated).toBe(1);
+    expect(report.problems.map(p => p.message)).toEqual(['too big']);
+  });
+
+  test('has() on an indexed selection is rewritten to an equivalent the engine evaluates', () => {
+    expect(rewriteIndexedHas("has(self.a) && !has(self.matches[0].path) || has(x.b[1].c)"))
+      .toBe("has(self.a) && !k8sHasField(self.matches[0], 'path') || k8sHasField(x.b[1], 'c')");
+  });
+
+  test('quantities compare by value across suffixes', () => {
+    expect(Quantity.parse('1Ki').compareTo(Quantity.parse('1024'))).toBe(0);
+    expect(Quantity.parse('1500m').compareTo(Quantity.parse('1'))).toBe(1);
+    expect(Quantity.parse('2e3').compareTo(Quantity.parse('2k'))).toBe(0);
+    expect(() => Quantity.parse('ten')).toThrow(/invalid quantity/);
+  });
+
+  test('one validator serves all kinds we emit', () => {
+    expect(crdValidator().knownKinds).toEqual(expect.arrayContaining(
+      Object.values(KINDS).map(k => `${k.apiVersion}/${k.kind}`)));
+  });
+});
