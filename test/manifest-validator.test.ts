@@ -135,6 +135,58 @@ describe('ManifestValidator', () => {
     expect(problemsOf(route).join('\n')).toMatch(/\/spec\/parentRefs/);
   });
 
+  describe('Kubernetes schema extensions', () => {
+    const validator = new ManifestValidator();
+    validator.addCrd({
+      spec: {
+        group: 'example.com', names: { kind: 'Gadget' },
+        versions: [{
+          name: 'v1', served: true, schema: {
+            openAPIV3Schema: {
+              type: 'object', properties: {
+                spec: {
+                  type: 'object', properties: {
+                    port: { 'x-kubernetes-int-or-string': true },
+                    note: { type: 'string', nullable: true },
+                    extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object' } } },
+                    count: { type: 'integer', format: 'int32' },
+                    since: { type: 'string', format: 'date-time' },
+                    blob: { type: 'string', format: 'byte' },
+                    tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
+                  },
+                },
+              },
+            },
+          },
+        }],
+      },
+    });
+    const check = (spec: object) => validator.validate([{ object: { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec } }])
+      .problems.map(p => `${p.path}: ${p.message}`);
+
+    test('accepts what the API server accepts', () => {
+      expect(check({
+        port: 8080, note: null, extra: { anything: { goes: 1 } }, template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} },
+        count: 2 ** 31 - 1, since: '2026-11-27T10:00:00Z', blob: 'aGk=', tags: ['a', 'b'],
+      })).toEqual([]);
+      expect(check({ port: 'http' })).toEqual([]);
+    });
+
+    test('rejects what it rejects', () => {
+      expect(check({
+        port: true, count: 2 ** 31, since: 'yesterday', blob: 'not base64!', tags: ['a', 'a'], template: { spec: {}, status: {} },
+      })).toEqual([
+        '/spec/port: must be integer,string',
+        '/spec/template/status: unknown field "status" (the API server would prune it)',
+        '/spec/count: must match format "int32"',
+        '/spec/since: must match format "date-time"',
+        '/spec/blob: must match format "byte"',
+        '/spec/tags/1: duplicate entry in a set',
+      ]);
+    });
+  });
+
   test('transition rules are counted as skipped, never passed', () => {
     const validator = new ManifestValidator();
     validator.addCrd({
