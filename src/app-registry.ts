@@ -1,17 +1,38 @@
 import { Lazy } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { AppRegistry, IssueCollector, Manifest, describeIssue } from './core';
+import { Construct, IConstruct } from 'constructs';
+import { AppRegistry, IssueCollector, Manifest, SynthSettings, describeIssue } from './core';
 
 const registries = new WeakMap<IConstruct, AppRegistry>();
+
+/**
+ * Sets how the app's synth treats time and warnings: the clock keys are checked against, the expiry warning window,
+ * strict mode. Call it on the App before adding constructs.
+ */
+export function configureSynth(app: IConstruct, settings: SynthSettings): void {
+  const root = app.node.root;
+  if (registries.has(root)) {
+    throw new Error('configureSynth() must be called before any agentgateway-constructs construct is added to the app');
+  }
+  createRegistry(root, settings);
+}
 
 /** The registry of the cdk8s app `scope` belongs to, for checks that span constructs. */
 export function registryOf(scope: IConstruct): AppRegistry {
   const root = scope.node.root;
-  let registry = registries.get(root);
-  if (!registry) {
-    registry = new AppRegistry();
-    registries.set(root, registry);
-  }
+  return registries.get(root) ?? createRegistry(root, {});
+}
+
+function createRegistry(root: IConstruct, settings: SynthSettings): AppRegistry {
+  const registry = new AppRegistry(settings);
+  registries.set(root, registry);
+  // Prints the app's warnings once per synth; in strict mode each construct reports its own as errors instead.
+  const reporter = new Construct(root as Construct, 'AgentgatewayConstructsWarnings');
+  reporter.node.addValidation({
+    validate: () => {
+      if (!registry.settings.strict) registry.warnings().forEach(w => registry.settings.warn(w));
+      return [];
+    },
+  });
   return registry;
 }
 

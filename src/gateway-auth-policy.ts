@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, checkGatewayAuthPolicy, gatewayAuthPolicyObjectIds,
-  renderGatewayAuthPolicy, resolveGatewayAuthPolicy, teamApiKeyRef,
+  renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './core';
 import { ITeamApiKey } from './team-api-key';
 
@@ -43,9 +43,11 @@ export class GatewayAuthPolicy extends Construct {
     const objectIds = gatewayAuthPolicyObjectIds(head);
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, objectIds);
+    registry.registerPolicy(this.node.path, props.allowSharedKeys ?? false, () => this.resolve().selectedKeys);
     addCoreValidation(this, issues => {
       checkGatewayAuthPolicy(issues, this.resolve());
       registry.checkObjects(issues, this.node.path, objectIds);
+      registry.checkSharedKeys(issues, this.node.path);
     });
 
     this.authConfig = new ApiObject(this, 'AuthConfig', lazyManifest(
@@ -62,8 +64,7 @@ export class GatewayAuthPolicy extends Construct {
   }
 
   private resolve(): GatewayAuthPolicySpec {
-    const known = this.props.keySelection?.matchLabels === undefined ? []
-      : registryOf(this).keys.map(k => teamApiKeyRef(k.path, k.spec));
-    return resolveGatewayAuthPolicy(this.props, this.keys.map(k => k.keyRef), known);
+    const known = this.props.keySelection?.matchLabels === undefined ? [] : registryOf(this).keyRefs;
+    return resolveGatewayAuthPolicy(this.props, this.keys, known);
   }
 }

@@ -1,4 +1,5 @@
 export * from './core';
+export { configureSynth } from './app-registry';
 export * from './gateway-auth-policy';
 export * from './llm-route';
 export * from './team-api-key';

@@ -5,10 +5,10 @@ import { Chart, Testing } from 'cdk8s';
 import {
   GatewayAuthPolicy, GatewayRef, KeySelection, LlmProvider, LlmRoute, SecretValue, TeamApiKey,
 } from '../src';
-import { fixtureKey, newChart, synthError } from './helpers';
+import { fixtureKey, fixtureKeyText, newChart, synthError } from './helpers';
 
 /** Every key a test here uses; none may appear in any message. */
-const KEYS = ['fixture-team1-key-0123456789abcdef', 'fixture-team2-key-0123456789abcdef', 'fixture-shared-key', 'fixture bad key'];
+const KEYS = [fixtureKeyText('team1'), fixtureKeyText('team2'), 'fixture-shared-key', 'fixture bad key'];
 
 function expectError(chart: Chart, ...fragments: string[]): string {
   const message = synthError(chart);

@@ -39,8 +39,8 @@ function everyKindOfOutput(): Manifest[] {
     provider, credential: credentials[i % credentials.length], host: i === 0 ? 'llm.internal' : undefined, port: i === 0 ? 443 : undefined,
   }));
   const team = new TeamApiKey(chart, 'Team', { team: 'team1', key: fixtureKey('team1'), metadata: { 'x-org': 'dev' }, labels: { g: 'llm' } });
-  new GatewayAuthPolicy(chart, 'Refs', { keys: [team], headersFromMetadata: [{ header: 'x-org', required: true }] });
-  new GatewayAuthPolicy(chart, 'Labels', { name: 'by-label', keySelection: KeySelection.labelSelector({ g: 'llm' }) });
+  new GatewayAuthPolicy(chart, 'Refs', { keys: [team], headersFromMetadata: [{ header: 'x-org', required: true }], allowSharedKeys: true });
+  new GatewayAuthPolicy(chart, 'Labels', { name: 'by-label', keySelection: KeySelection.labelSelector({ g: 'llm' }), allowSharedKeys: true });
   return synth(chart);
 }
 

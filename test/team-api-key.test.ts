@@ -21,7 +21,7 @@ describe('TeamApiKey', () => {
     expect(Buffer.from(data['api-key'], 'base64').toString()).toBe(fixtureKey('team1').unsafeUnwrap());
     expect(Buffer.from(data['x-org'], 'base64').toString()).toBe('dev');
     expect(Buffer.from(data['x-cost-center'], 'base64').toString()).toBe('cc-7');
-    expect(key.keyRef).toMatchObject({ secretName: 'team1-apikey', metadataKeys: ['x-org', 'x-cost-center'] });
+    expect(key.keyRefs).toEqual([expect.objectContaining({ secretName: 'team1-apikey', metadataKeys: ['x-org', 'x-cost-center'] })]);
   });
 
   test('secret name and namespace are overridable', () => {

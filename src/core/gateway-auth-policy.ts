@@ -108,6 +108,12 @@ export interface GatewayAuthPolicyOptions {
    * @default PolicyTarget.gateway()
    */
   readonly target?: PolicyTarget;
+  /**
+   * Allow key Secrets that another policy (also allowing it) selects too. Off, a key selected by two policies is an
+   * error: usually a selector broader than meant.
+   * @default false
+   */
+  readonly allowSharedKeys?: boolean;
 }
 
 /** A key Secret as an auth policy sees it. */
@@ -131,14 +137,18 @@ export interface GatewayAuthPolicySpec {
   readonly keySelection: KeySelection;
   readonly headersFromMetadata: readonly Required<MetadataHeader>[];
   readonly target: PolicyTarget;
-  /** Keys given explicitly (`keys`, `addKey()`). */
+  /** Key Secrets of the teams given explicitly (`keys`, `addKey()`), valid now. */
   readonly keys: readonly KeyRef[];
+  /** How many teams were given explicitly, revoked ones included. */
+  readonly declaredTeams: number;
+  readonly allowSharedKeys: boolean;
   /** Every key the policy accepts: the explicit ones, plus, with a label selector, the matching keys known. */
   readonly selectedKeys: readonly KeyRef[];
 }
 
-export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, keys: readonly KeyRef[],
+export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, teams: readonly { readonly keyRefs: readonly KeyRef[] }[],
   knownKeys: readonly KeyRef[] = []): GatewayAuthPolicySpec {
+  const keys = teams.flatMap(t => t.keyRefs);
   const gateway = options.gateway ?? new GatewayRef();
   const name = options.name ?? 'api-key-auth';
   const namespace = options.namespace ?? gateway.namespace;
@@ -159,6 +169,8 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, keys
     })),
     target: options.target ?? PolicyTarget.gateway(),
     keys,
+    declaredTeams: teams.length,
+    allowSharedKeys: options.allowSharedKeys ?? false,
     selectedKeys: [...selected.values()],
   };
 }
@@ -179,7 +191,7 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
       }
       if (key.namespace !== spec.namespace) issues.add('keys', key.path, `keys in the policy's namespace "${spec.namespace}" (a label selector looks only there)`);
     }
-  } else if (spec.keys.length === 0) {
+  } else if (spec.declaredTeams === 0) {
     issues.add('keys', [], 'at least one key (pass `keys` or call addKey()), or KeySelection.labelSelector()');
   }
   const headers = new Set<string>();

@@ -1,29 +1,45 @@
 import { IssueCollector } from './errors';
+import { KeyRef } from './gateway-auth-policy';
 import { ObjectId } from './manifest';
-import { SecretValue } from './secret-value';
-import { TeamApiKeySpec } from './team-api-key';
+import { ResolvedSynthSettings, SynthSettings, resolveSynthSettings } from './settings';
+import { TeamApiKeySpec, keyStatus, teamApiKeyRefs, teamApiKeyWarnings } from './team-api-key';
 
-interface Owner {
+interface KeyOwner {
   readonly path: string;
-  readonly team?: string;
+  readonly team: string;
+}
+
+/** A policy and the key Secrets it accepts, for the shared-key check. */
+interface PolicyKeys {
+  readonly path: string;
+  readonly allowSharedKeys: boolean;
+  readonly keys: () => readonly KeyRef[];
 }
 
 /**
  * Everything declared in one app (a cdk8s App, a Pulumi program, a config file), for the checks that span
- * constructs: two teams must never share a key (REFERENCE.md section 8), and no two objects may share a name.
- * Registration is O(1), so the checks stay linear in the number of teams.
+ * constructs: two teams must never share a key (REFERENCE.md section 8), no two objects may share a name, no key
+ * Secret may be selected by two policies unless they allow it. Registration is O(1), so checks stay linear.
  */
 export class AppRegistry {
-  private readonly keyOwners = new Map<string, Owner>();
-  private readonly objectOwners = new Map<string, Owner>();
-  private readonly teamKeys: { readonly path: string; readonly spec: TeamApiKeySpec }[] = [];
+  public readonly settings: ResolvedSynthSettings;
+  private readonly keyOwners = new Map<string, KeyOwner>();
+  private readonly objectOwners = new Map<string, string>();
+  private readonly teams: { readonly path: string; readonly spec: TeamApiKeySpec; readonly refs: readonly KeyRef[] }[] = [];
+  private readonly policies: PolicyKeys[] = [];
 
-  /** Records a team key and the objects it emits. */
-  public registerKey(path: string, spec: TeamApiKeySpec, objects: readonly ObjectId[]): void {
-    this.teamKeys.push({ path, spec });
-    if (spec.key instanceof SecretValue && spec.key.length > 0) {
-      const digest = spec.key.sha256Hex();
-      if (!this.keyOwners.has(digest)) this.keyOwners.set(digest, { path, team: spec.team });
+  constructor(settings: SynthSettings = {}) {
+    this.settings = resolveSynthSettings(settings);
+  }
+
+  /** Records a team, its keys and the objects it emits. */
+  public registerTeam(path: string, spec: TeamApiKeySpec, objects: readonly ObjectId[]): void {
+    this.teams.push({ path, spec, refs: teamApiKeyRefs(path, spec, this.settings.now) });
+    for (const key of spec.keys) {
+      const identity = key.source.identity();
+      if (identity !== undefined && keyStatus(spec, key, this.settings.now) !== 'revoked' && !this.keyOwners.has(identity)) {
+        this.keyOwners.set(identity, { path, team: spec.team });
+      }
     }
     this.registerObjects(path, objects);
   }
@@ -32,21 +48,37 @@ export class AppRegistry {
   public registerObjects(path: string, objects: readonly ObjectId[]): void {
     for (const id of objects) {
       const slot = `${id.kind}/${id.namespace}/${id.name}`;
-      if (!this.objectOwners.has(slot)) this.objectOwners.set(slot, { path });
+      if (!this.objectOwners.has(slot)) this.objectOwners.set(slot, path);
     }
   }
 
-  /** Every team key registered so far, in order. */
-  public get keys(): readonly { readonly path: string; readonly spec: TeamApiKeySpec }[] {
-    return this.teamKeys;
+  /** Records a policy; `keys` is read at validation time, after every `addKey()`. */
+  public registerPolicy(path: string, allowSharedKeys: boolean, keys: () => readonly KeyRef[]): void {
+    this.policies.push({ path, allowSharedKeys, keys });
   }
 
-  /** Reports a key already used by another team, never showing either key. */
-  public checkKey(issues: IssueCollector, path: string, spec: TeamApiKeySpec): void {
-    if (!(spec.key instanceof SecretValue) || spec.key.length === 0) return;
-    const owner = this.keyOwners.get(spec.key.sha256Hex());
-    if (owner && owner.path !== path) {
-      issues.add('key', spec.key, `a key no other team uses (team "${owner.team}" at ${owner.path} has the same key)`);
+  /** The key Secrets of every team, as policies see them. */
+  public get keyRefs(): readonly KeyRef[] {
+    return this.teams.flatMap(t => t.refs);
+  }
+
+  /** Warnings of every team, in declaration order; never key material. */
+  public warnings(): string[] {
+    return this.teams.flatMap(t => teamApiKeyWarnings(t.spec, this.settings).map(w => `[${t.path}] ${w.field}: expected ${w.expected}`));
+  }
+
+  /** Reports keys another team already uses, never showing either key. */
+  public checkTeam(issues: IssueCollector, path: string, spec: TeamApiKeySpec): void {
+    for (const key of spec.keys) {
+      const identity = key.source.identity();
+      if (identity === undefined || keyStatus(spec, key, this.settings.now) === 'revoked') continue;
+      const owner = this.keyOwners.get(identity);
+      if (owner && owner.path !== path) {
+        issues.add(key.field, { redacted: true }, `a key no other team uses (team "${owner.team}" at ${owner.path} has the same key)`);
+      }
+    }
+    if (this.settings.strict) {
+      for (const w of teamApiKeyWarnings(spec, this.settings)) issues.add(w.field, 'a warning (strict mode)', w.expected);
     }
   }
 
@@ -54,8 +86,24 @@ export class AppRegistry {
   public checkObjects(issues: IssueCollector, path: string, objects: readonly ObjectId[]): void {
     for (const id of objects) {
       const owner = this.objectOwners.get(`${id.kind}/${id.namespace}/${id.name}`);
-      if (owner && owner.path !== path) {
-        issues.add(id.field, `${id.namespace}/${id.name}`, `a name no other ${id.kind} in the namespace has (${owner.path} emits it too)`);
+      if (owner && owner !== path) {
+        issues.add(id.field, `${id.namespace}/${id.name}`, `a name no other ${id.kind} in the namespace has (${owner} emits it too)`);
+      }
+    }
+  }
+
+  /** Reports key Secrets the policy at `path` shares with another policy, unless both allow it. */
+  public checkSharedKeys(issues: IssueCollector, path: string): void {
+    const mine = this.policies.find(p => p.path === path);
+    if (!mine) return;
+    const myKeys = new Set(mine.keys().map(k => `${k.namespace}/${k.secretName}`));
+    for (const other of this.policies) {
+      if (other === mine || (mine.allowSharedKeys && other.allowSharedKeys)) continue;
+      for (const key of other.keys()) {
+        const slot = `${key.namespace}/${key.secretName}`;
+        if (myKeys.has(slot)) {
+          issues.add('keys', slot, `key Secrets no other auth policy selects (${other.path} selects it too; set allowSharedKeys on both if intended)`);
+        }
       }
     }
   }

@@ -1,16 +1,67 @@
-import { checkDnsLabel, checkDnsSubdomain, checkHeaderValue, checkLabels, checkSecretDataKey } from './checks';
+import { checkDnsLabel, checkDnsSubdomain, checkHeaderValue, checkLabels, checkNonEmptyString, checkSecretDataKey } from './checks';
 import { IssueCollector } from './errors';
-import { KeyRef } from './gateway-auth-policy';
 import { DEFAULT_NAMESPACE } from './gateway-ref';
-import { API_KEY_ENTRY, API_KEY_SECRET_TYPE, KINDS, Manifest, ObjectId, ObjectMeta, base64 } from './manifest';
+import { KeyRef } from './gateway-auth-policy';
+import { KeySource } from './key-source';
+import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
+import { API_KEY_ENTRY, KINDS, Manifest, ObjectId, ObjectMeta } from './manifest';
+import { ResolvedSynthSettings } from './settings';
 import { SecretValue } from './secret-value';
 
-/** Props of one team's vanity API key, shared by the cdk8s and Pulumi adapters. */
+/** Annotation on a key Secret that says when the key stops being valid. */
+export const NOT_AFTER_ANNOTATION = 'agentgateway-constructs.dev/not-after';
+
+/** Why a team or key lost access; kept in code for the audit trail. */
+export interface Revocation {
+  /** Why access was revoked, e.g. `key leaked in a public repository`. */
+  readonly reason: string;
+  /**
+   * When, as an ISO 8601 date.
+   * @default - not recorded
+   */
+  readonly date?: string;
+}
+
+/** One of a team's keys, for rotation: add the new key, let clients move, let the old one expire. */
+export interface TeamKeyOptions {
+  /** Where the key lives. A SecretValue is a literal key. */
+  readonly source: KeySource | SecretValue;
+  /**
+   * Suffix of this key's Secret name (`<secretName>-<name>`); every key but the first needs one.
+   * @default - the first key uses the team's Secret name as it is
+   */
+  readonly name?: string;
+  /**
+   * The key is emitted from this time on (ISO 8601 or Date).
+   * @default - valid at once
+   */
+  readonly notBefore?: Date | string;
+  /**
+   * The key is no longer emitted from this time on (ISO 8601 or Date; exclusive).
+   * @default - never expires
+   */
+  readonly notAfter?: Date | string;
+  /**
+   * Revokes this key alone: it emits nothing and no policy references it.
+   * @default - not revoked
+   */
+  readonly revoked?: Revocation;
+}
+
+/** Props of one team's vanity API keys, shared by the cdk8s and Pulumi adapters. */
 export interface TeamApiKeyOptions {
   /** The team (or service account) the key belongs to; a DNS-1123 label such as `team1`. */
   readonly team: string;
-  /** The vanity key clients send. Never printed: errors and logs show `<redacted>`. */
-  readonly key: SecretValue;
+  /**
+   * The team's single key: a SecretValue (a literal key) or a KeySource. Give this or `keys`.
+   * @default - use `keys`
+   */
+  readonly key?: SecretValue | KeySource;
+  /**
+   * The team's keys with their validity, for rotation. Give this or `key`.
+   * @default - use `key`
+   */
+  readonly keys?: readonly TeamKeyOptions[];
   /**
    * Metadata stored beside the key; an auth policy turns entries into request headers, e.g. `{ 'x-org': 'developers' }`.
    * @default {}
@@ -22,78 +73,202 @@ export interface TeamApiKeyOptions {
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Name of the key Secret.
+   * Name of the (first) key Secret.
    * @default - `<team>-apikey`
    */
   readonly secretName?: string;
   /**
-   * Namespace of the key Secret; the auth policy must be able to read it.
+   * Namespace of the key Secrets; the auth policy must be able to read them.
    * @default 'agentgateway-system'
    */
   readonly namespace?: string;
+  /**
+   * Revokes the whole team: it emits nothing and no policy references it, but stays in code for the audit trail.
+   * @default - not revoked
+   */
+  readonly revoked?: Revocation;
 }
 
-/** A team key with every default applied. */
+/** One key with every default applied. */
+export interface TeamKeySpec {
+  /** The prop it came from, for messages: `key` or `keys[1]`. */
+  readonly field: string;
+  readonly source: KeySource;
+  readonly name?: string;
+  readonly secretName: string;
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+  readonly revoked?: Revocation;
+  /** The dates as given, to report unparsable ones. */
+  readonly given: { readonly notBefore?: Date | string; readonly notAfter?: Date | string };
+}
+
+/** A team's keys with every default applied. */
 export interface TeamApiKeySpec {
   readonly team: string;
-  readonly key: SecretValue;
   readonly metadata: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly secretName: string;
   readonly namespace: string;
+  readonly revoked?: Revocation;
+  readonly keys: readonly TeamKeySpec[];
+  /** Whether both or neither of `key` and `keys` were given. */
+  readonly keyPropsConflict: 'both' | 'neither' | undefined;
+}
+
+/** Where a key stands at a given time. */
+export type KeyStatus = 'active' | 'pending' | 'expired' | 'revoked';
+
+function toDate(value: Date | string | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(value);
 }
 
 export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
+  const secretName = options.secretName ?? `${options.team}-apikey`;
+  const given: readonly TeamKeyOptions[] = options.keys ?? (options.key === undefined ? [] : [{ source: options.key }]);
+  const keys = given.map((k, i): TeamKeySpec => ({
+    field: options.keys ? `keys[${i}]` : 'key',
+    source: KeySource.of(k.source),
+    name: k.name,
+    secretName: k.name === undefined ? secretName : `${secretName}-${k.name}`,
+    notBefore: toDate(k.notBefore),
+    notAfter: toDate(k.notAfter),
+    revoked: k.revoked,
+    given: { notBefore: k.notBefore, notAfter: k.notAfter },
+  }));
+  const hasKey = options.key !== undefined;
+  const hasKeys = options.keys !== undefined;
   return {
     team: options.team,
-    key: options.key,
     metadata: options.metadata ?? {},
     labels: options.labels ?? {},
-    secretName: options.secretName ?? `${options.team}-apikey`,
+    secretName,
     namespace: options.namespace ?? DEFAULT_NAMESPACE,
+    revoked: options.revoked,
+    keys,
+    keyPropsConflict: hasKey && hasKeys ? 'both' : !hasKey && !hasKeys ? 'neither' : undefined,
   };
 }
 
-export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec): void {
+/** Valid from `notBefore` (inclusive) until `notAfter` (exclusive). */
+export function keyStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): KeyStatus {
+  if (spec.revoked || key.revoked) return 'revoked';
+  if (key.notBefore && now.getTime() < key.notBefore.getTime()) return 'pending';
+  if (key.notAfter && now.getTime() >= key.notAfter.getTime()) return 'expired';
+  return 'active';
+}
+
+/** The keys emitted at `now`. */
+export function activeKeys(spec: TeamApiKeySpec, now: Date): TeamKeySpec[] {
+  return spec.keys.filter(k => keyStatus(spec, k, now) === 'active');
+}
+
+function checkRevocation(issues: IssueCollector, field: string, revoked: Revocation | undefined): void {
+  if (revoked === undefined) return;
+  checkNonEmptyString(issues, `${field}.reason`, revoked.reason);
+  if (revoked.date !== undefined && Number.isNaN(Date.parse(revoked.date))) issues.add(`${field}.date`, revoked.date, 'an ISO 8601 date');
+}
+
+export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, now: Date): void {
   checkDnsLabel(issues, 'team', spec.team);
   checkDnsSubdomain(issues, 'secretName', spec.secretName);
   checkDnsLabel(issues, 'namespace', spec.namespace);
   checkLabels(issues, 'labels', spec.labels);
-  if (!(spec.key instanceof SecretValue)) {
-    // Shown redacted all the same: a plain string here is still a key.
-    issues.add('key', { redacted: true }, 'a SecretValue, e.g. SecretValue.unsafePlainText(...)');
-  } else if (spec.key.length === 0) {
-    issues.add('key', '', 'a non-empty key');
-  } else if (/[\s\0]/.test(spec.key.unsafeUnwrap())) {
-    issues.add('key', spec.key, 'a key without whitespace or control characters (clients send it in a header)');
-  }
+  checkRevocation(issues, 'revoked', spec.revoked);
+  if (spec.keyPropsConflict === 'both') issues.add('keys', 'key and keys', 'either `key` or `keys`, not both');
+  if (spec.keyPropsConflict === 'neither') issues.add('key', undefined, 'a key: `key` (one key) or `keys` (several, for rotation)');
   for (const [entry, value] of Object.entries(spec.metadata)) {
     checkSecretDataKey(issues, `metadata.${entry}`, entry);
     if (entry === API_KEY_ENTRY) issues.add(`metadata.${entry}`, entry, `a metadata name other than "${API_KEY_ENTRY}", which holds the key`);
     checkHeaderValue(issues, `metadata.${entry}`, value);
   }
+  const names = new Set<string>();
+  spec.keys.forEach((key, i) => {
+    key.source.check(issues, key.field === 'key' ? 'key' : `${key.field}.source`, spec.metadata);
+    checkRevocation(issues, `${key.field}.revoked`, key.revoked);
+    if (key.name !== undefined) checkDnsLabel(issues, `${key.field}.name`, key.name);
+    else if (i > 0) issues.add(`${key.field}.name`, undefined, 'a name for every key but the first (it names the key Secret)');
+    if (names.has(key.secretName)) issues.add(`${key.field}.name`, key.name, 'a name no other key of the team has');
+    names.add(key.secretName);
+    for (const bound of ['notBefore', 'notAfter'] as const) {
+      if (key[bound] && Number.isNaN(key[bound]!.getTime())) issues.add(`${key.field}.${bound}`, key.given[bound], 'an ISO 8601 date-time such as "2026-12-31T00:00:00Z"');
+    }
+    if (key.notBefore && key.notAfter && key.notAfter.getTime() <= key.notBefore.getTime()) {
+      issues.add(`${key.field}.notAfter`, key.given.notAfter, `a time after notBefore (${key.notBefore.toISOString()})`);
+    }
+  });
+  if (!spec.revoked && spec.keys.length > 0 && activeKeys(spec, now).length === 0) {
+    const states = spec.keys.map(k => `${k.name ?? k.secretName} ${describeStatus(spec, k, now)}`).join(', ');
+    issues.add(spec.keys.length === 1 && spec.keys[0].field === 'key' ? 'key' : 'keys', states,
+      `at least one key valid at ${now.toISOString()} for a team that is not revoked (add a key, or revoke the team)`);
+  }
 }
 
-export function teamApiKeyObjectId(spec: TeamApiKeySpec): ObjectId {
-  return { kind: KINDS.secret.kind, namespace: spec.namespace, name: spec.secretName, field: 'secretName' };
+function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): string {
+  switch (keyStatus(spec, key, now)) {
+    case 'pending': return `valid from ${key.notBefore!.toISOString()}`;
+    case 'expired': return `expired at ${key.notAfter!.toISOString()}`;
+    case 'revoked': return 'revoked';
+    default: return 'active';
+  }
 }
 
-/** The key Secret as an auth policy sees it. */
-export function teamApiKeyRef(path: string, spec: TeamApiKeySpec): KeyRef {
+/** Something that synthesizes but deserves attention, phrased as what was expected. Never key material. */
+export interface SpecWarning {
+  readonly field: string;
+  readonly expected: string;
+}
+
+/** Warnings for a team: keys about to expire, weak literal keys. */
+export function teamApiKeyWarnings(spec: TeamApiKeySpec, settings: ResolvedSynthSettings): SpecWarning[] {
+  const warnings: SpecWarning[] = [];
+  for (const key of activeKeys(spec, settings.now)) {
+    if (key.notAfter && key.notAfter.getTime() - settings.now.getTime() <= settings.expiryWarningMs) {
+      const days = ((key.notAfter.getTime() - settings.now.getTime()) / 86_400_000).toFixed(1);
+      warnings.push({
+        field: `${key.field}.notAfter`,
+        expected: `a successor key in \`keys\` before ${key.secretName} expires at ${key.notAfter.toISOString()} (in ${days} days)`,
+      });
+    }
+    const literal = key.source.literalKey;
+    if (literal && literal.length > 0) {
+      const bits = estimateKeyBits(literal);
+      if (bits < MIN_KEY_BITS) {
+        warnings.push({
+          field: key.field === 'key' ? 'key' : `${key.field}.source`,
+          expected: `a key of at least ${MIN_KEY_BITS} bits of estimated strength, but ${key.secretName} has about ${bits}: `
+            + 'use generateKey() and keep it in a secret store (KeySource.fromExternalSecret)',
+        });
+      }
+    }
+  }
+  return warnings;
+}
+
+export function teamKeyMetadata(spec: TeamApiKeySpec, key: TeamKeySpec): ObjectMeta {
+  const hasLabels = Object.keys(spec.labels).length > 0;
   return {
-    path, secretName: spec.secretName, namespace: spec.namespace, labels: spec.labels,
-    metadataKeys: Object.keys(spec.metadata),
+    name: key.secretName,
+    namespace: spec.namespace,
+    ...(hasLabels ? { labels: { ...spec.labels } } : {}),
+    ...(key.notAfter ? { annotations: { [NOT_AFTER_ANNOTATION]: key.notAfter.toISOString() } } : {}),
   };
 }
 
-export function teamApiKeyMetadata(spec: TeamApiKeySpec): ObjectMeta {
-  const hasLabels = Object.keys(spec.labels).length > 0;
-  return { name: spec.secretName, namespace: spec.namespace, ...(hasLabels ? { labels: { ...spec.labels } } : {}) };
+/** Renders what puts each key valid at `now` in the cluster (Secret, ExternalSecret or SealedSecret). */
+export function renderTeamApiKey(spec: TeamApiKeySpec, now: Date): Manifest[] {
+  return activeKeys(spec, now).flatMap(key => key.source.render({ metadata: teamKeyMetadata(spec, key), entries: spec.metadata }) ?? []);
 }
 
-/** Renders the key Secret of type `extauth.solo.io/apikey`. */
-export function renderTeamApiKey(spec: TeamApiKeySpec): Manifest {
-  const data: Record<string, string> = { [API_KEY_ENTRY]: base64(spec.key.unsafeUnwrap()) };
-  for (const [entry, value] of Object.entries(spec.metadata)) data[entry] = base64(value);
-  return { ...KINDS.secret, metadata: teamApiKeyMetadata(spec), type: API_KEY_SECRET_TYPE, data };
+/** The key Secrets valid at `now`, as an auth policy sees them. */
+export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date): KeyRef[] {
+  return activeKeys(spec, now).map(key => ({
+    path, secretName: key.secretName, namespace: spec.namespace, labels: spec.labels,
+    metadataKeys: key.source.metadataKeys(spec.metadata),
+  }));
+}
+
+/** The key Secrets in the cluster at `now`, however they get there, for the duplicate-name check. */
+export function teamApiKeyObjectIds(spec: TeamApiKeySpec, now: Date): ObjectId[] {
+  return activeKeys(spec, now).map(key => ({ kind: KINDS.secret.kind, namespace: spec.namespace, name: key.secretName, field: 'secretName' }));
 }

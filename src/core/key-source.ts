@@ -1,0 +1,216 @@
+import { checkDnsSubdomain, checkNonEmptyString } from './checks';
+import { IssueCollector } from './errors';
+import { API_KEY_ENTRY, API_KEY_SECRET_TYPE, Manifest, ObjectMeta, base64 } from './manifest';
+import { SecretValue } from './secret-value';
+
+/** apiVersion and kind of the secret-store resources key sources emit. */
+export const KEY_SOURCE_KINDS = {
+  externalSecret: { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' },
+  sealedSecret: { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret' },
+} as const;
+
+export interface ExternalSecretKeyOptions {
+  /** Name of the `SecretStore` or `ClusterSecretStore` that holds the key. */
+  readonly storeName: string;
+  /**
+   * Kind of the store.
+   * @default 'ClusterSecretStore'
+   */
+  readonly storeKind?: 'SecretStore' | 'ClusterSecretStore';
+  /** Key of the secret in the store, e.g. `llm-gateway/team1`. */
+  readonly remoteKey: string;
+  /**
+   * Property inside that secret, for stores that hold JSON documents.
+   * @default - the whole value
+   */
+  readonly property?: string;
+  /**
+   * Version of the remote secret.
+   * @default - the latest
+   */
+  readonly version?: string;
+  /**
+   * How often External Secrets re-reads the store (a Go duration).
+   * @default '1h'
+   */
+  readonly refreshInterval?: string;
+}
+
+export interface SealedSecretKeyOptions {
+  /** The key, already encrypted with `kubeseal --raw` for this Secret's name and namespace. */
+  readonly encryptedKey: string;
+}
+
+export interface ExistingSecretKeyOptions {
+  /**
+   * Metadata entries the existing Secret carries, so required headers can be checked.
+   * @default - unknown: required-header checks skip this key
+   */
+  readonly metadataKeys?: readonly string[];
+}
+
+type SourceKind = 'literal' | 'externalSecret' | 'sealedSecret' | 'existingSecret' | 'invalid';
+
+/** Everything a key source needs to render the team's key Secret (or what materializes it). */
+export interface KeySecretShape {
+  readonly metadata: ObjectMeta;
+  /** Metadata entries stored beside the key (header values such as `x-org`). */
+  readonly entries: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where a team's key lives. Every source ends in the same key Secret (type `extauth.solo.io/apikey`, the key in
+ * `api-key`, metadata entries beside it, the team's labels), so auth policies select it the same way.
+ */
+export class KeySource {
+  /** The key itself, written into the manifests: for demos and the workshop; prefer the other sources. */
+  public static literal(key: SecretValue): KeySource {
+    return new KeySource('literal', { key });
+  }
+
+  /**
+   * An External Secrets Operator `ExternalSecret` that materializes the key Secret from a secret store. The key
+   * never appears in the manifests.
+   */
+  public static fromExternalSecret(options: ExternalSecretKeyOptions): KeySource {
+    return new KeySource('externalSecret', { external: options });
+  }
+
+  /** A Bitnami `SealedSecret` holding the key encrypted with `kubeseal`; only the cluster can decrypt it. */
+  public static fromSealedSecret(options: SealedSecretKeyOptions): KeySource {
+    return new KeySource('sealedSecret', { encryptedKey: options.encryptedKey });
+  }
+
+  /** A key Secret managed elsewhere: nothing is emitted, policies only reference it by name. */
+  public static fromExistingSecret(options: ExistingSecretKeyOptions = {}): KeySource {
+    return new KeySource('existingSecret', { metadataKeys: options.metadataKeys });
+  }
+
+  /** Wraps untyped input; anything but a KeySource or SecretValue is reported by validation, never shown. */
+  public static of(value: KeySource | SecretValue | unknown): KeySource {
+    if (value instanceof KeySource) return value;
+    if (value instanceof SecretValue) return KeySource.literal(value);
+    return new KeySource('invalid', {});
+  }
+
+  private constructor(
+    public readonly kind: SourceKind,
+    private readonly options: {
+      readonly key?: SecretValue; readonly external?: ExternalSecretKeyOptions; readonly encryptedKey?: string;
+      readonly metadataKeys?: readonly string[];
+    },
+  ) {}
+
+  /** The literal key, for literal sources only. */
+  public get literalKey(): SecretValue | undefined {
+    return this.options.key;
+  }
+
+  /**
+   * What makes two sources hold the same key, for the uniqueness check; never the key itself.
+   * Undefined where equality cannot be known (sealed and existing Secrets).
+   */
+  public identity(): string | undefined {
+    const o = this.options;
+    switch (this.kind) {
+      case 'literal':
+        return o.key!.length > 0 ? `literal:${o.key!.sha256Hex()}` : undefined;
+      case 'externalSecret':
+        return `external:${o.external!.storeKind ?? 'ClusterSecretStore'}/${o.external!.storeName}/${o.external!.remoteKey}`
+          + `#${o.external!.property ?? ''}@${o.external!.version ?? ''}`;
+      default:
+        return undefined;
+    }
+  }
+
+  /** Metadata entries the key Secret will carry, or undefined when managed elsewhere and not declared. */
+  public metadataKeys(entries: Readonly<Record<string, string>>): readonly string[] | undefined {
+    return this.kind === 'existingSecret' ? this.options.metadataKeys : Object.keys(entries);
+  }
+
+  public check(issues: IssueCollector, field: string, entries: Readonly<Record<string, string>>): void {
+    const o = this.options;
+    switch (this.kind) {
+      case 'invalid':
+        // Shown redacted all the same: a plain string here is still a key.
+        issues.add(field, { redacted: true }, 'a SecretValue or a KeySource, e.g. KeySource.fromExternalSecret(...)');
+        break;
+      case 'literal':
+        if (o.key!.length === 0) issues.add(field, '', 'a non-empty key');
+        else if (/[\s\0]/.test(o.key!.unsafeUnwrap())) {
+          issues.add(field, o.key, 'a key without whitespace or control characters (clients send it in a header)');
+        }
+        break;
+      case 'externalSecret': {
+        const e = o.external!;
+        checkDnsSubdomain(issues, `${field}.storeName`, e.storeName);
+        checkNonEmptyString(issues, `${field}.remoteKey`, e.remoteKey);
+        if (e.storeKind !== undefined && e.storeKind !== 'SecretStore' && e.storeKind !== 'ClusterSecretStore') {
+          issues.add(`${field}.storeKind`, e.storeKind, '"SecretStore" or "ClusterSecretStore"');
+        }
+        if (e.refreshInterval !== undefined && !/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(e.refreshInterval)) {
+          issues.add(`${field}.refreshInterval`, e.refreshInterval, 'a Go duration such as "1h" or "15m"');
+        }
+        for (const [entry, value] of Object.entries(entries)) {
+          if (value.includes('{{')) issues.add(`metadata.${entry}`, value, 'a value without "{{" (ExternalSecret templates would expand it)');
+        }
+        break;
+      }
+      case 'sealedSecret':
+        checkNonEmptyString(issues, `${field}.encryptedKey`, o.encryptedKey);
+        break;
+    }
+  }
+
+  /** The manifest that puts the key Secret in the cluster, or undefined when nothing is emitted. */
+  public render(shape: KeySecretShape): Manifest | undefined {
+    const o = this.options;
+    const { metadata, entries } = shape;
+    switch (this.kind) {
+      case 'literal': {
+        const data: Record<string, string> = { [API_KEY_ENTRY]: base64(o.key!.unsafeUnwrap()) };
+        for (const [entry, value] of Object.entries(entries)) data[entry] = base64(value);
+        return { apiVersion: 'v1', kind: 'Secret', metadata, type: API_KEY_SECRET_TYPE, data };
+      }
+      case 'externalSecret': {
+        const e = o.external!;
+        const remoteRef = { key: e.remoteKey, ...(e.property ? { property: e.property } : {}), ...(e.version ? { version: e.version } : {}) };
+        const { name, namespace, ...templateMetadata } = metadata;
+        return {
+          ...KEY_SOURCE_KINDS.externalSecret,
+          metadata: { name, namespace },
+          spec: {
+            refreshInterval: e.refreshInterval ?? '1h',
+            secretStoreRef: { kind: e.storeKind ?? 'ClusterSecretStore', name: e.storeName },
+            target: {
+              name,
+              creationPolicy: 'Owner',
+              template: {
+                engineVersion: 'v2',
+                type: API_KEY_SECRET_TYPE,
+                ...(Object.keys(templateMetadata).length > 0 ? { metadata: templateMetadata } : {}),
+                data: { [API_KEY_ENTRY]: '{{ .apiKey }}', ...entries },
+              },
+            },
+            data: [{ secretKey: 'apiKey', remoteRef }],
+          },
+        };
+      }
+      case 'sealedSecret':
+        return {
+          ...KEY_SOURCE_KINDS.sealedSecret,
+          metadata: { name: metadata.name, namespace: metadata.namespace },
+          spec: {
+            encryptedData: { [API_KEY_ENTRY]: o.encryptedKey },
+            template: {
+              type: API_KEY_SECRET_TYPE,
+              metadata: { ...metadata },
+              ...(Object.keys(entries).length > 0 ? { data: { ...entries } } : {}),
+            },
+          },
+        };
+      default:
+        return undefined;
+    }
+  }
+}
