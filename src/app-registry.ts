@@ -26,10 +26,17 @@ function createRegistry(root: IConstruct, settings: SynthSettings): AppRegistry 
   const registry = new AppRegistry(settings);
   registries.set(root, registry);
   // Prints the app's warnings once per synth; in strict mode each construct reports its own as errors instead.
+  // cdk8s validates the whole app again for every chart it writes, all in one synchronous call, so a flag cleared
+  // on the next microtask lets one synth print once.
   const reporter = new Construct(root as Construct, 'AgentgatewayConstructsWarnings');
+  let printed = false;
   reporter.node.addValidation({
     validate: () => {
-      if (!registry.settings.strict) registry.warnings().forEach(w => registry.settings.warn(w));
+      if (!registry.settings.strict && !printed) {
+        printed = true;
+        queueMicrotask(() => printed = false);
+        registry.warnings().forEach(w => registry.settings.warn(w));
+      }
       return [];
     },
   });

@@ -116,8 +116,8 @@ export interface TeamApiKeySpec {
   readonly keyPropsConflict: 'both' | 'neither' | undefined;
 }
 
-/** Where a key stands at a given time. */
-export type KeyStatus = 'active' | 'pending' | 'expired' | 'revoked';
+/** Where a key stands at a given time; `invalid` when a date does not parse (reported by validation). */
+export type KeyStatus = 'active' | 'pending' | 'expired' | 'revoked' | 'invalid';
 
 function toDate(value: Date | string | undefined): Date | undefined {
   return value === undefined ? undefined : new Date(value);
@@ -153,6 +153,7 @@ export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
 /** Valid from `notBefore` (inclusive) until `notAfter` (exclusive). */
 export function keyStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): KeyStatus {
   if (spec.revoked || key.revoked) return 'revoked';
+  if (Number.isNaN(key.notBefore?.getTime() ?? 0) || Number.isNaN(key.notAfter?.getTime() ?? 0)) return 'invalid';
   if (key.notBefore && now.getTime() < key.notBefore.getTime()) return 'pending';
   if (key.notAfter && now.getTime() >= key.notAfter.getTime()) return 'expired';
   return 'active';
@@ -209,6 +210,7 @@ function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): stri
     case 'pending': return `valid from ${key.notBefore!.toISOString()}`;
     case 'expired': return `expired at ${key.notAfter!.toISOString()}`;
     case 'revoked': return 'revoked';
+    case 'invalid': return 'with an invalid date';
     default: return 'active';
   }
 }
