@@ -2,10 +2,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
-  GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, checkGatewayAuthPolicy, gatewayAuthPolicyObjectIds,
+  GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, gatewayAuthPolicyObjectIds,
   renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './core';
-import { ITeamApiKey } from './team-api-key';
+import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
 /** Props of {@link GatewayAuthPolicy}. */
 export interface GatewayAuthPolicyProps extends GatewayAuthPolicyOptions {
@@ -18,27 +18,31 @@ export interface GatewayAuthPolicyProps extends GatewayAuthPolicyOptions {
 }
 
 /**
- * Requires a vanity API key on the Gateway (or on chosen routes): an AuthConfig with `apiKeyAuth`, which validates
- * the key and sets headers from its metadata, and the EnterpriseAgentgatewayPolicy that sends traffic through
- * Solo's ext-auth service.
+ * Requires a vanity API key on the Gateway (or on chosen routes), and sets headers such as `x-org` from the key's
+ * metadata. With ext-auth (the default): an AuthConfig with `apiKeyAuth` and the EnterpriseAgentgatewayPolicy that
+ * sends traffic through Solo's ext-auth service. With built-in auth: one AgentgatewayPolicy (or
+ * EnterpriseAgentgatewayPolicy) with `apiKeyAuthentication`, selecting its teams' keys by label.
  */
 export class GatewayAuthPolicy extends Construct {
   public readonly policyName: string;
-  public readonly authConfigName: string;
+  /** Name of the AuthConfig; undefined with built-in auth, which has none. */
+  public readonly authConfigName: string | undefined;
   public readonly namespace: string;
-  /** The AuthConfig (escape hatch for JSON patches). */
-  public readonly authConfig: ApiObject;
-  /** The EnterpriseAgentgatewayPolicy (escape hatch for JSON patches). */
+  /** The AuthConfig (escape hatch for JSON patches); undefined with built-in auth. */
+  public readonly authConfig: ApiObject | undefined;
+  /** The EnterpriseAgentgatewayPolicy or AgentgatewayPolicy (escape hatch for JSON patches). */
   public readonly policy: ApiObject;
   private readonly keys: ITeamApiKey[] = [];
+  private readonly keyStorage: KeyStorage;
+  private readonly unbindable: ITeamApiKey[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: GatewayAuthPolicyProps = {}) {
     super(scope, id);
-    this.keys.push(...props.keys ?? []);
     const head = this.resolve();
     this.policyName = head.name;
-    this.authConfigName = head.authConfigName;
     this.namespace = head.namespace;
+    this.keyStorage = head.keyStorage;
+    this.addKey(...props.keys ?? []);
 
     const objectIds = gatewayAuthPolicyObjectIds(head);
     const registry = registryOf(this);
@@ -48,19 +52,27 @@ export class GatewayAuthPolicy extends Construct {
       checkGatewayAuthPolicy(issues, this.resolve());
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);
+      for (const key of this.unbindable) {
+        issues.add('keys', key.team, 'TeamApiKey constructs with built-in auth, which writes their keys in its own format');
+      }
     });
 
-    this.authConfig = new ApiObject(this, 'AuthConfig', lazyManifest(
-      { ...KINDS.authConfig, metadata: { name: head.authConfigName, namespace: head.namespace } }, ['spec'],
-      () => renderGatewayAuthPolicy(this.resolve())[0]));
-    this.policy = new ApiObject(this, 'Policy', lazyManifest(
-      { ...KINDS.enterpriseAgentgatewayPolicy, metadata: { name: head.name, namespace: head.namespace } }, ['spec'],
-      () => renderGatewayAuthPolicy(this.resolve())[1]));
+    // The manifests' kinds and names are fixed now; their specs are rendered at synth, after every addKey().
+    const objects = renderGatewayAuthPolicy(head).map((manifest, i) => new ApiObject(this, OBJECT_IDS[manifest.kind],
+      lazyManifest({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }, ['spec'],
+        () => renderGatewayAuthPolicy(this.resolve())[i])));
+    this.authConfig = objects.find(o => o.kind === KINDS.authConfig.kind);
+    this.authConfigName = this.authConfig ? head.authConfigName : undefined;
+    this.policy = objects[objects.length - 1];
   }
 
-  /** Accepts more keys. */
+  /** Accepts more keys; their keys are written in the format this policy reads. */
   public addKey(...keys: ITeamApiKey[]): void {
-    this.keys.push(...keys);
+    for (const key of keys) {
+      this.keys.push(key);
+      if (key instanceof TeamApiKey) key.useKeyStorage(this.keyStorage, this.node.path);
+      else if (this.keyStorage.kind !== 'extAuthSecret') this.unbindable.push(key);
+    }
   }
 
   private resolve(): GatewayAuthPolicySpec {
@@ -68,3 +80,8 @@ export class GatewayAuthPolicy extends Construct {
     return resolveGatewayAuthPolicy(this.props, this.keys, known);
   }
 }
+
+/** Construct ids of the policy's objects, stable across modes for the policy itself. */
+const OBJECT_IDS: Record<string, string> = {
+  AuthConfig: 'AuthConfig', EnterpriseAgentgatewayPolicy: 'Policy', AgentgatewayPolicy: 'Policy',
+};

@@ -1,6 +1,7 @@
 import { checkDnsLabel, checkDnsSubdomain, checkHeaderName, checkLabels, checkSecretDataKey } from './checks';
 import { IssueCollector } from './errors';
 import { GatewayRef, checkGatewayRef } from './gateway-ref';
+import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
 import { KINDS, Manifest, ObjectId } from './manifest';
 
 /** A request header the gateway sets from the metadata stored with the caller's key. */
@@ -44,6 +45,61 @@ export class KeySelection {
     return this.matchLabels !== undefined && Object.entries(this.matchLabels).every(([k, v]) => labels[k] === v);
   }
 }
+
+export interface BuiltInAuthOptions {
+  /**
+   * Kind of the policy that carries `apiKeyAuthentication`.
+   * @default 'AgentgatewayPolicy' (open source; use 'EnterpriseAgentgatewayPolicy' on Solo Enterprise)
+   */
+  readonly policyKind?: 'AgentgatewayPolicy' | 'EnterpriseAgentgatewayPolicy';
+  /**
+   * Store only `sha256` hashes of the keys, in ConfigMaps: no plaintext key in git or in the cluster.
+   * @default false (plaintext key entries in Secrets)
+   */
+  readonly hashedKeys?: boolean;
+  /**
+   * What the gateway does with requests that carry no valid key.
+   * @default 'Strict' (reject them)
+   */
+  readonly validation?: 'Strict' | 'Optional' | 'Permissive';
+  /**
+   * The agentgateway release whose CRDs are applied; before v1.4.0 the key can only come in `Authorization: Bearer`.
+   * @default 'v1.4.1'
+   */
+  readonly agentgatewayVersion?: string;
+}
+
+/** Who checks the keys: Solo's ext-auth service (the seed), or agentgateway itself. */
+export class ApiKeyAuthMode {
+  /** Solo ext-auth: an AuthConfig with `apiKeyAuth`, enforced by an EnterpriseAgentgatewayPolicy's `entExtAuth`. */
+  public static extAuth(): ApiKeyAuthMode {
+    return new ApiKeyAuthMode(undefined);
+  }
+
+  /** agentgateway's built-in `apiKeyAuthentication`: no ext-auth service; keys in Secrets, or only their hashes. */
+  public static builtIn(options: BuiltInAuthOptions = {}): ApiKeyAuthMode {
+    return new ApiKeyAuthMode({
+      policyKind: options.policyKind ?? 'AgentgatewayPolicy',
+      hashedKeys: options.hashedKeys ?? false,
+      validation: options.validation ?? 'Strict',
+      agentgatewayVersion: options.agentgatewayVersion ?? 'v1.4.1',
+    });
+  }
+
+  private constructor(
+    /** The built-in options, or undefined for ext-auth. */
+    public readonly builtIn: Required<BuiltInAuthOptions> | undefined,
+  ) {}
+}
+
+/** Whether an agentgateway release's policy CRD has `apiKeyAuthentication.location` (added in v1.4.0). */
+export function supportsKeyLocation(version: string): boolean {
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  return match !== null && (Number(match[1]) > 1 || (Number(match[1]) === 1 && Number(match[2]) >= 4));
+}
+
+/** The label built-in policies select their teams' key objects by, unless a label selector is given. */
+export const POLICY_SELECTOR_LABEL = 'agentgateway-constructs.dev/api-key-policy';
 
 /** A route a policy can target. */
 export interface RouteRef {
@@ -89,12 +145,18 @@ export interface GatewayAuthPolicyOptions {
    */
   readonly namespace?: string;
   /**
+   * Who checks the keys.
+   * @default ApiKeyAuthMode.extAuth()
+   */
+  readonly mode?: ApiKeyAuthMode;
+  /**
    * Request header that carries the vanity key.
-   * @default 'api-key'
+   * @default - 'api-key' with ext-auth; `Authorization: Bearer <key>` with built-in auth
    */
   readonly headerName?: string;
   /**
-   * How key Secrets are selected.
+   * How key Secrets are selected. With built-in auth keys are always selected by label: the given labels, or one
+   * naming this policy, which the policy adds to its teams' key objects.
    * @default KeySelection.secretRefs()
    */
   readonly keySelection?: KeySelection;
@@ -129,11 +191,15 @@ export interface KeyRef {
 
 /** An auth policy with every default applied, and the keys it selects. */
 export interface GatewayAuthPolicySpec {
+  readonly mode: ApiKeyAuthMode;
+  /** How the policy's teams store their keys. */
+  readonly keyStorage: KeyStorage;
   readonly name: string;
   readonly authConfigName: string;
   readonly namespace: string;
   readonly gateway: GatewayRef;
-  readonly headerName: string;
+  /** Undefined with built-in auth and no header set: `Authorization: Bearer`. */
+  readonly headerName?: string;
   readonly keySelection: KeySelection;
   readonly headersFromMetadata: readonly Required<MetadataHeader>[];
   readonly target: PolicyTarget;
@@ -144,6 +210,15 @@ export interface GatewayAuthPolicySpec {
   readonly allowSharedKeys: boolean;
   /** Every key the policy accepts: the explicit ones, plus, with a label selector, the matching keys known. */
   readonly selectedKeys: readonly KeyRef[];
+  /** With built-in auth: keys of other teams whose labels the selector matches, which it would read as keys. */
+  readonly strayKeys: readonly KeyRef[];
+}
+
+/** How the teams of a policy with these options store their keys. */
+export function policyKeyStorage(mode: ApiKeyAuthMode, name: string, keySelection: KeySelection | undefined): KeyStorage {
+  if (!mode.builtIn) return EXT_AUTH_STORAGE;
+  const labels = keySelection?.matchLabels ?? { [POLICY_SELECTOR_LABEL]: name };
+  return mode.builtIn.hashedKeys ? { kind: 'builtInHashedConfigMap', labels } : { kind: 'builtInSecret', labels };
 }
 
 export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, teams: readonly { readonly keyRefs: readonly KeyRef[] }[],
@@ -153,16 +228,24 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
   const name = options.name ?? 'api-key-auth';
   const namespace = options.namespace ?? gateway.namespace;
   const keySelection = options.keySelection ?? KeySelection.secretRefs();
-  const selected = new Map(keys.map(k => [`${k.namespace}/${k.secretName}`, k]));
+  const mode = options.mode ?? ApiKeyAuthMode.extAuth();
+  const slot = (k: KeyRef) => `${k.namespace}/${k.secretName}`;
+  const selected = new Map(keys.map(k => [slot(k), k]));
+  const stray: KeyRef[] = [];
   for (const key of knownKeys) {
-    if (key.namespace === namespace && keySelection.matches(key.labels)) selected.set(`${key.namespace}/${key.secretName}`, key);
+    if (key.namespace !== namespace || !keySelection.matches(key.labels) || selected.has(slot(key))) continue;
+    // Built-in auth re-labels only its own teams' keys; another team's Secret matching the selector is misread.
+    if (mode.builtIn) stray.push(key);
+    else selected.set(slot(key), key);
   }
   return {
+    mode,
+    keyStorage: policyKeyStorage(mode, name, options.keySelection),
     name,
     authConfigName: options.authConfigName ?? name,
     namespace,
     gateway,
-    headerName: options.headerName ?? 'api-key',
+    headerName: options.headerName ?? (mode.builtIn ? undefined : 'api-key'),
     keySelection,
     headersFromMetadata: (options.headersFromMetadata ?? []).map(h => ({
       header: h.header, metadataKey: h.metadataKey ?? h.header, required: h.required ?? false,
@@ -172,6 +255,7 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
     declaredTeams: teams.length,
     allowSharedKeys: options.allowSharedKeys ?? false,
     selectedKeys: [...selected.values()],
+    strayKeys: stray,
   };
 }
 
@@ -180,13 +264,31 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
   checkDnsSubdomain(issues, 'authConfigName', spec.authConfigName);
   checkDnsLabel(issues, 'namespace', spec.namespace);
   checkGatewayRef(issues, 'gateway', spec.gateway);
-  checkHeaderName(issues, 'headerName', spec.headerName);
+  if (spec.headerName !== undefined) checkHeaderName(issues, 'headerName', spec.headerName);
+  const builtIn = spec.mode.builtIn;
+  if (builtIn) {
+    if (spec.headerName !== undefined && !supportsKeyLocation(builtIn.agentgatewayVersion)) {
+      issues.add('headerName', spec.headerName, `no header name with agentgateway ${builtIn.agentgatewayVersion}: its policy CRD `
+        + 'has no apiKeyAuthentication.location, so keys come in "Authorization: Bearer" (v1.4.0 adds location.header)');
+    }
+    if (!['Strict', 'Optional', 'Permissive'].includes(builtIn.validation)) {
+      issues.add('mode.validation', builtIn.validation, '"Strict", "Optional" or "Permissive"');
+    }
+    if (spec.headersFromMetadata.length > 16) {
+      issues.add('headersFromMetadata', spec.headersFromMetadata.length, 'at most 16 headers (a transformation sets at most 16)');
+    }
+    for (const key of spec.strayKeys) {
+      issues.add('keySelection', key.path, `no other team's keys carrying the selector's labels: this policy would read ${key.namespace}/${key.secretName}, `
+        + 'stored for ext-auth, as agentgateway keys (add the team to this policy, or change the labels)');
+    }
+  }
   const labels = spec.keySelection.matchLabels;
   if (labels !== undefined) {
     checkLabels(issues, 'keySelection.matchLabels', labels);
     if (Object.keys(labels).length === 0) issues.add('keySelection.matchLabels', labels, 'at least one label (an empty selector selects every Secret)');
     for (const key of spec.keys) {
-      if (!spec.keySelection.matches(key.labels)) {
+      // Built-in auth adds the selector's labels to its own teams' keys.
+      if (!builtIn && !spec.keySelection.matches(key.labels)) {
         issues.add('keys', key.path, `keys that carry the selector's labels ${JSON.stringify(labels)}`);
       }
       if (key.namespace !== spec.namespace) issues.add('keys', key.path, `keys in the policy's namespace "${spec.namespace}" (a label selector looks only there)`);
@@ -220,10 +322,20 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
 }
 
 export function gatewayAuthPolicyObjectIds(spec: GatewayAuthPolicySpec): ObjectId[] {
+  if (spec.mode.builtIn) return [{ kind: spec.mode.builtIn.policyKind, namespace: spec.namespace, name: spec.name, field: 'name' }];
   return [
     { kind: KINDS.authConfig.kind, namespace: spec.namespace, name: spec.authConfigName, field: 'authConfigName' },
     { kind: KINDS.enterpriseAgentgatewayPolicy.kind, namespace: spec.namespace, name: spec.name, field: 'name' },
   ];
+}
+
+/**
+ * The CEL expression that reads a metadata field of the caller's key. Always yields a string, so `set` replaces any
+ * header the client sent even when a key lacks the field.
+ */
+export function metadataHeaderExpression(metadataKey: string, required: boolean): string {
+  const field = `apiKey[${JSON.stringify(metadataKey)}]`;
+  return required ? `string(${field})` : `${JSON.stringify(metadataKey)} in apiKey ? string(${field}) : ""`;
 }
 
 function byNamespaceAndName(a: KeyRef, b: KeyRef): number {
@@ -231,8 +343,44 @@ function byNamespaceAndName(a: KeyRef, b: KeyRef): number {
     : (a.namespace < b.namespace ? -1 : 1);
 }
 
-/** Renders the AuthConfig (ext-auth `apiKeyAuth`) and the EnterpriseAgentgatewayPolicy that enforces it. */
-export function renderGatewayAuthPolicy(spec: GatewayAuthPolicySpec): [authConfig: Manifest, policy: Manifest] {
+function renderTargetRefs(spec: GatewayAuthPolicySpec): object[] {
+  return spec.target.routes.length > 0
+    ? spec.target.routes.map(r => ({ name: r.routeName, group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }))
+    : [{ name: spec.gateway.name, group: 'gateway.networking.k8s.io', kind: 'Gateway' }];
+}
+
+/**
+ * Renders the policy: with ext-auth, the AuthConfig (`apiKeyAuth`) and the EnterpriseAgentgatewayPolicy that
+ * enforces it; with built-in auth, one (Enterprise)AgentgatewayPolicy with `apiKeyAuthentication` and the
+ * transformation that sets headers from key metadata.
+ */
+export function renderGatewayAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[] {
+  return spec.mode.builtIn ? [renderBuiltInPolicy(spec, spec.mode.builtIn)] : renderExtAuthPolicy(spec);
+}
+
+function renderBuiltInPolicy(spec: GatewayAuthPolicySpec, builtIn: Required<BuiltInAuthOptions>): Manifest {
+  const storage = spec.keyStorage as Extract<KeyStorage, { labels: unknown }>;
+  const selector = { matchLabels: { ...storage.labels } };
+  const set = spec.headersFromMetadata.map(h => ({ name: h.header, value: metadataHeaderExpression(h.metadataKey, h.required) }));
+  const kinds = builtIn.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+  return {
+    ...kinds,
+    metadata: { name: spec.name, namespace: spec.namespace },
+    spec: {
+      targetRefs: renderTargetRefs(spec),
+      traffic: {
+        apiKeyAuthentication: {
+          mode: builtIn.validation,
+          ...(builtIn.hashedKeys ? { configMapSelector: selector } : { secretSelector: selector }),
+          ...(spec.headerName === undefined ? {} : { location: { header: { name: spec.headerName } } }),
+        },
+        ...(set.length > 0 ? { transformation: { request: { set } } } : {}),
+      },
+    },
+  };
+}
+
+function renderExtAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[] {
   const labels = spec.keySelection.matchLabels;
   // Sorted, so reordering code does not reorder the output.
   const storage = labels !== undefined
@@ -255,14 +403,11 @@ export function renderGatewayAuthPolicy(spec: GatewayAuthPolicySpec): [authConfi
       }],
     },
   };
-  const targetRefs = spec.target.routes.length > 0
-    ? spec.target.routes.map(r => ({ name: r.routeName, group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }))
-    : [{ name: spec.gateway.name, group: 'gateway.networking.k8s.io', kind: 'Gateway' }];
   const policy: Manifest = {
     ...KINDS.enterpriseAgentgatewayPolicy,
     metadata: { name: spec.name, namespace: spec.namespace },
     spec: {
-      targetRefs,
+      targetRefs: renderTargetRefs(spec),
       traffic: { entExtAuth: { authConfigRef: { name: spec.authConfigName, namespace: spec.namespace } } },
     },
   };

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './gateway-auth-policy';
 export * from './gateway-ref';
 export * from './key-source';
+export * from './key-storage';
 export * from './key-strength';
 export * from './llm-provider';
 export * from './llm-route';

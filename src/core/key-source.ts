@@ -1,5 +1,6 @@
 import { checkDnsSubdomain, checkNonEmptyString } from './checks';
 import { IssueCollector } from './errors';
+import { KeyStorage, hashKey, isKeyHash } from './key-storage';
 import { API_KEY_ENTRY, API_KEY_SECRET_TYPE, Manifest, ObjectMeta, base64 } from './manifest';
 import { SecretValue } from './secret-value';
 
@@ -49,14 +50,31 @@ export interface ExistingSecretKeyOptions {
   readonly metadataKeys?: readonly string[];
 }
 
-type SourceKind = 'literal' | 'externalSecret' | 'sealedSecret' | 'existingSecret' | 'invalid';
+type SourceKind = 'literal' | 'externalSecret' | 'sealedSecret' | 'existingSecret' | 'hash' | 'invalid';
 
 /** Everything a key source needs to render the team's key Secret (or what materializes it). */
 export interface KeySecretShape {
   readonly metadata: ObjectMeta;
   /** Metadata entries stored beside the key (header values such as `x-org`). */
   readonly entries: Readonly<Record<string, string>>;
+  readonly storage: KeyStorage;
 }
+
+/** Which key sources each storage can use. */
+const SOURCES_BY_STORAGE: Record<KeyStorage['kind'], readonly SourceKind[]> = {
+  extAuthSecret: ['literal', 'externalSecret', 'sealedSecret', 'existingSecret'],
+  builtInSecret: ['literal', 'externalSecret', 'existingSecret'],
+  builtInHashedConfigMap: ['literal', 'hash'],
+};
+
+const SOURCE_NAMES: Record<SourceKind, string> = {
+  literal: 'a literal key', externalSecret: 'KeySource.fromExternalSecret', sealedSecret: 'KeySource.fromSealedSecret',
+  existingSecret: 'KeySource.fromExistingSecret', hash: 'KeySource.fromHash', invalid: 'an invalid key',
+};
+
+const STORAGE_NAMES: Record<KeyStorage['kind'], string> = {
+  extAuthSecret: 'ext-auth key Secrets', builtInSecret: 'built-in key Secrets', builtInHashedConfigMap: 'hashed-key ConfigMaps',
+};
 
 /**
  * Where a team's key lives. Every source ends in the same key Secret (type `extauth.solo.io/apikey`, the key in
@@ -86,6 +104,14 @@ export class KeySource {
     return new KeySource('existingSecret', { metadataKeys: options.metadataKeys });
   }
 
+  /**
+   * Only the key's hash (`sha256:<hex>`, from `hashKey()` or the CLI's `hash`): for hashed-key ConfigMaps, where no
+   * plaintext key exists in git or in the cluster.
+   */
+  public static fromHash(keyHash: string): KeySource {
+    return new KeySource('hash', { keyHash });
+  }
+
   /** Wraps untyped input; anything but a KeySource or SecretValue is reported by validation, never shown. */
   public static of(value: KeySource | SecretValue | unknown): KeySource {
     if (value instanceof KeySource) return value;
@@ -97,7 +123,7 @@ export class KeySource {
     public readonly kind: SourceKind,
     private readonly options: {
       readonly key?: SecretValue; readonly external?: ExternalSecretKeyOptions; readonly encryptedKey?: string;
-      readonly metadataKeys?: readonly string[];
+      readonly metadataKeys?: readonly string[]; readonly keyHash?: string;
     },
   ) {}
 
@@ -114,7 +140,9 @@ export class KeySource {
     const o = this.options;
     switch (this.kind) {
       case 'literal':
-        return o.key!.length > 0 ? `literal:${o.key!.sha256Hex()}` : undefined;
+        return o.key!.length > 0 ? `sha256:${o.key!.sha256Hex()}` : undefined;
+      case 'hash':
+        return o.keyHash;
       case 'externalSecret':
         return `external:${o.external!.storeKind ?? 'ClusterSecretStore'}/${o.external!.storeName}/${o.external!.remoteKey}`
           + `#${o.external!.property ?? ''}@${o.external!.version ?? ''}`;
@@ -128,8 +156,13 @@ export class KeySource {
     return this.kind === 'existingSecret' ? this.options.metadataKeys : Object.keys(entries);
   }
 
-  public check(issues: IssueCollector, field: string, entries: Readonly<Record<string, string>>): void {
+  public check(issues: IssueCollector, field: string, entries: Readonly<Record<string, string>>, storage: KeyStorage): void {
     const o = this.options;
+    if (this.kind !== 'invalid' && !SOURCES_BY_STORAGE[storage.kind].includes(this.kind)) {
+      issues.add(field, SOURCE_NAMES[this.kind], `a key source that works with ${STORAGE_NAMES[storage.kind]}: `
+        + SOURCES_BY_STORAGE[storage.kind].map(k => SOURCE_NAMES[k]).join(', '));
+      return;
+    }
     switch (this.kind) {
       case 'invalid':
         // Shown redacted all the same: a plain string here is still a key.
@@ -159,11 +192,22 @@ export class KeySource {
       case 'sealedSecret':
         checkNonEmptyString(issues, `${field}.encryptedKey`, o.encryptedKey);
         break;
+      case 'hash':
+        if (!isKeyHash(o.keyHash)) issues.add(field, o.keyHash, 'a key hash "sha256:" followed by 64 lowercase hex digits');
+        break;
     }
   }
 
-  /** The manifest that puts the key Secret in the cluster, or undefined when nothing is emitted. */
+  /** The manifest that puts the key in the cluster in `shape.storage`'s format, or undefined when nothing is emitted. */
   public render(shape: KeySecretShape): Manifest | undefined {
+    switch (shape.storage.kind) {
+      case 'extAuthSecret': return this.renderExtAuthSecret(shape);
+      case 'builtInSecret': return this.renderBuiltInSecret(shape);
+      case 'builtInHashedConfigMap': return this.renderHashedConfigMap(shape);
+    }
+  }
+
+  private renderExtAuthSecret(shape: KeySecretShape): Manifest | undefined {
     const o = this.options;
     const { metadata, entries } = shape;
     switch (this.kind) {
@@ -172,30 +216,8 @@ export class KeySource {
         for (const [entry, value] of Object.entries(entries)) data[entry] = base64(value);
         return { apiVersion: 'v1', kind: 'Secret', metadata, type: API_KEY_SECRET_TYPE, data };
       }
-      case 'externalSecret': {
-        const e = o.external!;
-        const remoteRef = { key: e.remoteKey, ...(e.property ? { property: e.property } : {}), ...(e.version ? { version: e.version } : {}) };
-        const { name, namespace, ...templateMetadata } = metadata;
-        return {
-          ...KEY_SOURCE_KINDS.externalSecret,
-          metadata: { name, namespace },
-          spec: {
-            refreshInterval: e.refreshInterval ?? '1h',
-            secretStoreRef: { kind: e.storeKind ?? 'ClusterSecretStore', name: e.storeName },
-            target: {
-              name,
-              creationPolicy: 'Owner',
-              template: {
-                engineVersion: 'v2',
-                type: API_KEY_SECRET_TYPE,
-                ...(Object.keys(templateMetadata).length > 0 ? { metadata: templateMetadata } : {}),
-                data: { [API_KEY_ENTRY]: '{{ .apiKey }}', ...entries },
-              },
-            },
-            data: [{ secretKey: 'apiKey', remoteRef }],
-          },
-        };
-      }
+      case 'externalSecret':
+        return this.renderExternalSecret(metadata, API_KEY_SECRET_TYPE, { [API_KEY_ENTRY]: '{{ .apiKey }}', ...entries });
       case 'sealedSecret':
         return {
           ...KEY_SOURCE_KINDS.sealedSecret,
@@ -212,5 +234,55 @@ export class KeySource {
       default:
         return undefined;
     }
+  }
+
+  /** agentgateway's own format: one data entry, named after the Secret, holding `{"key", "metadata"}` as JSON. */
+  private renderBuiltInSecret(shape: KeySecretShape): Manifest | undefined {
+    const { metadata, entries } = shape;
+    switch (this.kind) {
+      case 'literal': {
+        const entry = JSON.stringify({ key: this.options.key!.unsafeUnwrap(), metadata: entries });
+        return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { [metadata.name]: base64(entry) } };
+      }
+      case 'externalSecret':
+        // The key is spliced in as a JSON string by the template; the metadata is already JSON.
+        return this.renderExternalSecret(metadata, 'Opaque', {
+          [metadata.name]: `{"key":{{ .apiKey | toJson }},"metadata":${JSON.stringify(entries)}}`,
+        });
+      default:
+        return undefined;
+    }
+  }
+
+  private renderHashedConfigMap(shape: KeySecretShape): Manifest | undefined {
+    const keyHash = this.kind === 'literal' ? hashKey(this.options.key!) : this.kind === 'hash' ? this.options.keyHash : undefined;
+    if (keyHash === undefined) return undefined;
+    const { metadata, entries } = shape;
+    return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [metadata.name]: JSON.stringify({ keyHash, metadata: entries }) } };
+  }
+
+  private renderExternalSecret(metadata: ObjectMeta, type: string, data: Record<string, string>): Manifest {
+    const e = this.options.external!;
+    const remoteRef = { key: e.remoteKey, ...(e.property ? { property: e.property } : {}), ...(e.version ? { version: e.version } : {}) };
+    const { name, namespace, ...templateMetadata } = metadata;
+    return {
+      ...KEY_SOURCE_KINDS.externalSecret,
+      metadata: { name, namespace },
+      spec: {
+        refreshInterval: e.refreshInterval ?? '1h',
+        secretStoreRef: { kind: e.storeKind ?? 'ClusterSecretStore', name: e.storeName },
+        target: {
+          name,
+          creationPolicy: 'Owner',
+          template: {
+            engineVersion: 'v2',
+            type,
+            ...(Object.keys(templateMetadata).length > 0 ? { metadata: templateMetadata } : {}),
+            data,
+          },
+        },
+        data: [{ secretKey: 'apiKey', remoteRef }],
+      },
+    };
   }
 }

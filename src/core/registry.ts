@@ -25,6 +25,7 @@ export class AppRegistry {
   public readonly settings: ResolvedSynthSettings;
   private readonly keyOwners = new Map<string, KeyOwner>();
   private readonly objectOwners = new Map<string, string>();
+  private readonly slotsByOwner = new Map<string, string[]>();
   private readonly teams: { readonly path: string; readonly spec: TeamApiKeySpec; readonly refs: readonly KeyRef[] }[] = [];
   private readonly policies: PolicyKeys[] = [];
 
@@ -48,8 +49,18 @@ export class AppRegistry {
   public registerObjects(path: string, objects: readonly ObjectId[]): void {
     for (const id of objects) {
       const slot = `${id.kind}/${id.namespace}/${id.name}`;
-      if (!this.objectOwners.has(slot)) this.objectOwners.set(slot, path);
+      if (!this.objectOwners.has(slot)) {
+        this.objectOwners.set(slot, path);
+        this.slotsByOwner.set(path, [...this.slotsByOwner.get(path) ?? [], slot]);
+      }
     }
+  }
+
+  /** Replaces the objects a construct emits, when a policy changes how its keys are stored. */
+  public replaceObjects(path: string, objects: readonly ObjectId[]): void {
+    for (const slot of this.slotsByOwner.get(path) ?? []) this.objectOwners.delete(slot);
+    this.slotsByOwner.delete(path);
+    this.registerObjects(path, objects);
   }
 
   /** Records a policy; `keys` is read at validation time, after every `addKey()`. */
@@ -67,7 +78,7 @@ export class AppRegistry {
     return this.teams.flatMap(t => teamApiKeyWarnings(t.spec, this.settings).map(w => `[${t.path}] ${w.field}: expected ${w.expected}`));
   }
 
-  /** Reports keys another team already uses, never showing either key. */
+  /** Reports keys another team already uses (a key and its hash count as the same), never showing either key. */
   public checkTeam(issues: IssueCollector, path: string, spec: TeamApiKeySpec): void {
     for (const key of spec.keys) {
       const identity = key.source.identity();

@@ -3,6 +3,7 @@ import { IssueCollector } from './errors';
 import { DEFAULT_NAMESPACE } from './gateway-ref';
 import { KeyRef } from './gateway-auth-policy';
 import { KeySource } from './key-source';
+import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
 import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
 import { API_KEY_ENTRY, KINDS, Manifest, ObjectId, ObjectMeta } from './manifest';
 import { ResolvedSynthSettings } from './settings';
@@ -170,7 +171,7 @@ function checkRevocation(issues: IssueCollector, field: string, revoked: Revocat
   if (revoked.date !== undefined && Number.isNaN(Date.parse(revoked.date))) issues.add(`${field}.date`, revoked.date, 'an ISO 8601 date');
 }
 
-export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, now: Date): void {
+export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, now: Date, storage: KeyStorage = EXT_AUTH_STORAGE): void {
   checkDnsLabel(issues, 'team', spec.team);
   checkDnsSubdomain(issues, 'secretName', spec.secretName);
   checkDnsLabel(issues, 'namespace', spec.namespace);
@@ -185,7 +186,7 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
   }
   const names = new Set<string>();
   spec.keys.forEach((key, i) => {
-    key.source.check(issues, key.field === 'key' ? 'key' : `${key.field}.source`, spec.metadata);
+    key.source.check(issues, key.field === 'key' ? 'key' : `${key.field}.source`, spec.metadata, storage);
     checkRevocation(issues, `${key.field}.revoked`, key.revoked);
     if (key.name !== undefined) checkDnsLabel(issues, `${key.field}.name`, key.name);
     else if (i > 0) issues.add(`${key.field}.name`, undefined, 'a name for every key but the first (it names the key Secret)');
@@ -247,22 +248,24 @@ export function teamApiKeyWarnings(spec: TeamApiKeySpec, settings: ResolvedSynth
   return warnings;
 }
 
-export function teamKeyMetadata(spec: TeamApiKeySpec, key: TeamKeySpec): ObjectMeta {
-  const hasLabels = Object.keys(spec.labels).length > 0;
+/** Metadata of a key's Secret or ConfigMap: the team's labels plus those the storage's selector needs. */
+export function teamKeyMetadata(spec: TeamApiKeySpec, key: TeamKeySpec, storage: KeyStorage = EXT_AUTH_STORAGE): ObjectMeta {
+  const labels = { ...spec.labels, ...(storage.kind === 'extAuthSecret' ? {} : storage.labels) };
   return {
     name: key.secretName,
     namespace: spec.namespace,
-    ...(hasLabels ? { labels: { ...spec.labels } } : {}),
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(key.notAfter ? { annotations: { [NOT_AFTER_ANNOTATION]: key.notAfter.toISOString() } } : {}),
   };
 }
 
-/** Renders what puts each key valid at `now` in the cluster (Secret, ExternalSecret or SealedSecret). */
-export function renderTeamApiKey(spec: TeamApiKeySpec, now: Date): Manifest[] {
-  return activeKeys(spec, now).flatMap(key => key.source.render({ metadata: teamKeyMetadata(spec, key), entries: spec.metadata }) ?? []);
+/** Renders what puts each key valid at `now` in the cluster, in the storage's format. */
+export function renderTeamApiKey(spec: TeamApiKeySpec, now: Date, storage: KeyStorage = EXT_AUTH_STORAGE): Manifest[] {
+  return activeKeys(spec, now).flatMap(key =>
+    key.source.render({ metadata: teamKeyMetadata(spec, key, storage), entries: spec.metadata, storage }) ?? []);
 }
 
-/** The key Secrets valid at `now`, as an auth policy sees them. */
+/** The key Secrets valid at `now`, as an auth policy sees them (with the team's own labels). */
 export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date): KeyRef[] {
   return activeKeys(spec, now).map(key => ({
     path, secretName: key.secretName, namespace: spec.namespace, labels: spec.labels,
@@ -270,7 +273,8 @@ export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date): K
   }));
 }
 
-/** The key Secrets in the cluster at `now`, however they get there, for the duplicate-name check. */
-export function teamApiKeyObjectIds(spec: TeamApiKeySpec, now: Date): ObjectId[] {
-  return activeKeys(spec, now).map(key => ({ kind: KINDS.secret.kind, namespace: spec.namespace, name: key.secretName, field: 'secretName' }));
+/** The key Secrets (or ConfigMaps) in the cluster at `now`, however they get there, for the duplicate-name check. */
+export function teamApiKeyObjectIds(spec: TeamApiKeySpec, now: Date, storage: KeyStorage = EXT_AUTH_STORAGE): ObjectId[] {
+  const kind = storage.kind === 'builtInHashedConfigMap' ? 'ConfigMap' : KINDS.secret.kind;
+  return activeKeys(spec, now).map(key => ({ kind, namespace: spec.namespace, name: key.secretName, field: 'secretName' }));
 }
