@@ -43,15 +43,18 @@ function createRegistry(root: IConstruct, settings: SynthSettings): AppRegistry 
   return registry;
 }
 
-/** Runs `check` when the app validates (before anything is written) and reports its issues on `scope`. */
+/**
+ * Runs `check` when the app validates (before anything is written) and reports its issues on `scope`.
+ * cdk8s validates the whole app once more for every chart it writes: the result is kept until the app changes, so
+ * each check runs once per synth.
+ */
 export function addCoreValidation(scope: IConstruct, check: (issues: IssueCollector) => void): void {
-  scope.node.addValidation({
-    validate: () => {
-      const issues = new IssueCollector(scope.node.path);
-      check(issues);
-      return issues.issues.map(describeIssue);
-    },
+  const validate = registryOf(scope).memo(() => {
+    const issues = new IssueCollector(scope.node.path);
+    check(issues);
+    return issues.issues.map(describeIssue);
   });
+  scope.node.addValidation({ validate });
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
-  GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, gatewayAuthPolicyObjectIds,
+  GatewayAuthPolicyOptions, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds,
   renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
@@ -35,6 +35,10 @@ export class GatewayAuthPolicy extends Construct {
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
+  private readonly resolve = registryOf(this).memo(() => {
+    const known = this.props.keySelection?.matchLabels === undefined ? [] : registryOf(this).keyRefs;
+    return resolveGatewayAuthPolicy(this.props, this.keys, known);
+  });
 
   constructor(scope: Construct, id: string, private readonly props: GatewayAuthPolicyProps = {}) {
     super(scope, id);
@@ -49,7 +53,9 @@ export class GatewayAuthPolicy extends Construct {
     registry.registerObjects(this.node.path, objectIds);
     registry.registerPolicy(this.node.path, props.allowSharedKeys ?? false, () => this.resolve().selectedKeys);
     addCoreValidation(this, issues => {
-      checkGatewayAuthPolicy(issues, this.resolve());
+      const spec = this.resolve();
+      checkGatewayAuthPolicy(issues, spec);
+      if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, renderGatewayAuthPolicy(spec));
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);
       for (const key of this.unbindable) {
@@ -68,16 +74,12 @@ export class GatewayAuthPolicy extends Construct {
 
   /** Accepts more keys; their keys are written in the format this policy reads. */
   public addKey(...keys: ITeamApiKey[]): void {
+    registryOf(this).touch();
     for (const key of keys) {
       this.keys.push(key);
       if (key instanceof TeamApiKey) key.useKeyStorage(this.keyStorage, this.node.path);
       else if (this.keyStorage.kind !== 'extAuthSecret') this.unbindable.push(key);
     }
-  }
-
-  private resolve(): GatewayAuthPolicySpec {
-    const known = this.props.keySelection?.matchLabels === undefined ? [] : registryOf(this).keyRefs;
-    return resolveGatewayAuthPolicy(this.props, this.keys, known);
   }
 }
 

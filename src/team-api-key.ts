@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, registryOf } from './app-registry';
 import {
-  EXT_AUTH_STORAGE, KeyRef, KeyStorage, TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, renderTeamApiKey,
+  EXT_AUTH_STORAGE, KeyRef, KeyStorage, TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey,
   resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyRefs,
 } from './core';
 
@@ -44,11 +44,12 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
     this.namespace = spec.namespace;
     this.keyRefs = teamApiKeyRefs(this.node.path, spec, now);
 
-    registry.registerTeam(this.node.path, spec, teamApiKeyObjectIds(spec, now));
+    registry.registerTeam(this.node.path, spec);
     addCoreValidation(this, issues => {
       checkTeamApiKey(issues, spec, now, this.storage);
       registry.checkTeam(issues, this.node.path, spec);
       registry.checkObjects(issues, this.node.path, teamApiKeyObjectIds(spec, now, this.storage));
+      checkTeamApiKeySize(issues, spec);
       for (const other of this.storageConflicts) {
         issues.add('keys', other, `one way of storing the team's keys, but ${this.storageOwner} and ${other} need different ones `
           + '(ext-auth Secrets, built-in Secrets, hashed ConfigMaps, or other selector labels)');
@@ -72,6 +73,7 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
    * asking for another format is reported at synth.
    */
   public useKeyStorage(storage: KeyStorage, policyPath: string): void {
+    registryOf(this).touch();
     if (this.storageOwner !== undefined) {
       if (JSON.stringify(storage) !== JSON.stringify(this.storage)) this.storageConflicts.push(policyPath);
       return;

@@ -2,7 +2,7 @@ import { checkDnsLabel, checkDnsSubdomain, checkHeaderName, checkLabels, checkSe
 import { IssueCollector } from './errors';
 import { GatewayRef, checkGatewayRef } from './gateway-ref';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
-import { KINDS, Manifest, ObjectId } from './manifest';
+import { KINDS, Manifest, ObjectId, checkManifestSize } from './manifest';
 
 /** A request header the gateway sets from the metadata stored with the caller's key. */
 export interface MetadataHeader {
@@ -318,6 +318,17 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
     if (route.namespace !== spec.namespace) {
       issues.add('target.routes', `${route.namespace}/${route.routeName}`, `routes in the policy's namespace "${spec.namespace}"`);
     }
+  }
+}
+
+/**
+ * Reports rendered objects over 1 MiB. Only an AuthConfig listing Secret refs grows with the
+ * number of teams; the way out is a label selector, whose size does not.
+ */
+export function checkGatewayAuthPolicySize(issues: IssueCollector, rendered: readonly Manifest[]): void {
+  for (const manifest of rendered) {
+    checkManifestSize(issues, 'keySelection', manifest,
+      ': select keys with KeySelection.labelSelector({...}), which stays the same size for any number of teams');
   }
 }
 

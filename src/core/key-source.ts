@@ -137,6 +137,13 @@ export class KeySource {
    * Undefined where equality cannot be known (sealed and existing Secrets).
    */
   public identity(): string | undefined {
+    if (this.cachedIdentity === undefined) this.cachedIdentity = this.computeIdentity() ?? null;
+    return this.cachedIdentity ?? undefined;
+  }
+
+  private cachedIdentity?: string | null;
+
+  private computeIdentity(): string | undefined {
     const o = this.options;
     switch (this.kind) {
       case 'literal':

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { SecretValue } from './secret-value';
 
 /**
@@ -20,7 +19,7 @@ const KEY_HASH = /^sha256:[0-9a-f]{64}$/;
 
 /** The `sha256:<hex>` hash agentgateway compares a presented key against. */
 export function hashKey(key: SecretValue): string {
-  return `sha256:${createHash('sha256').update(key.unsafeUnwrap(), 'utf8').digest('hex')}`;
+  return `sha256:${key.sha256Hex()}`;
 }
 
 export function isKeyHash(value: unknown): value is string {

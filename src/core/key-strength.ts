@@ -9,7 +9,18 @@ export const MIN_KEY_BITS = 128;
  * "length × Shannon entropy per character", so `aaaaaaaaaaaaaaaa` and `team1-key` both score low.
  */
 export function estimateKeyBits(key: SecretValue): number {
-  const text = key.unsafeUnwrap();
+  let bits = estimates.get(key);
+  if (bits === undefined) {
+    bits = estimate(key.unsafeUnwrap());
+    estimates.set(key, bits);
+  }
+  return bits;
+}
+
+// Warnings are computed on every synth; a key's strength never changes.
+const estimates = new WeakMap<SecretValue, number>();
+
+function estimate(text: string): number {
   if (text.length === 0) return 0;
   let alphabet = 0;
   if (/[a-z]/.test(text)) alphabet += 26;

@@ -1,4 +1,4 @@
-import { REDACTED } from './errors';
+import { IssueCollector, REDACTED } from './errors';
 
 /** Kubernetes object metadata, as much of it as this library writes. */
 export interface ObjectMeta {
@@ -62,4 +62,24 @@ export function redactManifest(manifest: Manifest): Manifest {
 
 export function base64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/**
+ * The most one emitted object may weigh, serialized as JSON (what the API server receives). etcd rejects requests
+ * over about 1.5 MiB; 1 MiB leaves room for metadata the cluster adds (managedFields, annotations).
+ */
+export const MAX_OBJECT_BYTES = 1024 * 1024;
+
+/** Serialized size of a manifest in bytes, as the API server receives it. */
+export function manifestBytes(manifest: Manifest): number {
+  return Buffer.byteLength(JSON.stringify(manifest), 'utf8');
+}
+
+/** Reports a manifest over {@link MAX_OBJECT_BYTES}, blaming `field`, with an optional way out. */
+export function checkManifestSize(issues: IssueCollector, field: string, manifest: Manifest, remedy = ''): void {
+  const bytes = manifestBytes(manifest);
+  if (bytes > MAX_OBJECT_BYTES) {
+    issues.add(field, `${manifest.kind} ${manifest.metadata.name} of ${(bytes / 1048576).toFixed(2)} MiB`,
+      `objects of at most 1 MiB (etcd rejects requests over about 1.5 MiB)${remedy}`);
+  }
 }

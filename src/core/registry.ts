@@ -23,6 +23,8 @@ interface PolicyKeys {
  */
 export class AppRegistry {
   public readonly settings: ResolvedSynthSettings;
+  /** Grows with every change to what the app declares; checks cache their results per generation. */
+  public generation = 0;
   private readonly keyOwners = new Map<string, KeyOwner>();
   private readonly objectOwners = new Map<string, string>();
   private readonly slotsByOwner = new Map<string, string[]>();
@@ -33,8 +35,9 @@ export class AppRegistry {
     this.settings = resolveSynthSettings(settings);
   }
 
-  /** Records a team, its keys and the objects it emits. */
-  public registerTeam(path: string, spec: TeamApiKeySpec, objects: readonly ObjectId[]): void {
+  /** Records a team and its keys; its objects are recorded with {@link replaceObjects}. */
+  public registerTeam(path: string, spec: TeamApiKeySpec): void {
+    this.generation++;
     this.teams.push({ path, spec, refs: teamApiKeyRefs(path, spec, this.settings.now) });
     for (const key of spec.keys) {
       const identity = key.source.identity();
@@ -42,16 +45,18 @@ export class AppRegistry {
         this.keyOwners.set(identity, { path, team: spec.team });
       }
     }
-    this.registerObjects(path, objects);
   }
 
   /** Records objects a construct emits. */
   public registerObjects(path: string, objects: readonly ObjectId[]): void {
+    this.generation++;
     for (const id of objects) {
       const slot = `${id.kind}/${id.namespace}/${id.name}`;
       if (!this.objectOwners.has(slot)) {
         this.objectOwners.set(slot, path);
-        this.slotsByOwner.set(path, [...this.slotsByOwner.get(path) ?? [], slot]);
+        const owned = this.slotsByOwner.get(path);
+        if (owned) owned.push(slot);
+        else this.slotsByOwner.set(path, [slot]);
       }
     }
   }
@@ -65,13 +70,34 @@ export class AppRegistry {
 
   /** Records a policy; `keys` is read at validation time, after every `addKey()`. */
   public registerPolicy(path: string, allowSharedKeys: boolean, keys: () => readonly KeyRef[]): void {
+    this.generation++;
     this.policies.push({ path, allowSharedKeys, keys });
+  }
+
+  /** Records a change made outside registration, such as a policy's `addKey()`. */
+  public touch(): void {
+    this.generation++;
+  }
+
+  /** Caches `compute` until the app changes. */
+  public memo<T>(compute: () => T): () => T {
+    let value: T;
+    let at = -1;
+    return () => {
+      if (at !== this.generation) {
+        value = compute();
+        at = this.generation;
+      }
+      return value;
+    };
   }
 
   /** The key Secrets of every team, as policies see them. */
   public get keyRefs(): readonly KeyRef[] {
-    return this.teams.flatMap(t => t.refs);
+    return this.allKeyRefs();
   }
+
+  private readonly allKeyRefs = this.memo(() => this.teams.flatMap(t => t.refs));
 
   /** Warnings of every team, in declaration order; never key material. */
   public warnings(): string[] {

@@ -18,6 +18,7 @@ export class SecretValue {
   /** Lets {@link displayValue} recognise secrets without importing this class. */
   public readonly redacted = true;
   readonly #value: string;
+  #sha256Hex: string | undefined;
 
   private constructor(value: string) {
     this.#value = value;
@@ -35,7 +36,7 @@ export class SecretValue {
 
   /** SHA-256 of the plaintext, hex; compares keys without keeping or showing them. */
   public sha256Hex(): string {
-    return createHash('sha256').update(this.#value, 'utf8').digest('hex');
+    return this.#sha256Hex ??= createHash('sha256').update(this.#value, 'utf8').digest('hex');
   }
 
   public toString(): string {

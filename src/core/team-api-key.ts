@@ -5,7 +5,7 @@ import { KeyRef } from './gateway-auth-policy';
 import { KeySource } from './key-source';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
 import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
-import { API_KEY_ENTRY, KINDS, Manifest, ObjectId, ObjectMeta } from './manifest';
+import { API_KEY_ENTRY, KINDS, MAX_OBJECT_BYTES, Manifest, ObjectId, ObjectMeta } from './manifest';
 import { ResolvedSynthSettings } from './settings';
 import { SecretValue } from './secret-value';
 
@@ -213,6 +213,19 @@ function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): stri
     case 'revoked': return 'revoked';
     case 'invalid': return 'with an invalid date';
     default: return 'active';
+  }
+}
+
+/**
+ * Reports metadata too large for one key object. Only metadata values can make a key object big, and each is at most
+ * base64-encoded (4/3) once, so summing them bounds the size without rendering.
+ */
+export function checkTeamApiKeySize(issues: IssueCollector, spec: TeamApiKeySpec): void {
+  let bytes = 0;
+  for (const [entry, value] of Object.entries(spec.metadata)) bytes += entry.length + Math.ceil(value.length * 4 / 3);
+  // Room for the key, the names and the labels: a key Secret is a few hundred bytes besides its metadata.
+  if (bytes > MAX_OBJECT_BYTES - 64 * 1024) {
+    issues.add('metadata', `${(bytes / 1048576).toFixed(2)} MiB of metadata`, 'metadata that keeps each key object under 1 MiB');
   }
 }
 

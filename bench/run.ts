@@ -1,0 +1,94 @@
+// `npm run bench`: synth time and peak RSS per size against two baselines, and the default app's cold synth.
+// Ratios come from runs in the same process; nothing here is a pass/fail test.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(__dirname, '..', '..');
+const MEASURE = join(__dirname, 'measure.js');
+
+interface SizeResult {
+  teams: number; runs: number; objects: number;
+  medianMs: { library: number; bareCdk8s: number; plainYaml: number };
+}
+
+function node(args: string[]): string {
+  const result = spawnSync(process.execPath, ['--max-old-space-size=4096', ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout.trim().split('\n').pop()!;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Wall time of a whole command, median of `runs`, each in a fresh process (cold). */
+function coldMs(command: string, args: string[], runs: number, env: NodeJS.ProcessEnv = {}): number {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const outdir = mkdtempSync(join(tmpdir(), 'agw-cold-'));
+    const start = performance.now();
+    execFileSync(command, args, { cwd: ROOT, stdio: 'pipe', env: { ...process.env, CDK8S_OUTDIR: outdir, ...env } });
+    times.push(performance.now() - start);
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  return median(times);
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '10,100,1000,10000,50000' },
+      runs: { type: 'string', default: '5' },
+      out: { type: 'string' },
+    },
+  });
+  const sizes = values.sizes!.split(',').map(Number);
+  const lines: string[] = [];
+  const say = (line = '') => {
+    lines.push(line);
+    console.log(line);
+  };
+
+  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  say();
+  say('| teams | objects | library | bare cdk8s | plain YAML | library ÷ bare | library ÷ plain | library per team | peak RSS library / bare / plain |');
+  say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const teams of sizes) {
+    const runs = teams >= 50_000 ? Math.min(3, Number(values.runs)) : Number(values.runs);
+    const result = JSON.parse(node([MEASURE, String(teams), String(runs)])) as SizeResult;
+    const rss = (['library', 'bareCdk8s', 'plainYaml'] as const)
+      .map(variant => JSON.parse(node([MEASURE, String(teams), '--rss', variant])).peakRssMiB as number);
+    const m = result.medianMs;
+    say(`| ${teams} | ${result.objects} | ${fmt(m.library)} | ${fmt(m.bareCdk8s)} | ${fmt(m.plainYaml)} | `
+      + `${(m.library / m.bareCdk8s).toFixed(2)} | ${(m.library / m.plainYaml).toFixed(2)} | `
+      + `${((m.library / teams) * 1000).toFixed(0)} µs | ${rss.map(r => `${r.toFixed(0)}`).join(' / ')} MiB |`);
+  }
+
+  say();
+  say('Cold start (median of 5 fresh processes):');
+  const app = coldMs(process.execPath, ['lib/main.js'], 5);
+  const cdk8sOnly = coldMs(process.execPath, ['-e', "require('cdk8s')"], 5);
+  const cli = coldMs(join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade', 'false', '--output', mkdtempSync(join(tmpdir(), 'agw-cli-'))], 3);
+  say(`| default app \`node lib/main.js\` | \`node -e "require('cdk8s')"\` | ratio | \`cdk8s synth\` (CLI + app) |`);
+  say('| ---: | ---: | ---: | ---: |');
+  say(`| ${fmt(app)} | ${fmt(cdk8sOnly)} | ${(app / cdk8sOnly).toFixed(2)} | ${fmt(cli)} |`);
+
+  if (values.out) {
+    const file = join(ROOT, values.out);
+    const text = readFileSync(file, 'utf8');
+    const start = '<!-- bench:start -->';
+    const end = '<!-- bench:end -->';
+    const stamped = [`Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --out ${values.out}\`.`, '', ...lines];
+    writeFileSync(file, `${text.slice(0, text.indexOf(start) + start.length)}\n${stamped.join('\n')}\n${text.slice(text.indexOf(end))}`);
+  }
+}
+
+main();
