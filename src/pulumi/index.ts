@@ -1,0 +1,12 @@
+// Pulumi components over the same core as the cdk8s constructs. Needs @pulumi/pulumi and @pulumi/kubernetes.
+export {
+  ApiKeyAuthMode, GatewayRef, KeySelection, KeySource, LlmProvider, PolicyTarget, ProviderCredential, SecretValue,
+  generateKey, hashKey,
+} from '../core';
+export type {
+  BuiltInAuthOptions, KeyStorage, MetadataHeader, Revocation, SynthSettings, TeamKeyOptions,
+} from '../core';
+export { configureStack } from './common';
+export * from './gateway-auth-policy';
+export * from './llm-route';
+export * from './team-api-key';

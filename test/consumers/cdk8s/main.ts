@@ -1,0 +1,16 @@
+// A cdk8s app that installed agentgateway-constructs from its tarball, with cdk8s and nothing of Pulumi.
+import { App, Chart } from 'cdk8s';
+import { GatewayAuthPolicy, GatewayRef, LlmProvider, LlmRoute, SecretValue, TeamApiKey, configureSynth } from 'agentgateway-constructs';
+
+const app = new App();
+configureSynth(app, { warn: () => undefined });
+const gateway = new GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
+new LlmRoute(new Chart(app, 'llm-route'), 'OpenAi', { gateway, provider: LlmProvider.openai(), requestTimeout: '120s' });
+const auth = new Chart(app, 'api-key-auth');
+const team1 = new TeamApiKey(auth, 'Team1', {
+  team: 'team1', key: SecretValue.unsafePlainText('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
+});
+new GatewayAuthPolicy(auth, 'ApiKeyAuth', {
+  gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
+});
+app.synth();

@@ -1,0 +1,164 @@
+import * as pulumi from '@pulumi/pulumi';
+import { App, Chart } from 'cdk8s';
+import * as cdk8s from '../src';
+import type * as AgwPulumi from '../src/pulumi';
+import { buildDefaultApp } from '../src/main';
+import { fixtureKeyText, seedManifests } from './helpers';
+
+/** Inputs of every resource the program registers, as the engine would receive them. */
+const registered: pulumi.runtime.MockResourceArgs[] = [];
+let agw: typeof AgwPulumi;
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks({
+    newResource: args => {
+      registered.push(args);
+      return { id: `${args.name}-id`, state: args.inputs };
+    },
+    call: args => args.inputs,
+  }, 'agentgateway', 'test', false);
+  agw = await import('../src/pulumi'); // after setMocks, as Pulumi requires
+});
+
+beforeEach(() => {
+  registered.length = 0;
+  agw.configureStack({ now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined });
+});
+
+/** An output's value, or its error (Outputs expose their promise to tests). */
+function settled<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+/** How the engine marks a secret value in resource inputs. */
+const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+
+/** Replaces secret markers by their values, recording where they were. */
+function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}/${i}`, secrets));
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (SECRET_SIG in record) {
+    secrets.push(path);
+    return unwrapSecrets(record.value, path, secrets);
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, `${path}/${k}`, secrets)]));
+}
+
+/** Paths of secret values in the last {@link manifestsOf} call, as `Kind/name/field`. */
+let secretPaths: string[] = [];
+
+/** Waits until every child resource is registered, then returns the Kubernetes objects' inputs as manifests. */
+async function manifestsOf(components: { resources: readonly pulumi.CustomResource[] }[]): Promise<cdk8s.Manifest[]> {
+  await Promise.all(components.flatMap(c => c.resources.map(r => settled(r.urn))));
+  secretPaths = [];
+  return registered.filter(r => r.type.startsWith('kubernetes:')).map(r =>
+    unwrapSecrets(r.inputs, `${r.inputs.kind}/${r.inputs.metadata?.name}`, secretPaths) as cdk8s.Manifest);
+}
+
+/** Object by object, keyed by kind and name, so order of registration does not matter. */
+function byObject(manifests: readonly cdk8s.Manifest[]): Map<string, unknown> {
+  return new Map(manifests.map(m => [`${m.kind}/${m.metadata.namespace}/${m.metadata.name}`, m]));
+}
+
+describe('Pulumi components emit what the cdk8s constructs emit', () => {
+  test('the seed scenario equals the seed manifests', async () => {
+    const gateway = new agw.GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
+    const route = new agw.LlmRoute('openai', { gateway, provider: agw.LlmProvider.openai(), requestTimeout: '120s' });
+    const team1 = new agw.TeamApiKey('team1', {
+      team: 'team1', key: pulumi.secret('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
+    });
+    const policy = new agw.GatewayAuthPolicy('api-key-auth', {
+      gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
+    });
+    const fromPulumi = await manifestsOf([route, team1, policy]);
+    expect(byObject(fromPulumi)).toEqual(byObject([...seedManifests().values()].flat()));
+    expect(byObject(fromPulumi)).toEqual(byObject(buildDefaultApp(new App()).charts.flatMap(c => c.toJson())));
+    await expect(pulumi.isSecret((team1.resources[0] as any).data)).resolves.toBe(true);
+    expect(secretPaths).toEqual(['Secret/team1-apikey/data']);
+  });
+
+  test('3 teams, 2 providers and label-selector keys equal the cdk8s manifests', async () => {
+    const labels = { 'api-key-group': 'llm-users' };
+    const teams = ['alpha', 'beta', 'gamma'];
+    const selection = () => ({ keySelection: cdk8s.KeySelection.labelSelector(labels), headersFromMetadata: [{ header: 'x-org', required: true }] });
+
+    const app = new App();
+    cdk8s.configureSynth(app, { now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined });
+    const chart = new Chart(app, 'scenario');
+    new cdk8s.LlmRoute(chart, 'OpenAi', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    new cdk8s.LlmRoute(chart, 'Claude', { provider: cdk8s.LlmProvider.anthropic(), credential: cdk8s.ProviderCredential.fromSecret('anthropic-key', { key: 'token' }) });
+    teams.forEach(team => new cdk8s.TeamApiKey(chart, team, {
+      team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(team)), metadata: { 'x-org': team }, labels,
+    }));
+    new cdk8s.GatewayAuthPolicy(chart, 'Auth', selection());
+
+    const components: { resources: readonly pulumi.CustomResource[] }[] = [
+      new agw.LlmRoute('openai', { provider: agw.LlmProvider.openai({ model: 'gpt-4o-mini' }) }),
+      new agw.LlmRoute('claude', { provider: agw.LlmProvider.anthropic(), credential: cdk8s.ProviderCredential.fromSecret('anthropic-key', { key: 'token' }) }),
+      // Three ways to pass a key: a secret Output, a plain string, a SecretValue.
+      new agw.TeamApiKey('alpha', { team: 'alpha', key: pulumi.secret(fixtureKeyText('alpha')), metadata: { 'x-org': 'alpha' }, labels }),
+      new agw.TeamApiKey('beta', { team: 'beta', key: fixtureKeyText('beta'), metadata: { 'x-org': 'beta' }, labels }),
+      new agw.TeamApiKey('gamma', { team: 'gamma', key: agw.SecretValue.unsafePlainText(fixtureKeyText('gamma')), metadata: { 'x-org': 'gamma' }, labels }),
+    ];
+    components.push(new agw.GatewayAuthPolicy('auth', selection()));
+    const fromPulumi = await manifestsOf(components);
+    expect(fromPulumi).toHaveLength(2 * 2 + 3 + 2);
+    expect(byObject(fromPulumi)).toEqual(byObject(chart.toJson()));
+    for (const team of components.filter((c): c is AgwPulumi.TeamApiKey => c instanceof agw.TeamApiKey)) {
+      await expect(pulumi.isSecret((team.resources[0] as any).data)).resolves.toBe(true);
+    }
+    expect(secretPaths.sort()).toEqual(['Secret/alpha-apikey/data', 'Secret/beta-apikey/data', 'Secret/gamma-apikey/data']);
+  });
+
+  test('built-in hashed keys: the team takes the policy\'s storage', async () => {
+    const args = { mode: agw.ApiKeyAuthMode.builtIn({ hashedKeys: true }), headersFromMetadata: [{ header: 'x-org' }] };
+    const team = new agw.TeamApiKey('team1', {
+      team: 'team1', key: pulumi.secret(fixtureKeyText('team1')), metadata: { 'x-org': 'developers' }, keyStorage: agw.GatewayAuthPolicy.keyStorageFor(args),
+    });
+    const policy = new agw.GatewayAuthPolicy('auth', { ...args, keys: [team] });
+    const manifests = await manifestsOf([team, policy]);
+    expect(manifests.map(m => m.kind).sort()).toEqual(['AgentgatewayPolicy', 'ConfigMap']);
+    const configMap = manifests.find(m => m.kind === 'ConfigMap')!;
+    expect(JSON.stringify(manifests)).not.toContain(fixtureKeyText('team1'));
+    expect(JSON.parse((configMap.data as any)['team1-apikey']).keyHash).toBe(cdk8s.hashKey(cdk8s.SecretValue.unsafePlainText(fixtureKeyText('team1'))));
+  });
+});
+
+describe('Pulumi argument errors', () => {
+  test('a bad argument raises InputPropertyError with the property path', () => {
+    let error: unknown;
+    try {
+      new agw.LlmRoute('openai', { provider: agw.LlmProvider.openai(), pathPrefix: 'openai' });
+    } catch (e) {
+      error = e;
+    }
+    expect(pulumi.InputPropertyError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ propertyPath: 'pathPrefix', reason: expect.stringContaining('expected a path starting with "/"') });
+  });
+
+  test('several bad arguments raise InputPropertiesError listing each path; keys stay redacted', () => {
+    new agw.TeamApiKey('team1', { team: 'team1', key: 'fixture-shared-key-0000000000000000000000' });
+    let error: any;
+    try {
+      new agw.TeamApiKey('team2', { team: 'Team 2', key: 'fixture-shared-key-0000000000000000000000' });
+    } catch (e) {
+      error = e;
+    }
+    expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
+    expect(error.errors.map((e: any) => e.propertyPath)).toEqual(['team', 'secretName', 'key']);
+    expect(JSON.stringify(error.errors)).not.toContain('fixture-shared-key');
+  });
+
+  test('a team whose storage does not match its built-in policy is refused', () => {
+    const team = new agw.TeamApiKey('team1', { team: 'team1', key: fixtureKeyText('team1') });
+    expect(() => new agw.GatewayAuthPolicy('auth', { mode: agw.ApiKeyAuthMode.builtIn(), keys: [team] }))
+      .toThrow(expect.objectContaining({ propertyPath: 'keys[0]' }));
+  });
+
+  test('a deferred key is checked when it resolves, and the error never shows it', () => {
+    expect(() => agw.checkDeferredKey('team1', 'key', '')).toThrow('team1: key: expected a non-empty key without whitespace, got <redacted>');
+    expect(() => agw.checkDeferredKey('team1', 'keys[1].source', 'fixture key')).toThrow(/^(?!.*fixture key).*keys\[1\]\.source/);
+    expect(() => agw.checkDeferredKey('team1', 'key', fixtureKeyText('team1'))).not.toThrow();
+  });
+});
