@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ts from 'typescript';
 
-import { expectValid, parseYamlDocuments } from './helpers';
+import { expectValid, fixtureKeyText, parseYamlDocuments } from './helpers';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(__dirname, '.readme');
@@ -31,7 +31,10 @@ describe('README examples', () => {
     const program = ts.createProgram(files, {
       strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS,
       moduleResolution: ts.ModuleResolutionKind.Node10, types: ['node'], baseUrl: ROOT,
-      paths: { 'agentgateway-constructs': ['src/index.ts'] },
+      paths: {
+        'agentgateway-constructs': ['src/index.ts'],
+        'agentgateway-constructs/pulumi': ['src/pulumi/index.ts'],
+      },
     });
     const diagnostics = ts.getPreEmitDiagnostics(program)
       .map(d => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
@@ -39,7 +42,7 @@ describe('README examples', () => {
   });
 
   test('every example runs and writes manifests the CRDs accept', () => {
-    for (const code of examples) {
+    for (const code of examples.filter(c => !c.includes("'agentgateway-constructs/pulumi'"))) {
       const outdir = mkdtempSync(join(tmpdir(), 'agw-readme-'));
       const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText
         .replace(/require\("agentgateway-constructs"\)/g, `require(${JSON.stringify(join(ROOT, 'src'))})`);
@@ -53,5 +56,39 @@ describe('README examples', () => {
       expect(files.length).toBeGreaterThan(0);
       expectValid(files.flatMap(f => parseYamlDocuments(readFileSync(join(outdir, f), 'utf8'))));
     }
+  });
+});
+
+describe('README Pulumi examples', () => {
+  const examples = readmeExamples().filter(c => c.includes("'agentgateway-constructs/pulumi'"));
+
+  test('run under Pulumi mocks and declare Kubernetes objects the CRDs accept', async () => {
+    expect(examples.length).toBeGreaterThan(0);
+    const pulumi = await import('@pulumi/pulumi');
+    const objects: unknown[] = [];
+    await pulumi.runtime.setMocks({
+      newResource: args => {
+        if (args.type.startsWith('kubernetes:')) objects.push(args.inputs);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: args => args.inputs,
+    }, 'readme', 'test', false, 'org');
+    // Config secrets the example reads.
+    pulumi.runtime.setAllConfig({ 'readme:platformKey': fixtureKeyText('platform'), 'readme:researchKey': fixtureKeyText('research') },
+      ['readme:platformKey', 'readme:researchKey']);
+    const src = join(ROOT, 'src', 'pulumi');
+    (await import('../src/pulumi')).configureStack({ warn: () => undefined });
+    for (const code of examples) {
+      const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText
+        .replace(/require\("agentgateway-constructs\/pulumi"\)/g, `require(${JSON.stringify(src)})`);
+      new Function('require', 'exports', js)(require, {});
+    }
+    // Registrations complete asynchronously: wait for the 8 objects the example declares.
+    for (let waited = 0; objects.length < 8 && waited < 10_000; waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
+    const SECRET = '4dabf18193072939515e22adb298388d';
+    const unwrap = (v: any): any => Array.isArray(v) ? v.map(unwrap) : v && typeof v === 'object'
+      ? (SECRET in v ? unwrap(v.value) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]))) : v;
+    expect(objects.length).toBe(2 * 2 + 2 + 2);
+    expectValid(objects.map(unwrap));
   });
 });
