@@ -11,5 +11,6 @@ module.exports = {
     '/node_modules/@marcbachmann/cel-js/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true }, diagnostics: false }],
   },
   transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
+  globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 60000,
 };

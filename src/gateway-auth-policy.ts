@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
-  GatewayAuthPolicyOptions, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds,
+  GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds,
   renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
@@ -70,6 +70,11 @@ export class GatewayAuthPolicy extends Construct {
     this.authConfig = objects.find(o => o.kind === KINDS.authConfig.kind);
     this.authConfigName = this.authConfig ? head.authConfigName : undefined;
     this.policy = objects[objects.length - 1];
+  }
+
+  /** The policy with every default applied and the keys it selects now (read-only). */
+  public get spec(): GatewayAuthPolicySpec {
+    return this.resolve();
   }
 
   /** Accepts more keys; their keys are written in the format this policy reads. */

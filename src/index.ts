@@ -3,3 +3,4 @@ export { configureSynth } from './app-registry';
 export * from './gateway-auth-policy';
 export * from './llm-route';
 export * from './team-api-key';
+export * from './config';

@@ -1,36 +1,23 @@
-import { App, Chart } from 'cdk8s';
-import {
-  GatewayAuthPolicy, GatewayRef, LlmProvider, LlmRoute, SecretValue, TeamApiKey,
-} from './index';
+import { existsSync } from 'node:fs';
+import { App } from 'cdk8s';
+import { ConfigError, LoadedConfig, SEED_CONFIG, buildConfigApp, checkConfigApp, loadConfig } from './config';
 
 /**
- * The workshop scenario: one OpenAI route, and one team key checked by Solo ext-auth, which injects `x-org`.
- * Writes `llm-route.k8s.yaml` and `api-key-auth.k8s.yaml`, equal to the seed manifests.
+ * The app `cdk8s synth` runs: the config file named by AGW_CONFIG, else `./gateway.yaml` when present, else the
+ * embedded default (the workshop scenario, which reproduces the seed manifests).
  */
-export function buildDefaultApp(app: App = new App()): App {
-  const gateway = new GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
-
-  const routes = new Chart(app, 'llm-route');
-  new LlmRoute(routes, 'OpenAi', { gateway, provider: LlmProvider.openai(), requestTimeout: '120s' });
-
-  const auth = new Chart(app, 'api-key-auth');
-  const team1 = new TeamApiKey(auth, 'Team1', {
-    team: 'team1',
-    // The workshop's demo key; real keys belong in a secret store.
-    key: SecretValue.unsafePlainText('team1-key'),
-    metadata: { 'x-org': 'developers' },
-    labels: { 'llm-provider': 'openai' },
-  });
-  new GatewayAuthPolicy(auth, 'ApiKeyAuth', {
-    gateway,
-    authConfigName: 'apikey-auth',
-    headerName: 'vanity-auth',
-    headersFromMetadata: [{ header: 'x-org' }],
-    keys: [team1],
-  });
-  return app;
+export function buildDefaultApp(app: App = new App(), configFile = process.env.AGW_CONFIG ?? (existsSync('gateway.yaml') ? 'gateway.yaml' : undefined)): App {
+  const config = configFile === undefined ? new LoadedConfig('(embedded default)', SEED_CONFIG) : loadConfig(configFile);
+  const built = buildConfigApp(config, app);
+  checkConfigApp(built); // reports problems at file:line:column before cdk8s writes anything
+  return built.app;
 }
 
 if (require.main === module) {
-  buildDefaultApp().synth();
+  try {
+    buildDefaultApp().synth();
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : `synth failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
 }

@@ -28,7 +28,8 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
   public readonly team: string;
   public readonly namespace: string;
   public readonly keyRefs: readonly KeyRef[];
-  private readonly spec: TeamApiKeySpec;
+  /** The team with every default applied (read-only; for reports such as the access matrix). */
+  public readonly spec: TeamApiKeySpec;
   private storage: KeyStorage = EXT_AUTH_STORAGE;
   private storageOwner: string | undefined;
   private readonly storageConflicts: string[] = [];

@@ -35,10 +35,6 @@ describe('end to end', () => {
   const validate = (...args: string[]) => spawnSync('node', ['lib/validate/cli.js', ...args, '--crds', CRDS_DIR,
     '--crds', join(CRDS_DIR, 'agentgateway-v1.4.1')], { cwd: ROOT, encoding: 'utf8' });
 
-  beforeAll(() => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
-  });
-
   test('`cdk8s synth` writes the seed manifests, byte-identical on re-synth', () => {
     const runs = [1, 2].map(() => {
       const out = mkdtempSync(join(tmpdir(), 'agw-synth-'));

@@ -36,8 +36,9 @@ describe('the npm package', () => {
   let files: string[];
 
   beforeAll(() => {
+    // lib/ is built by the global setup; --ignore-scripts keeps pack from rebuilding it under other tests.
     const out = mkdtempSync(join(tmpdir(), 'agw-pack-'));
-    const report = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    const report = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
     tarball = join(out, report[0].filename);
     files = report[0].files.map((f: { path: string }) => f.path);
   });

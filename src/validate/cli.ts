@@ -14,6 +14,16 @@ Examples:
   npm run validate -- dist/api-key-auth.k8s.yaml
   npm run validate -- out/ --crds ./crds --crds ./crds/agentgateway-v1.4.1`;
 
+/** Validates `paths` (default: dist) against the CRDs in `crds` (default: see defaultCrdDirectories); returns the exit code. */
+export function runValidate(paths: readonly string[], crds?: readonly string[]): number {
+  const validator = ManifestValidator.fromDirectories(crds?.length ? crds : defaultCrdDirectories());
+  const report = validator.validate(readManifests(yamlFiles(paths.length ? paths : ['dist'])));
+  for (const p of report.problems) console.log(`${p.source ?? ''}: ${p.object} ${p.path}: ${p.message}`);
+  for (const u of report.celUnsupported) console.log(`unsupported CEL rule on ${u.kind} ${u.path}: ${u.rule} (${u.reason})`);
+  console.log(summarize(report));
+  return report.problems.length > 0 ? 1 : 0;
+}
+
 function main(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
@@ -23,17 +33,14 @@ function main(argv: string[]): number {
     console.log(USAGE);
     return 0;
   }
-  const validator = ManifestValidator.fromDirectories(values.crds ?? defaultCrdDirectories());
-  const report = validator.validate(readManifests(yamlFiles(positionals.length ? positionals : ['dist'])));
-  for (const p of report.problems) console.log(`${p.source ?? ''}: ${p.object} ${p.path}: ${p.message}`);
-  for (const u of report.celUnsupported) console.log(`unsupported CEL rule on ${u.kind} ${u.path}: ${u.rule} (${u.reason})`);
-  console.log(summarize(report));
-  return report.problems.length > 0 ? 1 : 0;
+  return runValidate(positionals, values.crds);
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  console.error(`validate: ${(e as Error).message}`);
-  process.exitCode = 2;
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.error(`validate: ${(e as Error).message}`);
+    process.exitCode = 2;
+  }
 }

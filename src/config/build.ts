@@ -1,0 +1,115 @@
+import { App, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { configureSynth } from '../app-registry';
+import {
+  ApiKeyAuthMode, GatewayRef, KeySelection, KeySource, LlmProvider, PolicyTarget, ProviderCredential, SecretValue,
+  TeamKeyOptions,
+} from '../core';
+import { GatewayAuthPolicy } from '../gateway-auth-policy';
+import { LlmRoute } from '../llm-route';
+import { TeamApiKey } from '../team-api-key';
+import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig } from './load';
+import { KeySourceConfig, RouteConfig } from './schema';
+
+/** Charts of a config app; the names match the seed's files. */
+export const ROUTES_CHART = 'llm-route';
+export const AUTH_CHART = 'api-key-auth';
+
+/** A config turned into constructs, and where each construct came from in the file. */
+export interface ConfigApp {
+  readonly app: App;
+  readonly config: LoadedConfig;
+  /** Construct path -> the config path it was declared at. */
+  readonly origins: ReadonlyMap<string, ConfigPath>;
+}
+
+function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConfig, env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[]): KeySource | SecretValue {
+  if ('literal' in source) return SecretValue.unsafePlainText(source.literal);
+  if ('env' in source) {
+    const value = env[source.env];
+    if (value === undefined) problems.push(config.problem([...path, 'env'], `environment variable ${source.env} is not set`));
+    return SecretValue.unsafePlainText(value ?? '');
+  }
+  if ('hash' in source) return KeySource.fromHash(source.hash);
+  if ('externalSecret' in source) return KeySource.fromExternalSecret(source.externalSecret);
+  if ('sealedSecret' in source) return KeySource.fromSealedSecret(source.sealedSecret);
+  return KeySource.fromExistingSecret(source.existingSecret);
+}
+
+function credential(route: RouteConfig): ProviderCredential | undefined {
+  const c = route.credential;
+  if (!c) return undefined;
+  if ('secretRef' in c) return ProviderCredential.fromSecret(c.secretRef.name, { key: c.secretRef.key });
+  if ('passthrough' in c) return ProviderCredential.passthrough();
+  if ('aws' in c) return ProviderCredential.aws(c.aws);
+  return ProviderCredential.gcp(c.gcp);
+}
+
+/** Builds the cdk8s app a config describes; throws a {@link ConfigError} for what only the config can get wrong. */
+export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: NodeJS.ProcessEnv = process.env): ConfigApp {
+  const c = config.config;
+  const problems: ConfigProblem[] = [];
+  const origins = new Map<string, ConfigPath>();
+  const origin = <T extends IConstruct>(construct: T, path: ConfigPath): T => {
+    origins.set(construct.node.path, path);
+    return construct;
+  };
+  configureSynth(app, {
+    strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays,
+    now: c.settings?.now === undefined ? undefined : new Date(c.settings.now),
+  });
+  if (c.settings?.now !== undefined && Number.isNaN(Date.parse(c.settings.now))) {
+    problems.push(config.problem(['settings', 'now'], 'expected an ISO 8601 date-time'));
+  }
+  const gateway = new GatewayRef(c.gateway ?? {});
+
+  const routes = new Map<string, LlmRoute>();
+  if (c.routes?.length) {
+    const chart = new Chart(app, ROUTES_CHART);
+    c.routes.forEach((r, i) => {
+      const route = origin(new LlmRoute(chart, `routes[${i}]`, {
+        gateway, provider: LlmProvider.fromType(r.provider, r.options ?? {}), name: r.name, namespace: r.namespace,
+        pathPrefix: r.pathPrefix, requestTimeout: r.requestTimeout, backendName: r.backendName, credential: credential(r),
+        host: r.host, port: r.port,
+      }), ['routes', i]);
+      routes.set(route.routeName, route);
+    });
+  }
+
+  if (c.teams?.length || c.auth) {
+    const chart = new Chart(app, AUTH_CHART);
+    const selectorLabels = c.auth?.keySelection?.labels;
+    const teams = (c.teams ?? []).map((t, i) => {
+      const path = ['teams', i];
+      const keys = t.keys?.map((k, j): TeamKeyOptions => ({
+        ...k, source: keySource(k.source, [...path, 'keys', j, 'source'], config, env, problems),
+      }));
+      return origin(new TeamApiKey(chart, `teams[${i}]`, {
+        team: t.team, metadata: t.metadata, secretName: t.secretName, namespace: t.namespace, revoked: t.revoked,
+        // With a label selector, every team carries its labels, so the policy finds them.
+        labels: selectorLabels ? { ...t.labels, ...selectorLabels } : t.labels,
+        key: t.key === undefined ? undefined : keySource(t.key, [...path, 'key'], config, env, problems),
+        keys,
+      }), path);
+    });
+    if (c.auth) {
+      const a = c.auth;
+      const target = a.targetRoutes?.map((name, i) => {
+        const route = routes.get(name);
+        if (!route) problems.push(config.problem(['auth', 'targetRoutes', i], `expected the name of a route in \`routes\` (${[...routes.keys()].join(', ')}), got "${name}"`));
+        return route;
+      }).filter((r): r is LlmRoute => r !== undefined);
+      origin(new GatewayAuthPolicy(chart, 'auth', {
+        gateway, name: a.name, authConfigName: a.authConfigName, namespace: a.namespace, headerName: a.headerName,
+        mode: a.mode === 'builtIn' ? ApiKeyAuthMode.builtIn(a.builtIn ?? {}) : ApiKeyAuthMode.extAuth(),
+        keySelection: selectorLabels ? KeySelection.labelSelector(selectorLabels) : undefined,
+        headersFromMetadata: a.headersFromMetadata, allowSharedKeys: a.allowSharedKeys,
+        target: target?.length ? PolicyTarget.routes(...target) : undefined,
+        keys: teams,
+      }), ['auth']);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { app, config, origins };
+}

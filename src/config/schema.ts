@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+// One schema gives the config's TypeScript types, its runtime checks and the JSON Schema editors use.
+// Names and formats are checked by the constructs themselves, with the same messages as in code.
+
+const stringMap = z.record(z.string(), z.string());
+
+const keySource = z.union([
+  z.object({ literal: z.string().describe('The key itself. For demos only: it ends up in git and in the manifests.') }).strict(),
+  z.object({ env: z.string().describe('Name of an environment variable holding the key at synth time (a CI secret).') }).strict(),
+  z.object({ hash: z.string().describe('sha256:<hex> of the key (`agentgateway-constructs hash`), for hashed-key ConfigMaps.') }).strict(),
+  z.object({
+    externalSecret: z.object({
+      storeName: z.string(),
+      storeKind: z.enum(['SecretStore', 'ClusterSecretStore']).optional(),
+      remoteKey: z.string(),
+      property: z.string().optional(),
+      version: z.string().optional(),
+      refreshInterval: z.string().optional(),
+    }).strict(),
+  }).strict().describe('An External Secrets Operator ExternalSecret materializes the key Secret from a secret store.'),
+  z.object({ sealedSecret: z.object({ encryptedKey: z.string() }).strict() }).strict()
+    .describe('A Bitnami SealedSecret; encryptedKey comes from `kubeseal --raw`.'),
+  z.object({ existingSecret: z.object({ metadataKeys: z.array(z.string()).optional() }).strict() }).strict()
+    .describe('A key Secret managed elsewhere: only referenced.'),
+]);
+
+const revocation = z.object({ reason: z.string(), date: z.string().optional() }).strict();
+
+const teamKey = z.object({
+  source: keySource,
+  name: z.string().optional(),
+  notBefore: z.string().optional().describe('ISO 8601; the key is emitted from then on.'),
+  notAfter: z.string().optional().describe('ISO 8601; the key is no longer emitted from then on.'),
+  revoked: revocation.optional(),
+}).strict();
+
+const team = z.object({
+  team: z.string(),
+  key: keySource.optional(),
+  keys: z.array(teamKey).optional(),
+  metadata: stringMap.optional().describe('Entries stored with the key; the auth policy turns them into headers.'),
+  labels: stringMap.optional(),
+  secretName: z.string().optional(),
+  namespace: z.string().optional(),
+  revoked: revocation.optional(),
+}).strict();
+
+const credential = z.union([
+  z.object({ secretRef: z.object({ name: z.string(), key: z.string().optional() }).strict() }).strict(),
+  z.object({ passthrough: z.object({}).strict() }).strict(),
+  z.object({ aws: z.object({ region: z.string().optional(), roleArn: z.string().optional() }).strict() }).strict(),
+  z.object({ gcp: z.object({ type: z.enum(['AccessToken', 'IdToken']).optional(), audience: z.string().optional() }).strict() }).strict(),
+]).describe('How the gateway authenticates to the provider. No inline keys: keep provider keys in a Secret.');
+
+const route = z.object({
+  provider: z.enum(['openai', 'anthropic', 'gemini', 'vertexai', 'bedrock', 'azureopenai']),
+  options: z.record(z.string(), z.unknown()).optional().describe('The provider\'s options, e.g. { model: gpt-4o-mini }.'),
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  pathPrefix: z.string().optional(),
+  requestTimeout: z.string().optional(),
+  backendName: z.string().optional(),
+  credential: credential.optional(),
+  host: z.string().optional(),
+  port: z.number().int().optional(),
+}).strict();
+
+const auth = z.object({
+  mode: z.enum(['extAuth', 'builtIn']).optional(),
+  builtIn: z.object({
+    policyKind: z.enum(['AgentgatewayPolicy', 'EnterpriseAgentgatewayPolicy']).optional(),
+    hashedKeys: z.boolean().optional(),
+    validation: z.enum(['Strict', 'Optional', 'Permissive']).optional(),
+    agentgatewayVersion: z.string().optional(),
+  }).strict().optional(),
+  name: z.string().optional(),
+  authConfigName: z.string().optional(),
+  namespace: z.string().optional(),
+  headerName: z.string().optional(),
+  keySelection: z.object({ labels: stringMap }).strict().optional().describe('Select keys by label (scales); default: Secret refs.'),
+  headersFromMetadata: z.array(z.object({
+    header: z.string(), metadataKey: z.string().optional(), required: z.boolean().optional(),
+  }).strict()).optional(),
+  targetRoutes: z.array(z.string()).optional().describe('Names of routes to protect; default: the whole Gateway.'),
+  allowSharedKeys: z.boolean().optional(),
+}).strict();
+
+/** The GitOps config file: everything the constructs can express, and never a required plaintext key. */
+export const gatewayConfigSchema = z.object({
+  $schema: z.string().optional(),
+  gateway: z.object({ name: z.string().optional(), namespace: z.string().optional() }).strict().optional(),
+  routes: z.array(route).optional(),
+  auth: auth.optional(),
+  teams: z.array(team).optional(),
+  settings: z.object({
+    strict: z.boolean().optional(),
+    expiryWarningDays: z.number().optional(),
+    now: z.string().optional().describe('Fixed synth time (ISO 8601), for reproducible output; default: now.'),
+  }).strict().optional(),
+  output: z.object({
+    layout: z.enum(['byKind', 'byTeam']).optional().describe('One file per resource kind, or per team.'),
+  }).strict().optional(),
+}).strict();
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type TeamConfig = z.infer<typeof team>;
+export type KeySourceConfig = z.infer<typeof keySource>;
+export type RouteConfig = z.infer<typeof route>;
+
+/** The JSON Schema editors use (`$schema` in the YAML file). */
+export function gatewayConfigJsonSchema(): object {
+  return { ...z.toJSONSchema(gatewayConfigSchema), title: 'agentgateway-constructs gateway config' };
+}

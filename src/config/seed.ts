@@ -1,0 +1,18 @@
+import { GatewayConfig } from './schema';
+
+/**
+ * The workshop scenario as a config: one OpenAI route, one team key checked by Solo ext-auth, which injects `x-org`.
+ * The default app synthesizes it when no config file is given; it reproduces the seed manifests.
+ */
+export const SEED_CONFIG: GatewayConfig = {
+  gateway: { name: 'agentgateway', namespace: 'agentgateway-system' },
+  routes: [{ provider: 'openai', requestTimeout: '120s' }],
+  auth: { authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }] },
+  teams: [{
+    team: 'team1',
+    // The workshop's demo key; real keys belong in a secret store.
+    key: { literal: 'team1-key' },
+    metadata: { 'x-org': 'developers' },
+    labels: { 'llm-provider': 'openai' },
+  }],
+};
