@@ -11,6 +11,8 @@ export type Variant = 'library' | 'bareCdk8s' | 'plainYaml';
 
 function withOutdir(run: (outdir: string) => void): number {
   const outdir = mkdtempSync(join(tmpdir(), 'agw-bench-'));
+  // Start every run from a collected heap, so one variant's garbage is not charged to the next.
+  (globalThis as { gc?: () => void }).gc?.();
   const start = performance.now();
   run(outdir);
   const elapsed = performance.now() - start;

@@ -21,9 +21,7 @@ function plan(configFile: string, layoutOption?: Layout) {
 function checkAgainstCrds(files: ReadonlyMap<string, string>, crds: string[] | undefined): void {
   if (!crds?.length) return;
   // Loaded only when asked: the validator's packages are optional peers.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ManifestValidator, summarize } = require('./validate') as typeof import('./validate');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parseAllDocuments } = require('yaml') as typeof import('yaml');
   const objects = [...files].flatMap(([file, text]) => parseAllDocuments(text).map(d => ({ object: d.toJS(), source: file })));
   const report = ManifestValidator.fromDirectories(crds).validate(objects);
@@ -119,7 +117,6 @@ Examples:
     .argument('[paths...]', 'files or folders', [])
     .option('--crds <dir...>', 'CRD folders (later ones win)')
     .action((paths: string[], options: { crds?: string[] }) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       process.exitCode = (require('./validate/cli') as typeof import('./validate/cli')).runValidate(paths, options.crds);
     });
   return program;

@@ -85,3 +85,18 @@ export function synthError(scope: IConstruct): string {
 export function byKind(manifests: Manifest[], kind: string): Manifest[] {
   return manifests.filter(m => m.kind === kind);
 }
+
+/** How the Pulumi engine marks a secret value in resource inputs. */
+const PULUMI_SECRET_SIG = '4dabf18193072939515e22adb298388d';
+
+/** Replaces Pulumi secret markers by their values, recording the path of each in `secrets`. */
+export function unwrapPulumiSecrets(value: unknown, path = '', secrets: string[] = []): any {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapPulumiSecrets(v, `${path}/${i}`, secrets));
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (PULUMI_SECRET_SIG in record) {
+    secrets.push(path);
+    return unwrapPulumiSecrets(record.value, path, secrets);
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapPulumiSecrets(v, `${path}/${k}`, secrets)]));
+}

@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import * as cdk8s from '../src';
 import type * as AgwPulumi from '../src/pulumi';
 import { buildDefaultApp } from '../src/main';
-import { fixtureKeyText, seedManifests } from './helpers';
+import { fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
 
 /** Inputs of every resource the program registers, as the engine would receive them. */
 const registered: pulumi.runtime.MockResourceArgs[] = [];
@@ -30,21 +30,6 @@ function settled<T>(output: pulumi.Output<T>): Promise<T> {
   return (output as unknown as { promise(): Promise<T> }).promise();
 }
 
-/** How the engine marks a secret value in resource inputs. */
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
-
-/** Replaces secret markers by their values, recording where they were. */
-function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}/${i}`, secrets));
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  if (SECRET_SIG in record) {
-    secrets.push(path);
-    return unwrapSecrets(record.value, path, secrets);
-  }
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, `${path}/${k}`, secrets)]));
-}
-
 /** Paths of secret values in the last {@link manifestsOf} call, as `Kind/name/field`. */
 let secretPaths: string[] = [];
 
@@ -53,7 +38,7 @@ async function manifestsOf(components: { resources: readonly pulumi.CustomResour
   await Promise.all(components.flatMap(c => c.resources.map(r => settled(r.urn))));
   secretPaths = [];
   return registered.filter(r => r.type.startsWith('kubernetes:')).map(r =>
-    unwrapSecrets(r.inputs, `${r.inputs.kind}/${r.inputs.metadata?.name}`, secretPaths) as cdk8s.Manifest);
+    unwrapPulumiSecrets(r.inputs, `${r.inputs.kind}/${r.inputs.metadata?.name}`, secretPaths) as cdk8s.Manifest);
 }
 
 /** Object by object, keyed by kind and name, so order of registration does not matter. */

@@ -22,18 +22,27 @@ const estimates = new WeakMap<SecretValue, number>();
 
 function estimate(text: string): number {
   if (text.length === 0) return 0;
-  let alphabet = 0;
-  if (/[a-z]/.test(text)) alphabet += 26;
-  if (/[A-Z]/.test(text)) alphabet += 26;
-  if (/[0-9]/.test(text)) alphabet += 10;
-  if (/[^a-zA-Z0-9]/.test(text)) alphabet += 33;
-  const counts = new Map<string, number>();
-  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let lower = false, upper = false, digit = false, other = false;
+  // Counts per UTF-16 code unit: an array for ASCII (nearly every key), a Map for the rest.
+  const counts = new Map<number, number>();
+  const ascii = new Uint16Array(128);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) lower = true;
+    else if (c >= 65 && c <= 90) upper = true;
+    else if (c >= 48 && c <= 57) digit = true;
+    else other = true;
+    if (c < 128) ascii[c]++;
+    else counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const alphabet = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0);
   let entropyPerChar = 0;
-  for (const count of counts.values()) {
+  const add = (count: number) => {
     const p = count / text.length;
     entropyPerChar -= p * Math.log2(p);
-  }
+  };
+  for (const count of ascii) if (count > 0) add(count);
+  counts.forEach(add);
   return Math.floor(Math.min(text.length * Math.log2(alphabet), text.length * entropyPerChar));
 }
 

@@ -171,7 +171,6 @@ export class ManifestValidator {
       for (const field of Object.keys(object)) {
         if (!core.fields.includes(field)) problem(`/${field}`, `unknown field "${field}" (the API server would drop it)`);
       }
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const model = require(core.module)[object.kind];
       try {
         new model(object).validate();
