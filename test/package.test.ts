@@ -43,14 +43,16 @@ describe('the npm package', () => {
     files = report[0].files.map((f: { path: string }) => f.path);
   });
 
-  test('holds compiled JavaScript and .d.ts for ".", "./pulumi" and "./validate", and nothing from test/ or imports/', () => {
+  test('holds compiled JavaScript and .d.ts for ".", "./pulumi" and "./validate", the CLI and the config schema, and nothing from test/ or imports/', () => {
     for (const entry of ['lib/index', 'lib/pulumi/index', 'lib/validate/index']) {
       expect(files).toContain(`${entry}.js`);
       expect(files).toContain(`${entry}.d.ts`);
     }
-    expect(files.filter(f => /^(test|imports|src|bench|scripts)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['lib/cli.js', 'schema/gateway-config.schema.json']));
+    expect(files.filter(f => /^(test|imports|src|bench|scripts|examples)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(Object.keys(manifest.exports)).toEqual(['.', './pulumi', './validate', './package.json']);
+    expect(manifest.bin).toEqual({ 'agentgateway-constructs': 'lib/cli.js' });
     for (const peer of ['cdk8s', 'constructs', '@pulumi/pulumi', '@pulumi/kubernetes']) expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true });
   });
 

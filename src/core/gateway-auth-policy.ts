@@ -1,6 +1,7 @@
 import { checkDnsLabel, checkDnsSubdomain, checkHeaderName, checkLabels, checkSecretDataKey } from './checks';
 import { IssueCollector } from './errors';
 import { GatewayRef, checkGatewayRef } from './gateway-ref';
+import { EnterpriseAgentgatewayPolicyManifest, EnterprisePolicyTargetRef } from './enterprise-agentgateway-policy';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
 import { KINDS, Manifest, ObjectId, checkManifestSize } from './manifest';
 
@@ -354,7 +355,7 @@ function byNamespaceAndName(a: KeyRef, b: KeyRef): number {
     : (a.namespace < b.namespace ? -1 : 1);
 }
 
-function renderTargetRefs(spec: GatewayAuthPolicySpec): object[] {
+function renderTargetRefs(spec: GatewayAuthPolicySpec): EnterprisePolicyTargetRef[] {
   return spec.target.routes.length > 0
     ? spec.target.routes.map(r => ({ name: r.routeName, group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }))
     : [{ name: spec.gateway.name, group: 'gateway.networking.k8s.io', kind: 'Gateway' }];
@@ -414,7 +415,7 @@ function renderExtAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[] {
       }],
     },
   };
-  const policy: Manifest = {
+  const policy: EnterpriseAgentgatewayPolicyManifest = {
     ...KINDS.enterpriseAgentgatewayPolicy,
     metadata: { name: spec.name, namespace: spec.namespace },
     spec: {

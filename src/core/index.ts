@@ -1,6 +1,7 @@
 // The framework-free core: validated specs in, plain manifest objects out. The cdk8s and Pulumi adapters are thin
 // layers over it, so the two can never disagree.
 export * from './checks';
+export * from './enterprise-agentgateway-policy';
 export * from './errors';
 export * from './gateway-auth-policy';
 export * from './gateway-ref';
