@@ -20,12 +20,14 @@ export function estimateKeyBits(key: SecretValue): number {
 // Warnings are computed on every synth; a key's strength never changes.
 const estimates = new WeakMap<SecretValue, number>();
 
+const ASCII_COUNTS = new Uint32Array(128);
+
 function estimate(text: string): number {
   if (text.length === 0) return 0;
   let lower = false, upper = false, digit = false, other = false;
-  // Counts per UTF-16 code unit: an array for ASCII (nearly every key), a Map for the rest.
+  // Counts per UTF-16 code unit: a reused array for ASCII (nearly every key), a Map for the rest.
   const counts = new Map<number, number>();
-  const ascii = new Uint16Array(128);
+  const ascii = ASCII_COUNTS.fill(0);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 97 && c <= 122) lower = true;
