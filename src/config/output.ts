@@ -9,7 +9,7 @@ import { GatewayAuthPolicy } from '../gateway-auth-policy';
 import { LlmRoute } from '../llm-route';
 import { TeamApiKey } from '../team-api-key';
 import { ConfigApp } from './build';
-import { ConfigError, ConfigPath, ConfigProblem } from './load';
+import { ConfigError, ConfigPath, ConfigProblem, formatConfigPath } from './load';
 
 /** How synthesized manifests are split into files. */
 export type Layout = 'byKind' | 'byTeam';
@@ -44,14 +44,11 @@ export function checkConfigApp(built: ConfigApp): void {
       const split = message.indexOf(': ');
       const field = split > 0 ? message.slice(0, split) : '';
       const path = configPathOf(owner ?? construct, field, origin);
-      problems.push({ ...built.config.locate(path), field: field ? `${formatPath(origin)}${formatPath(origin) ? '.' : ''}${field}` : formatPath(origin), message: message.slice(split + 2) });
+      const prefix = formatConfigPath(origin);
+      problems.push({ ...built.config.locate(path), field: [prefix, field].filter(Boolean).join('.'), message: split > 0 ? message.slice(split + 2) : message });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-}
-
-function formatPath(path: ConfigPath): string {
-  return path.reduce<string>((text, part) => typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part, '');
 }
 
 /** What owns a manifest: a team, the routes or the auth policy. */
