@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { addCoreValidation, registryOf } from './app-registry';
 import {
   EXT_AUTH_STORAGE, KeyRef, KeyStorage, TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey,
-  resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyRefs,
+  resolveTeamApiKey, teamApiKeyObjectIds,
 } from './core';
 
 /** Props of {@link TeamApiKey}. */
@@ -43,9 +43,7 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
     this.spec = spec;
     this.team = spec.team;
     this.namespace = spec.namespace;
-    this.keyRefs = teamApiKeyRefs(this.node.path, spec, now);
-
-    registry.registerTeam(this.node.path, spec);
+    this.keyRefs = registry.registerTeam(this.node.path, spec);
     addCoreValidation(this, issues => {
       checkTeamApiKey(issues, spec, now, this.storage);
       registry.checkTeam(issues, this.node.path, spec);

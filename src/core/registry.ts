@@ -35,16 +35,21 @@ export class AppRegistry {
     this.settings = resolveSynthSettings(settings);
   }
 
-  /** Records a team and its keys; its objects are recorded with {@link replaceObjects}. */
-  public registerTeam(path: string, spec: TeamApiKeySpec): void {
+  /**
+   * Records a team and its keys, and returns the key Secrets valid now as policies see them. Its objects are
+   * recorded with {@link replaceObjects}.
+   */
+  public registerTeam(path: string, spec: TeamApiKeySpec): readonly KeyRef[] {
     this.generation++;
-    this.teams.push({ path, spec, refs: teamApiKeyRefs(path, spec, this.settings.now) });
+    const refs = teamApiKeyRefs(path, spec, this.settings.now);
+    this.teams.push({ path, spec, refs });
     for (const key of spec.keys) {
       const identity = key.source.identity();
       if (identity !== undefined && keyStatus(spec, key, this.settings.now) !== 'revoked' && !this.keyOwners.has(identity)) {
         this.keyOwners.set(identity, { path, team: spec.team });
       }
     }
+    return refs;
   }
 
   /** Records objects a construct emits. */

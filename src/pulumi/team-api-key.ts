@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
   TeamApiKeySpec, TeamKeyOptions, checkTeamApiKey, checkTeamApiKeySize, generateKey, renderTeamApiKey,
-  resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyRefs, teamApiKeyWarnings,
+  resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 
@@ -110,7 +110,7 @@ export class TeamApiKey extends pulumi.ComponentResource {
     const objectIds = teamApiKeyObjectIds(spec, now, storage);
     registry.checkObjects(issues, name, objectIds);
     throwInputErrors(issues);
-    registry.registerTeam(name, spec);
+    const keyRefs = registry.registerTeam(name, spec);
     registry.replaceObjects(name, objectIds);
     const plainKeys = spec.keys.filter((_, i) => !deferred.some(d => d.index === i));
     for (const w of teamApiKeyWarnings({ ...spec, keys: plainKeys }, registry.settings)) registry.settings.warn(`[${name}] ${w.field}: expected ${w.expected}`);
@@ -118,7 +118,7 @@ export class TeamApiKey extends pulumi.ComponentResource {
     this.team = spec.team;
     this.namespace = spec.namespace;
     this.keyStorage = storage;
-    this.keyRefs = teamApiKeyRefs(name, spec, now);
+    this.keyRefs = keyRefs;
     // The stand-ins fix the resources' shape; the values are rendered again once the deferred keys resolve.
     const shapes = renderTeamApiKey(spec, now, storage);
     const values: pulumi.Output<Manifest[]> | undefined = deferred.length === 0 ? undefined
