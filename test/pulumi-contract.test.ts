@@ -146,4 +146,12 @@ describe('Pulumi argument errors', () => {
     expect(() => agw.checkDeferredKey('team1', 'keys[1].source', 'fixture key')).toThrow(/^(?!.*fixture key).*keys\[1\]\.source/);
     expect(() => agw.checkDeferredKey('team1', 'key', fixtureKeyText('team1'))).not.toThrow();
   });
+
+  test('a deferred key another team already holds is refused when it resolves, without showing it', () => {
+    new agw.TeamApiKey('team1', { team: 'team1', key: fixtureKeyText('shared') });
+    expect(() => agw.checkDeferredKey('team2', 'key', fixtureKeyText('shared'), 'team2'))
+      .toThrow('team2: key: expected a key no other team uses (team "team1" at team1 has the same key), got <redacted>');
+    expect(() => agw.checkDeferredKey('team3', 'key', fixtureKeyText('team3'), 'team3')).not.toThrow();
+    expect(() => agw.checkDeferredKey('team4', 'key', fixtureKeyText('team3'), 'team4')).toThrow(/team "team3" at team3/);
+  });
 });

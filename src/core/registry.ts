@@ -52,6 +52,17 @@ export class AppRegistry {
     return refs;
   }
 
+  /**
+   * Records a key whose value became known late (a Pulumi Output), by its identity (`sha256:<hex>`); returns the
+   * other team that already holds the same key, if any.
+   */
+  public claimKey(identity: string, path: string, team: string): { readonly path: string; readonly team: string } | undefined {
+    const owner = this.keyOwners.get(identity);
+    if (owner && owner.path !== path) return owner;
+    this.keyOwners.set(identity, { path, team });
+    return undefined;
+  }
+
   /** Records objects a construct emits. */
   public registerObjects(path: string, objects: readonly ObjectId[]): void {
     this.generation++;

@@ -58,23 +58,31 @@ function planKeys(args: TeamApiKeyArgs): { options: TeamApiKeyOptions; deferred:
   return { options: { ...rest, ...(args.keys ? { keys } : keys ? { key: keys[0].source } : {}) } as TeamApiKeyOptions, deferred };
 }
 
-/** Checks a key that was only known at deploy time, as plain keys are checked at construction; never shows it. */
-export function checkDeferredKey(path: string, field: string, value: string): void {
+/**
+ * Checks a key that was only known at deploy time, as plain keys are checked at construction, and records it for
+ * `team` so no other team can hold the same key. Never shows the key.
+ */
+export function checkDeferredKey(path: string, field: string, value: string, team?: string): KeySource {
   if (typeof value !== 'string' || value.length === 0 || /[\s\0]/.test(value)) {
     throw new Error(`${path}: ${field}: expected a non-empty key without whitespace, got <redacted>`);
   }
+  const source = KeySource.literal(SecretValue.unsafePlainText(value));
+  const owner = team === undefined ? undefined : stackRegistry().claimKey(source.identity()!, path, team);
+  if (owner) {
+    throw new Error(`${path}: ${field}: expected a key no other team uses (team "${owner.team}" at ${owner.path} has the same key), got <redacted>`);
+  }
+  return source;
 }
 
-/** The spec with the deferred keys' real values. */
+/** The spec with the deferred keys' real values, each checked as plain keys are at construction. */
 function withValues(spec: TeamApiKeySpec, deferred: readonly DeferredKey[], values: readonly string[], path: string): TeamApiKeySpec {
   const keys = [...spec.keys];
+  const registry = stackRegistry();
   deferred.forEach((d, i) => {
-    checkDeferredKey(path, keys[d.index].field, values[i]);
-    keys[d.index] = { ...keys[d.index], source: KeySource.literal(SecretValue.unsafePlainText(values[i])) };
+    keys[d.index] = { ...keys[d.index], source: checkDeferredKey(path, keys[d.index].field, values[i], spec.team) };
   });
   const resolved = { ...spec, keys };
   // Plain keys were checked at construction; deferred ones can only be checked now.
-  const registry = stackRegistry();
   for (const w of teamApiKeyWarnings({ ...resolved, keys: deferred.map(d => keys[d.index]) }, registry.settings)) {
     registry.settings.warn(`[${path}] ${w.field}: expected ${w.expected}`);
   }
