@@ -3,6 +3,8 @@ import { Construct, IConstruct } from 'constructs';
 import { AppRegistry, IssueCollector, Manifest, SynthSettings, describeIssue } from './core';
 
 const registries = new WeakMap<IConstruct, AppRegistry>();
+/** Every check of an app's constructs, so warnings are printed only when all of them pass. */
+const checksOf = new WeakMap<AppRegistry, (() => string[])[]>();
 
 /**
  * Sets how the app's synth treats time and warnings: the clock keys are checked against, the expiry warning window,
@@ -25,14 +27,17 @@ export function registryOf(scope: IConstruct): AppRegistry {
 function createRegistry(root: IConstruct, settings: SynthSettings): AppRegistry {
   const registry = new AppRegistry(settings);
   registries.set(root, registry);
-  // Prints the app's warnings once per synth; in strict mode each construct reports its own as errors instead.
-  // cdk8s validates the whole app again for every chart it writes, all in one synchronous call, so a flag cleared
-  // on the next microtask lets one synth print once.
+  checksOf.set(registry, []);
+  // Prints the app's warnings once per synth that passes its checks; in strict mode each construct reports its own
+  // as errors instead. cdk8s validates the whole app again for every chart it writes, all in one synchronous call,
+  // so a flag cleared on the next microtask lets one synth print once.
   const reporter = new Construct(root as Construct, 'AgentgatewayConstructsWarnings');
   let printed = false;
   reporter.node.addValidation({
     validate: () => {
-      if (!registry.settings.strict && !printed) {
+      // The checks cache their results, so running them here costs nothing later.
+      const failing = checksOf.get(registry)!.some(check => check().length > 0);
+      if (!registry.settings.strict && !printed && !failing) {
         printed = true;
         queueMicrotask(() => printed = false);
         registry.warnings().forEach(w => registry.settings.warn(w));
@@ -49,11 +54,13 @@ function createRegistry(root: IConstruct, settings: SynthSettings): AppRegistry 
  * each check runs once per synth.
  */
 export function addCoreValidation(scope: IConstruct, check: (issues: IssueCollector) => void): void {
-  const validate = registryOf(scope).memo(() => {
+  const registry = registryOf(scope);
+  const validate = registry.memo(() => {
     const issues = new IssueCollector(scope.node.path);
     check(issues);
     return issues.issues.map(describeIssue);
   });
+  checksOf.get(registry)!.push(validate);
   scope.node.addValidation({ validate });
 }
 

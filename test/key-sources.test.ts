@@ -162,3 +162,16 @@ describe('KeySource', () => {
     expect(() => configureSynth(app, { strict: true })).toThrow(/before any agentgateway-constructs construct/);
   });
 });
+
+describe('warnings', () => {
+  test('are not printed when the synth fails its checks', () => {
+    const warnings: string[] = [];
+    const app = Testing.app();
+    configureSynth(app, { warn: w => warnings.push(w) });
+    const chart = new Chart(app, 'test');
+    new TeamApiKey(chart, 'Weak', { team: 'weak', key: SecretValue.unsafePlainText('team1-key') });
+    new TeamApiKey(chart, 'Bad', { team: 'Bad Team', key: SecretValue.unsafePlainText(fixtureKeyText('bad')) });
+    expect(synthError(chart)).toContain('[test/Bad] team: expected a DNS-1123 label');
+    expect(warnings).toEqual([]);
+  });
+});
