@@ -2,14 +2,28 @@
 // The `agentgateway-constructs` command: a GitOps repo's config file in, reviewable manifests out.
 
 import { Command, Option } from 'commander';
-import {
-  ConfigError, Layout, accessMatrix, buildConfigApp, checkConfigApp, diffFiles, gatewayConfigJsonSchema, loadConfig,
-  renderFiles, writeFiles,
-} from './config';
+import type { Layout } from './config';
+import { gatewayConfigJsonSchema } from './config/schema';
 import { SecretValue, generateKey, hashKey } from './core';
+
+/**
+ * The config commands build a cdk8s app, so they need the optional peers cdk8s and constructs; keygen, hash and
+ * schema work without them.
+ */
+function configModule(): typeof import('./config') {
+  try {
+    return require('./config') as typeof import('./config');
+  } catch (e) {
+    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && /'(cdk8s|constructs)'/.test((e as Error).message)) {
+      throw new Error('this command needs cdk8s and constructs: npm install --save-dev cdk8s constructs');
+    }
+    throw e;
+  }
+}
 
 /** Loads, builds and checks a config: every problem at file:line:column, nothing written. */
 function plan(configFile: string, layoutOption?: Layout) {
+  const { buildConfigApp, checkConfigApp, loadConfig, renderFiles } = configModule();
   const config = loadConfig(configFile);
   const built = buildConfigApp(config);
   checkConfigApp(built);
@@ -21,7 +35,13 @@ function plan(configFile: string, layoutOption?: Layout) {
 function checkAgainstCrds(files: ReadonlyMap<string, string>, crds: string[] | undefined): void {
   if (!crds?.length) return;
   // Loaded only when asked: the validator's packages are optional peers.
-  const { ManifestValidator, summarize } = require('./validate') as typeof import('./validate');
+  let validate: typeof import('./validate');
+  try {
+    validate = require('./validate') as typeof import('./validate');
+  } catch (e) {
+    throw new Error(`--crds needs the validator's packages: npm install --save-dev ajv ajv-formats @marcbachmann/cel-js kubernetes-models (${(e as Error).message.split('\n')[0]})`);
+  }
+  const { ManifestValidator, summarize } = validate;
   const { parseAllDocuments } = require('yaml') as typeof import('yaml');
   const objects = [...files].flatMap(([file, text]) => parseAllDocuments(text).map(d => ({ object: d.toJS(), source: file })));
   const report = ManifestValidator.fromDirectories(crds).validate(objects);
@@ -59,7 +79,7 @@ Examples:
     .action((config: string, options: { out: string; layout?: Layout; crds?: string[] }) => {
       const { files } = plan(config, options.layout);
       checkAgainstCrds(files, options.crds);
-      const { written, removed } = writeFiles(options.out, files);
+      const { written, removed } = configModule().writeFiles(options.out, files);
       console.log(`wrote ${written.length} files to ${options.out}${removed.length ? `, removed ${removed.length} stale: ${removed.join(', ')}` : ''}`);
     });
 
@@ -71,7 +91,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs check gateway.yaml --out manifests')
     .action((config: string, options: { out: string; layout?: Layout }) => {
       const { files } = plan(config, options.layout);
-      const diffs = diffFiles(options.out, files);
+      const diffs = configModule().diffFiles(options.out, files);
       if (diffs.length === 0) {
         console.log(`${options.out} is up to date with ${config} (${files.size} files)`);
         return;
@@ -105,7 +125,7 @@ Examples:
     .argument('<config>', 'the YAML config file')
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs matrix gateway.yaml >> "$GITHUB_STEP_SUMMARY"')
     .action((config: string) => {
-      process.stdout.write(accessMatrix(plan(config).built));
+      process.stdout.write(configModule().accessMatrix(plan(config).built));
     });
 
   program.command('schema')
@@ -124,7 +144,7 @@ Examples:
 
 if (require.main === module) {
   buildCli().parseAsync(process.argv).catch((e: unknown) => {
-    console.error(e instanceof ConfigError ? e.message : `agentgateway-constructs: ${(e as Error).message}`);
+    console.error((e as Error).name === 'ConfigError' ? (e as Error).message : `agentgateway-constructs: ${(e as Error).message}`);
     process.exitCode = 1;
   });
 }

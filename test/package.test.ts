@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -71,5 +71,12 @@ describe('the npm package', () => {
     expect(existsSync(join(dir, 'node_modules', 'cdk8s'))).toBe(false);
     const output = execFileSync('node', ['run-with-mocks.js'], { cwd: dir, encoding: 'utf8' });
     expect(byObject(JSON.parse(output.trim().split('\n').pop()!))).toEqual(seed());
+
+    // The CLI's key commands work without cdk8s; its config commands say what to install.
+    const bin = join(dir, 'node_modules', '.bin', 'agentgateway-constructs');
+    expect(execFileSync(bin, ['keygen', '--team', 'team1'], { encoding: 'utf8' })).toMatch(/^key: {2}team1_/);
+    const synth = spawnSync(bin, ['synth', 'gateway.yaml'], { cwd: dir, encoding: 'utf8' });
+    expect(synth.status).toBe(1);
+    expect(synth.stderr).toContain('this command needs cdk8s and constructs: npm install --save-dev cdk8s constructs');
   });
 });

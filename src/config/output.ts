@@ -69,7 +69,9 @@ export function renderFiles(app: App, layout: Layout, source: string): Map<strin
   for (const object of app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
     const manifest = object.toJson() as Manifest;
     const file = layout === 'byKind' ? `${manifest.kind.toLowerCase()}.yaml` : `${ownerOf(object)}.yaml`;
-    groups.set(file, [...groups.get(file) ?? [], manifest]);
+    const group = groups.get(file);
+    if (group) group.push(manifest);
+    else groups.set(file, [manifest]);
   }
   const files = new Map<string, string>();
   for (const file of [...groups.keys()].sort()) {
