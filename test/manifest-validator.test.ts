@@ -5,6 +5,18 @@ import { CRDS_DIR, crdValidator, expectValid, seedManifests, validateManifests }
 const seed = [...seedManifests().values()].flat();
 const seedOf = (kind: string): any => structuredClone(seed.find(m => m.kind === kind)!);
 
+/** A validator that knows one made-up kind, `example.com/v1` `kind`, whose `spec` has `specSchema`. */
+function validatorFor(kind: string, specSchema: object): ManifestValidator {
+  const validator = new ManifestValidator();
+  validator.addCrd({
+    spec: {
+      group: 'example.com', names: { kind },
+      versions: [{ name: 'v1', served: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: specSchema } } } }],
+    },
+  });
+  return validator;
+}
+
 /** Validates one manifest and returns its problems as `path: message`. */
 function problemsOf(manifest: unknown): string[] {
   return validateManifests([manifest]).problems.map(p => `${p.path}: ${p.message}`);
@@ -136,30 +148,16 @@ describe('ManifestValidator', () => {
   });
 
   describe('Kubernetes schema extensions', () => {
-    const validator = new ManifestValidator();
-    validator.addCrd({
-      spec: {
-        group: 'example.com', names: { kind: 'Gadget' },
-        versions: [{
-          name: 'v1', served: true, schema: {
-            openAPIV3Schema: {
-              type: 'object', properties: {
-                spec: {
-                  type: 'object', properties: {
-                    port: { 'x-kubernetes-int-or-string': true },
-                    note: { type: 'string', nullable: true },
-                    extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                    template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object' } } },
-                    count: { type: 'integer', format: 'int32' },
-                    since: { type: 'string', format: 'date-time' },
-                    blob: { type: 'string', format: 'byte' },
-                    tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
-                  },
-                },
-              },
-            },
-          },
-        }],
+    const validator = validatorFor('Gadget', {
+      type: 'object', properties: {
+        port: { 'x-kubernetes-int-or-string': true },
+        note: { type: 'string', nullable: true },
+        extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object' } } },
+        count: { type: 'integer', format: 'int32' },
+        since: { type: 'string', format: 'date-time' },
+        blob: { type: 'string', format: 'byte' },
+        tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
       },
     });
     const check = (spec: object) => validator.validate([{ object: { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec } }])
@@ -188,21 +186,9 @@ describe('ManifestValidator', () => {
   });
 
   test('transition rules are counted as skipped, never passed', () => {
-    const validator = new ManifestValidator();
-    validator.addCrd({
-      spec: {
-        group: 'example.com', names: { kind: 'Widget' },
-        versions: [{
-          name: 'v1', served: true, schema: {
-            openAPIV3Schema: {
-              type: 'object', properties: {
-                spec: { type: 'object', properties: { size: { type: 'integer' } }, 'x-kubernetes-validations': [
-                  { rule: 'self.size >= oldSelf.size', message: 'cannot shrink' }, { rule: 'self.size < 10', message: 'too big' }] },
-              },
-            },
-          },
-        }],
-      },
+    const validator = validatorFor('Widget', {
+      type: 'object', properties: { size: { type: 'integer' } }, 'x-kubernetes-validations': [
+        { rule: 'self.size >= oldSelf.size', message: 'cannot shrink' }, { rule: 'self.size < 10', message: 'too big' }],
     });
     const report = validator.validate([{ object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 12 } } }]);
     expect(report.celSkipped).toBe(1);
