@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
-import { Manifest } from '../src';
+import { Manifest, synthApp } from '../src';
+import { writeCdk8sYaml } from '../src/core/yaml';
 import { buildScaleApp, prepareKeys, scenarioManifests } from './scenario';
 
-export type Variant = 'library' | 'bareCdk8s' | 'plainYaml';
+export type Variant = 'library' | 'libraryHelper' | 'bareCdk8s' | 'plainYaml' | 'writer';
+export const VARIANTS: Variant[] = ['library', 'libraryHelper', 'bareCdk8s', 'plainYaml', 'writer'];
 
 function withOutdir(run: (outdir: string) => void): number {
   const outdir = mkdtempSync(join(tmpdir(), 'agw-bench-'));
@@ -25,6 +27,8 @@ export function runVariant(variant: Variant, teams: number, manifests: Map<strin
   switch (variant) {
     case 'library':
       return withOutdir(outdir => buildScaleApp(teams, outdir).synth());
+    case 'libraryHelper':
+      return withOutdir(outdir => synthApp(buildScaleApp(teams, outdir)));
     case 'bareCdk8s':
       return withOutdir(outdir => {
         const app = new App({ outdir });
@@ -37,6 +41,10 @@ export function runVariant(variant: Variant, teams: number, manifests: Map<strin
     case 'plainYaml':
       return withOutdir(outdir => {
         for (const [id, docs] of manifests) writeFileSync(join(outdir, `${id}.k8s.yaml`), Yaml.stringify(...docs));
+      });
+    case 'writer':
+      return withOutdir(outdir => {
+        for (const [id, docs] of manifests) writeFileSync(join(outdir, `${id}.k8s.yaml`), writeCdk8sYaml(docs));
       });
   }
 }
@@ -55,15 +63,15 @@ function main(): void {
   if (runsArg === '--rss') {
     const variant = variantArg as Variant;
     // The library builds its own manifests; the baselines get them from the core, outside any timing.
-    runVariant(variant, teams, variant === 'library' ? new Map() : manifests);
+    runVariant(variant, teams, variant === 'library' || variant === 'libraryHelper' ? new Map() : manifests);
     console.log(JSON.stringify({ teams, variant, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
     return;
   }
   const runs = Number(runsArg);
-  const times: Record<Variant, number[]> = { library: [], bareCdk8s: [], plainYaml: [] };
+  const times = Object.fromEntries(VARIANTS.map(v => [v, [] as number[]])) as Record<Variant, number[]>;
   runVariant('library', teams, manifests); // warm-up: JIT and file system caches, not measured
   for (let r = 0; r < runs; r++) {
-    for (const variant of ['library', 'bareCdk8s', 'plainYaml'] as Variant[]) times[variant].push(runVariant(variant, teams, manifests));
+    for (const variant of VARIANTS) times[variant].push(runVariant(variant, teams, manifests));
   }
   const objects = [...manifests.values()].reduce((n, docs) => n + docs.length, 0);
   console.log(JSON.stringify({

@@ -12,7 +12,7 @@ const MEASURE = join(__dirname, 'measure.js');
 
 interface SizeResult {
   teams: number; runs: number; objects: number;
-  medianMs: { library: number; bareCdk8s: number; plainYaml: number };
+  medianMs: { library: number; libraryHelper: number; bareCdk8s: number; plainYaml: number; writer: number };
 }
 
 function node(args: string[]): string {
@@ -61,16 +61,28 @@ function main(): void {
   say();
   say('| teams | objects | library | bare cdk8s | plain YAML | library ÷ bare | library ÷ plain | library per team | peak RSS library / bare / plain |');
   say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const helperRows: string[] = [];
   for (const teams of sizes) {
     const runs = teams >= 50_000 ? Math.min(3, Number(values.runs)) : Number(values.runs);
     const result = JSON.parse(node([MEASURE, String(teams), String(runs)])) as SizeResult;
-    const rss = (['library', 'bareCdk8s', 'plainYaml'] as const)
+    const rss = (['library', 'bareCdk8s', 'plainYaml', 'libraryHelper', 'writer'] as const)
       .map(variant => JSON.parse(node([MEASURE, String(teams), '--rss', variant])).peakRssMiB as number);
     const m = result.medianMs;
     say(`| ${teams} | ${result.objects} | ${fmt(m.library)} | ${fmt(m.bareCdk8s)} | ${fmt(m.plainYaml)} | `
       + `${(m.library / m.bareCdk8s).toFixed(2)} | ${(m.library / m.plainYaml).toFixed(2)} | `
-      + `${((m.library / teams) * 1000).toFixed(0)} µs | ${rss.map(r => `${r.toFixed(0)}`).join(' / ')} MiB |`);
+      + `${((m.library / teams) * 1000).toFixed(0)} µs | ${rss.slice(0, 3).map(r => `${r.toFixed(0)}`).join(' / ')} MiB |`);
+    helperRows.push(`| ${teams} | ${fmt(m.libraryHelper)} | ${fmt(m.library)} | ${fmt(m.bareCdk8s)} | `
+      + `${(m.libraryHelper / m.library).toFixed(2)} | ${(m.libraryHelper / m.bareCdk8s).toFixed(2)} | ${rss[3].toFixed(0)} MiB | `
+      + `${fmt(m.writer)} | ${fmt(m.plainYaml)} | ${(m.writer / m.plainYaml).toFixed(3)} | ${rss[4].toFixed(0)} MiB |`);
   }
+
+  say();
+  say('The library\'s own YAML writing, same runs: constructs written with `synthApp(app)` instead of `app.synth()`, '
+    + 'and the same manifests serialized with `writeCdk8sYaml` instead of cdk8s\'s `Yaml.stringify` (byte-identical output):');
+  say();
+  say('| teams | constructs + `synthApp` | constructs + `app.synth()` | bare cdk8s | synthApp ÷ app.synth | synthApp ÷ bare | peak RSS synthApp | writer | `Yaml.stringify` | writer ÷ stringify | peak RSS writer |');
+  say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  helperRows.forEach(row => say(row));
 
   say();
   say('Cold start (median of 5 fresh processes):');

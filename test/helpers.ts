@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { Manifest, SecretValue, redactManifest } from '../src';
+import { Manifest, SecretValue, redactManifest, synthAppYaml } from '../src';
 import { ManifestValidator, ValidationReport, defaultCrdDirectories } from '../src/validate';
 
 /** `../shared` beside the repo, or AGW_SHARED_DIR. */
@@ -62,7 +62,11 @@ export function expectValid(manifests: readonly unknown[]): void {
  * the output against the real CRDs, so every manifest any test synthesizes is schema-checked.
  */
 export function synth(scope: IConstruct): Manifest[] {
-  const manifests = parseYamlDocuments((scope.node.root as App).synthYaml());
+  const app = scope.node.root as App;
+  const text = app.synthYaml();
+  // Every scenario a test synthesizes also proves the library's YAML writer byte-identical to cdk8s's.
+  expect(synthAppYaml(app)).toBe(text);
+  const manifests = parseYamlDocuments(text);
   expectValid(manifests);
   return manifests;
 }

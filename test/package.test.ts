@@ -51,7 +51,7 @@ describe('the npm package', () => {
     expect(files).toEqual(expect.arrayContaining(['lib/cli.js', 'schema/gateway-config.schema.json']));
     expect(files.filter(f => /^(test|imports|src|bench|scripts|examples)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    expect(Object.keys(manifest.exports)).toEqual(['.', './pulumi', './validate', './package.json']);
+    expect(Object.keys(manifest.exports)).toEqual(['.', './pulumi', './validate', './config', './package.json']);
     expect(manifest.bin).toEqual({ 'agentgateway-constructs': 'lib/cli.js' });
     for (const peer of ['cdk8s', 'constructs', '@pulumi/pulumi', '@pulumi/kubernetes']) expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true });
   });

@@ -1,0 +1,65 @@
+// The layering of docs ARCHITECTURE (one core, adapters side by side), as rules test/architecture.test.ts enforces.
+// Paths are relative to the repo root; packages are matched wherever node_modules resolves them.
+const pkg = names => `(^|/)node_modules/(${names.join('|')})/`;
+const CDK8S = pkg(['cdk8s', 'cdk8s-plus-28', 'constructs']);
+const PULUMI = pkg(['@pulumi']);
+// The cdk8s adapter: the constructs and their app helpers.
+const CDK8S_ADAPTER = '^src/(team-api-key|llm-route|gateway-auth-policy|app-registry|synth)\\.ts$';
+const CONFIG = '^src/config/';
+const CLI = '^src/cli\\.ts$';
+const ENTRIES = '^src/(index|main)\\.ts$';
+
+// The config path is built on the cdk8s adapter today; the lead's refactor removes that. These modules may still
+// import cdk8s; the list may only shrink (the test fails on a new violator and on an entry that no longer violates).
+const KNOWN_CONFIG_ON_CDK8S = [
+  '^src/config/build\\.ts$',
+  '^src/config/matrix\\.ts$',
+  '^src/config/output\\.ts$',
+];
+
+module.exports = {
+  KNOWN_CONFIG_ON_CDK8S,
+  forbidden: [
+    {
+      name: 'core-is-framework-free',
+      comment: 'The core imports no adapter and no framework: specs in, manifests out.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: [CDK8S, PULUMI, CDK8S_ADAPTER, CONFIG, '^src/pulumi/', '^src/validate/', CLI, ENTRIES] },
+    },
+    {
+      name: 'pulumi-without-cdk8s',
+      comment: 'The Pulumi adapter sits on the core only.',
+      severity: 'error',
+      from: { path: '^src/pulumi/' },
+      to: { path: [CDK8S, CDK8S_ADAPTER, CONFIG, CLI, ENTRIES] },
+    },
+    {
+      name: 'validate-without-adapters',
+      comment: 'The validator reads manifests; it depends on the core at most.',
+      severity: 'error',
+      from: { path: '^src/validate/' },
+      to: { path: [CDK8S, PULUMI, CDK8S_ADAPTER, CONFIG, '^src/pulumi/', CLI, ENTRIES] },
+    },
+    {
+      name: 'constructs-entry-is-lean',
+      comment: 'Importing the constructs must not load the config parser or the CLI and their dependencies.',
+      severity: 'error',
+      from: { path: '^src/index\\.ts$' },
+      to: { reachable: true, path: [CONFIG, CLI, pkg(['zod', 'diff', 'commander', '@pulumi', 'ajv'])] },
+    },
+    {
+      name: 'config-without-cdk8s',
+      comment: 'The config path is its own adapter over the core (known exceptions: KNOWN_CONFIG_ON_CDK8S).',
+      severity: 'error',
+      from: { path: CONFIG, pathNot: KNOWN_CONFIG_ON_CDK8S },
+      to: { path: [CDK8S, CDK8S_ADAPTER] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true, // type-only imports count: they tie a layer to another's API
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '\\.d\\.ts$' },
+  },
+};

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Yaml } from 'cdk8s';
+import fc from 'fast-check';
+import * as yaml from 'yaml';
+import { buildScaleApp, prepareKeys, scenarioManifests } from '../bench/scenario';
+import { CDK8S_YAML_OPTIONS, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
+import { buildConfigApp, checkConfigApp, loadConfig } from '../src/config';
+import { seedManifests } from './helpers';
+
+// Counts the writer's fallbacks to `yaml`, so the tests also prove the fast path is the one taken.
+jest.mock('yaml', () => {
+  const actual = jest.requireActual('yaml');
+  return { ...actual, stringify: jest.fn(actual.stringify) };
+});
+const libraryStringify = jest.requireActual('yaml').stringify as typeof yaml.stringify;
+const fallbackCalls = () => (yaml.stringify as jest.Mock).mock.calls.length;
+
+const CLI_OPTIONS = { lineWidth: 0 } as const;
+
+/** Writes `doc` both ways and returns whether the writer fell back to the library. */
+function expectSameAsLibrary(doc: unknown): boolean {
+  const before = fallbackCalls();
+  expect(writeYaml(doc)).toBe(libraryStringify(doc, CLI_OPTIONS));
+  expect(writeYaml(doc, CDK8S_YAML_OPTIONS)).toBe(Yaml.stringify(doc));
+  return fallbackCalls() > before;
+}
+
+function expectAllFast(docs: readonly unknown[]): void {
+  const before = fallbackCalls();
+  expect(writeCdk8sYaml(docs)).toBe(Yaml.stringify(...docs));
+  expect(docs.map(d => writeYaml(d)).join('---\n')).toBe(docs.map(d => libraryStringify(d, CLI_OPTIONS)).join('---\n'));
+  expect(fallbackCalls()).toBe(before);
+}
+
+describe('YAML writer on what we emit', () => {
+  test('the seed manifests: identical, without falling back', () => {
+    const docs = [...seedManifests().values()].flat();
+    expect(docs).toHaveLength(5);
+    expectAllFast(docs);
+  });
+
+  test('the benchmark scenario (label selector, routes, metadata): identical, without falling back', () => {
+    prepareKeys(30);
+    const docs = [...scenarioManifests(30).values()].flat();
+    expectAllFast(docs);
+    const app = buildScaleApp(30);
+    expect(writeCdk8sYaml(app.charts.flatMap(c => c.toJson()))).toBe(app.synthYaml());
+  });
+
+  test('the GitOps example config (ExternalSecrets, rotation, both routes): identical', () => {
+    const built = buildConfigApp(loadConfig(join(__dirname, '..', 'examples', 'gitops', 'gateway.yaml')));
+    checkConfigApp(built);
+    expectAllFast(built.app.charts.flatMap(c => c.toJson()));
+  });
+
+  test('the committed GitOps manifests re-serialize to their own text', () => {
+    const dir = join(__dirname, '..', 'examples', 'gitops', 'manifests');
+    for (const file of ['auth.yaml', 'routes.yaml', 'teams/platform.yaml', 'teams/research.yaml']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const body = text.slice(text.indexOf('\n') + 1); // the generated-by comment
+      const docs = yaml.parseAllDocuments(body).map(d => d.toJS());
+      expect(docs.map(d => writeYaml(d)).join('---\n')).toBe(body);
+    }
+  });
+});
+
+// Strings that trip YAML writers: implicit types of 1.1 and 1.2, indicators, quotes, whitespace, control and
+// non-ASCII characters, document markers, line breaks and length.
+const SPECIAL_STRINGS = [
+  '', ' ', '  ', 'true', 'false', 'True', 'FALSE', 'null', 'Null', 'NULL', '~', 'yes', 'no', 'on', 'off', 'Yes', 'NO',
+  'On', 'OFF', 'y', 'n', 'Y', 'N', '1e3', '1E3', '-1e-3', '0x1f', '0X1F', '0o17', '017', '0b101', '1_000', '1:20',
+  '1:20.5', '.5', '5.', '+5', '-0', '0', '00', '.inf', '-.Inf', '.nan', '.NaN', '2001-12-14', '2001-12-14t21:59:43.10-05:00',
+  '<<', '=', '-', '?', ':', '- a', '? a', ': a', '-a', '?a', ':a', 'a: b', 'a:b', 'a:', 'a #b', 'a#b', '#a', 'a #',
+  ' lead', 'trail ', 'trail\t', '---', '--- a', '...', '%YAML', '@at', '`tick', '!tag', '&anchor', '*alias', '|', '>',
+  "it's", 'say "hi"', `both ' and "`, "'", '"', 'back\\slash', '\\n', 'a\nb', 'a\n', '\n', '\na', 'a \nb', 'a\n b',
+  'a\n\nb', 'tab\there', '\t', 'nul\u0000', 'bell\u0007', 'esc\u001b', 'del\u007f', 'nel\u0085', 'nbsp\u00a0', 'ls\u2028',
+  'é', '日本語', '😀', '\ud800', 'x'.repeat(1100), 'word '.repeat(40), 'a,b', '[a]', '{a}', 'a]', 'a}', 'https://x.y/z?q=1#f',
+  'Bearer $(KEY)', 'sk-test-123', 'vanity-auth', 'x-org', 'request.headers["x-org"]',
+];
+const INDICATORS = ['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`', ' ', '\t', '\n'];
+
+const interestingString = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...SPECIAL_STRINGS) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...INDICATORS), fc.string({ maxLength: 8 })).map(([a, b]) => a + b) },
+  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...'ab01.eExyn: #-?\'"\\\n\t_~+'.split('')), maxLength: 10 }) },
+  { weight: 2, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ').chain(pad => fc.string({ maxLength: 6 }).map(s => pad + s + pad)) },
+  { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 5 }), fc.constantFrom('\n', '\r\n', ': ', ' #', '\u2029'), fc.string({ maxLength: 5 })).map(p => p.join('')) },
+);
+const scalarValue = fc.oneof(
+  { weight: 6, arbitrary: interestingString },
+  { weight: 1, arbitrary: fc.integer() },
+  { weight: 1, arbitrary: fc.constantFrom(0, -0, 1e21, 2 ** 53, -(2 ** 53), 0.5, NaN, Infinity, -Infinity) },
+  { weight: 1, arbitrary: fc.double() },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 1, arbitrary: fc.constant(null) },
+);
+
+const { tree } = fc.letrec<{ tree: unknown; map: Record<string, unknown>; list: unknown[] }>(tie => ({
+  tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarValue, tie('map'), tie('list')),
+  map: fc.dictionary(interestingString, tie('tree'), { maxKeys: 5 }),
+  list: fc.array(tie('tree'), { maxLength: 4 }),
+}));
+const documentArb = fc.oneof(
+  fc.dictionary(interestingString, tree, { maxKeys: 6 }),
+  fc.array(tree, { maxLength: 4 }),
+);
+
+/** A manifest-shaped document whose strings are only simple ones: exercises the fast path's layout. */
+const simpleString = fc.stringMatching(/^[a-z][a-z0-9.-]{0,12}$/);
+const { simpleTree } = fc.letrec<{ simpleTree: unknown }>(tie => ({
+  simpleTree: fc.oneof({ depthSize: 'small' },
+    simpleString, fc.integer(), fc.boolean(), fc.constant(null),
+    fc.dictionary(simpleString, tie('simpleTree'), { maxKeys: 4 }), fc.array(tie('simpleTree'), { maxLength: 3 })),
+}));
+
+describe('YAML writer on fuzzed input', () => {
+  test('strings as values and keys, in both YAML versions', () => {
+    fc.assert(fc.property(interestingString, interestingString, (key, value) => {
+      expectSameAsLibrary({ [key]: value, list: [value], nested: { [key]: [value, { [value]: key }] } });
+    }), { numRuns: 1500 });
+  });
+
+  test('nested documents of any shape', () => {
+    fc.assert(fc.property(documentArb, doc => {
+      expectSameAsLibrary(doc);
+    }), { numRuns: 1200 });
+  });
+
+  test('manifest-shaped documents take the fast path', () => {
+    let fast = 0;
+    fc.assert(fc.property(fc.dictionary(simpleString, simpleTree, { minKeys: 1, maxKeys: 6 }), doc => {
+      if (!expectSameAsLibrary(doc)) fast++;
+    }), { numRuns: 600 });
+    expect(fast).toBeGreaterThan(450); // only documents with an implicitly typed string (`y`, `n`, `e5`...) may fall back
+  });
+
+  test('cdk8s multi-document output, with undefined documents and values', () => {
+    const docOrUndefined = fc.oneof(fc.constant(undefined), fc.dictionary(interestingString, fc.oneof(tree, fc.constant(undefined)), { maxKeys: 4 }));
+    fc.assert(fc.property(fc.array(docOrUndefined, { maxLength: 5 }), docs => {
+      expect(writeCdk8sYaml(docs)).toBe(Yaml.stringify(...docs));
+    }), { numRuns: 600 });
+  });
+
+  test('objects met twice, class instances and dates fall back to the library (anchors, tags)', () => {
+    const shared = { a: 'b' };
+    class Thing { x = 1; }
+    for (const doc of [{ one: shared, two: shared }, { list: [shared, shared] }, { thing: new Thing() }, { when: new Date(0) },
+      { m: new Map([['a', 1]]) }, { u: undefined }, { a: { u: undefined } }, { big: 10n ** 20n }, { json: { toJSON: () => 'x' } }]) {
+      expect(expectSameAsLibrary(doc)).toBe(true);
+    }
+  });
+
+  test('200 000 documents in one call: no stack overflow', () => {
+    const docs = Array.from({ length: 200_000 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } }));
+    const text = writeCdk8sYaml(docs);
+    expect(text.split('---\n')).toHaveLength(200_000); // cdk8s's Yaml.stringify(...docs) overflows the stack here
+  });
+});
