@@ -32,6 +32,11 @@ export class GatewayAuthPolicy extends Construct {
   public readonly authConfig: ApiObject | undefined;
   /** The EnterpriseAgentgatewayPolicy or AgentgatewayPolicy (escape hatch for JSON patches). */
   public readonly policy: ApiObject;
+  /**
+   * The PreRouting policy on the Gateway that removes client copies of the identity headers; undefined with
+   * `trustClientIdentityHeaders` or no `headersFromMetadata`.
+   */
+  public readonly stripPolicy: ApiObject | undefined;
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
@@ -64,12 +69,15 @@ export class GatewayAuthPolicy extends Construct {
     });
 
     // The manifests' kinds and names are fixed now; their specs are rendered at synth, after every addKey().
-    const objects = renderGatewayAuthPolicy(head).map((manifest, i) => new ApiObject(this, OBJECT_IDS[manifest.kind],
+    // Rendered in a fixed order: the AuthConfig (ext-auth only), the policy, the strip policy (when emitted).
+    const rendered = renderGatewayAuthPolicy(head);
+    const objects = rendered.map((manifest, i) => new ApiObject(this, objectId(manifest, i, rendered.length, head),
       lazyManifest({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }, ['spec'],
         () => renderGatewayAuthPolicy(this.resolve())[i])));
     this.authConfig = objects.find(o => o.kind === KINDS.authConfig.kind);
     this.authConfigName = this.authConfig ? head.authConfigName : undefined;
-    this.policy = objects[objects.length - 1];
+    this.stripPolicy = head.stripPolicy ? objects[objects.length - 1] : undefined;
+    this.policy = objects[objects.length - (head.stripPolicy ? 2 : 1)];
   }
 
   /** The policy with every default applied and the keys it selects now (read-only). */
@@ -88,7 +96,8 @@ export class GatewayAuthPolicy extends Construct {
   }
 }
 
-/** Construct ids of the policy's objects, stable across modes for the policy itself. */
-const OBJECT_IDS: Record<string, string> = {
-  AuthConfig: 'AuthConfig', EnterpriseAgentgatewayPolicy: 'Policy', AgentgatewayPolicy: 'Policy',
-};
+/** Construct id of one of the policy's objects, stable across modes for the policy itself. */
+function objectId(manifest: { readonly kind: string }, index: number, count: number, spec: GatewayAuthPolicySpec): string {
+  if (manifest.kind === KINDS.authConfig.kind) return 'AuthConfig';
+  return spec.stripPolicy && index === count - 1 ? 'StripIdentityHeaders' : 'Policy';
+}
