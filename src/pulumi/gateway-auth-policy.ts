@@ -52,6 +52,8 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
     registry.checkObjects(issues, name, objectIds);
     registry.registerPolicy(name, args.allowSharedKeys ?? false, () => spec.selectedKeys);
     registry.checkSharedKeys(issues, name);
+    if (spec.stripPolicy) registry.registerIdentityStrip(name, `${spec.gateway.namespace}/${spec.gateway.name}`, spec.headersFromMetadata.map(h => h.header));
+    registry.checkIdentityStrips(issues, name);
     throwInputErrors(issues);
     registry.registerObjects(name, objectIds);
 
