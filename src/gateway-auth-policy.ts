@@ -57,14 +57,16 @@ export class GatewayAuthPolicy extends Construct {
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, objectIds);
     registry.registerPolicy(this.node.path, props.allowSharedKeys ?? false, () => this.resolve().selectedKeys);
-    if (head.stripPolicy) registry.registerIdentityStrip(this.node.path, `${head.gateway.namespace}/${head.gateway.name}`, head.headersFromMetadata.map(h => h.header));
+    const gatewaySlot = `${head.gateway.namespace}/${head.gateway.name}`;
+    const identityHeaders = head.headersFromMetadata.map(h => h.header);
+    if (head.stripPolicy) registry.registerIdentityStrip(this.node.path, gatewaySlot, identityHeaders);
     addCoreValidation(this, issues => {
       const spec = this.resolve();
       checkGatewayAuthPolicy(issues, spec);
       if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, renderGatewayAuthPolicy(spec));
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);
-      registry.checkIdentityStrips(issues, this.node.path);
+      if (spec.stripPolicy) registry.checkIdentityStrips(issues, this.node.path, gatewaySlot, identityHeaders);
       for (const key of this.unbindable) {
         issues.add('keys', key.team, 'TeamApiKey constructs with built-in auth, which writes their keys in its own format');
       }

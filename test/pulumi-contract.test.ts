@@ -144,6 +144,20 @@ describe('Pulumi argument errors', () => {
       .toThrow(expect.objectContaining({ propertyPath: 'keys[0]' }));
   });
 
+  test('identity headers: a key lacking a required entry, and two strip lists on one Gateway, are refused', () => {
+    const alpha = new agw.TeamApiKey('alpha', { team: 'alpha', key: fixtureKeyText('alpha'), metadata: { 'x-org': 'alpha' } });
+    const beta = new agw.TeamApiKey('beta', { team: 'beta', key: fixtureKeyText('beta'), metadata: { tier: 'gold' } });
+    expect(() => new agw.GatewayAuthPolicy('strict', { name: 'strict', headersFromMetadata: [{ header: 'x-org' }], keys: [beta] }))
+      .toThrow(expect.objectContaining({ propertyPath: 'headersFromMetadata[0]', reason: expect.stringContaining('but beta does not') }));
+    const gamma = new agw.TeamApiKey('gamma', { team: 'gamma', key: fixtureKeyText('gamma'), metadata: { 'x-org': 'gamma', tier: 'gold' } });
+    new agw.GatewayAuthPolicy('chat', { name: 'chat', headersFromMetadata: [{ header: 'x-org' }], keys: [alpha] });
+    expect(() => new agw.GatewayAuthPolicy('batch', {
+      name: 'batch', headersFromMetadata: [{ header: 'x-org' }, { header: 'tier' }], keys: [gamma],
+    })).toThrow(expect.objectContaining({
+      propertyPath: 'headersFromMetadata', reason: expect.stringContaining('(chat strips x-org; PreRouting transformations do not merge'),
+    }));
+  });
+
   test('a deferred key is checked when it resolves, and the error never shows it', () => {
     expect(() => agw.checkDeferredKey('team1', 'key', '')).toThrow('team1: key: expected a non-empty key without whitespace, got <redacted>');
     expect(() => agw.checkDeferredKey('team1', 'keys[1].source', 'fixture key')).toThrow(/^(?!.*fixture key).*keys\[1\]\.source/);

@@ -16,6 +16,11 @@ interface PolicyKeys {
   readonly keys: () => readonly KeyRef[];
 }
 
+/** Header names compared case-insensitively, in a fixed order. */
+function normalizedHeaders(headers: readonly string[]): string[] {
+  return [...new Set(headers.map(h => h.toLowerCase()))].sort();
+}
+
 /**
  * Everything declared in one app (a cdk8s App, a Pulumi program, a config file), for the checks that span
  * constructs: two teams must never share a key (REFERENCE.md section 8), no two objects may share a name, no key
@@ -94,18 +99,17 @@ export class AppRegistry {
   /** Records a policy that removes client copies of `headers` on the Gateway `gateway` (`namespace/name`). */
   public registerIdentityStrip(path: string, gateway: string, headers: readonly string[]): void {
     this.generation++;
-    this.identityStrips.push({ path, gateway, headers: [...new Set(headers.map(h => h.toLowerCase()))].sort() });
+    this.identityStrips.push({ path, gateway, headers: normalizedHeaders(headers) });
   }
 
   /**
    * Reports another policy stripping a different set of identity headers on the same Gateway: PreRouting
    * transformations are merged field by field, not deeply, so only one of the two lists would be removed.
    */
-  public checkIdentityStrips(issues: IssueCollector, path: string): void {
-    const mine = this.identityStrips.find(s => s.path === path);
-    if (!mine) return;
+  public checkIdentityStrips(issues: IssueCollector, path: string, gateway: string, headers: readonly string[]): void {
+    const mine = { gateway, headers: normalizedHeaders(headers) };
     for (const other of this.identityStrips) {
-      if (other === mine || other.gateway !== mine.gateway || other.headers.join() === mine.headers.join()) continue;
+      if (other.path === path || other.gateway !== mine.gateway || other.headers.join() === mine.headers.join()) continue;
       issues.add('headersFromMetadata', mine.headers.join(', '), `the same identity headers as every other auth policy on Gateway ${mine.gateway} `
         + `(${other.path} strips ${other.headers.join(', ')}; PreRouting transformations do not merge, so one list would be ignored)`);
     }

@@ -52,10 +52,12 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
     registry.checkObjects(issues, name, objectIds);
     registry.registerPolicy(name, args.allowSharedKeys ?? false, () => spec.selectedKeys);
     registry.checkSharedKeys(issues, name);
-    if (spec.stripPolicy) registry.registerIdentityStrip(name, `${spec.gateway.namespace}/${spec.gateway.name}`, spec.headersFromMetadata.map(h => h.header));
-    registry.checkIdentityStrips(issues, name);
+    const gatewaySlot = `${spec.gateway.namespace}/${spec.gateway.name}`;
+    const identityHeaders = spec.headersFromMetadata.map(h => h.header);
+    if (spec.stripPolicy) registry.checkIdentityStrips(issues, name, gatewaySlot, identityHeaders);
     throwInputErrors(issues);
     registry.registerObjects(name, objectIds);
+    if (spec.stripPolicy) registry.registerIdentityStrip(name, gatewaySlot, identityHeaders);
 
     this.policyName = spec.name;
     this.namespace = spec.namespace;
