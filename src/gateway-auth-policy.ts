@@ -21,7 +21,9 @@ export interface GatewayAuthPolicyProps extends GatewayAuthPolicyOptions {
  * Requires a vanity API key on the Gateway (or on chosen routes), and sets headers such as `x-org` from the key's
  * metadata. With ext-auth (the default): an AuthConfig with `apiKeyAuth` and the EnterpriseAgentgatewayPolicy that
  * sends traffic through Solo's ext-auth service. With built-in auth: one AgentgatewayPolicy (or
- * EnterpriseAgentgatewayPolicy) with `apiKeyAuthentication`, selecting its teams' keys by label.
+ * EnterpriseAgentgatewayPolicy) with `apiKeyAuthentication`, selecting its teams' keys by label. In both modes, a
+ * second policy on the Gateway removes client copies of the identity headers before authentication (PreRouting),
+ * unless `trustClientIdentityHeaders` is set.
  */
 export class GatewayAuthPolicy extends Construct {
   public readonly policyName: string;

@@ -177,6 +177,8 @@ describe('identity headers', () => {
     ['Authorization, which carries the key with built-in auth', { mode: ApiKeyAuthMode.builtIn(), header: 'Authorization' },
       'expected a header other than the one carrying the key ("authorization")'],
     ['a header routing relies on', { header: 'Host' }, 'expected a header of your own, not one HTTP routing relies on'],
+    ['read from the metadata entry "key" with built-in auth (the key itself)', { mode: ApiKeyAuthMode.builtIn(), header: 'key' },
+      'expected a metadata entry other than "key", which built-in auth reads as the key itself'],
   ])('an identity header cannot be %s', (_, options: any, expected) => {
     const chart = quietChart();
     new GatewayAuthPolicy(chart, 'Auth', {

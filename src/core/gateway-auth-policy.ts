@@ -357,6 +357,10 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
     } else if (RESERVED_HEADERS.includes(lower)) {
       issues.add(`headersFromMetadata[${i}].header`, h.header, `a header of your own, not one HTTP routing relies on (${RESERVED_HEADERS.join(', ')})`);
     }
+    if (builtIn && h.metadataKey === 'key') {
+      // agentgateway looks up `apiKey.key` (the key itself) before the flattened metadata.
+      issues.add(`headersFromMetadata[${i}].metadataKey`, h.metadataKey, 'a metadata entry other than "key", which built-in auth reads as the key itself');
+    }
     if (!h.required) return;
     for (const key of spec.selectedKeys) {
       if (key.metadataKeys === undefined) {
