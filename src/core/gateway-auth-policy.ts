@@ -237,7 +237,10 @@ export interface GatewayAuthPolicySpec {
   readonly headerName?: string;
   readonly keySelection: KeySelection;
   readonly headersFromMetadata: readonly Required<MetadataHeader>[];
-  /** The headers budgets, access rules and attribution may trust, with the CEL that reads their post-auth value. */
+  /**
+   * The headers budgets, access rules and attribution key on, with the CEL that reads their post-auth value. With
+   * ext-auth that CEL reads a request header, trustworthy only while `stripPolicy` is set.
+   */
   readonly identityHeaders: readonly IdentityHeader[];
   readonly trustClientIdentityHeaders: boolean;
   /** The PreRouting policy removing client copies of the identity headers; undefined when none is emitted. */
