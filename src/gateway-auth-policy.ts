@@ -21,7 +21,9 @@ export interface GatewayAuthPolicyProps extends GatewayAuthPolicyOptions {
  * Requires a vanity API key on the Gateway (or on chosen routes), and sets headers such as `x-org` from the key's
  * metadata. With ext-auth (the default): an AuthConfig with `apiKeyAuth` and the EnterpriseAgentgatewayPolicy that
  * sends traffic through Solo's ext-auth service. With built-in auth: one AgentgatewayPolicy (or
- * EnterpriseAgentgatewayPolicy) with `apiKeyAuthentication`, selecting its teams' keys by label.
+ * EnterpriseAgentgatewayPolicy) with `apiKeyAuthentication`, selecting its teams' keys by label. In both modes, a
+ * second policy on the Gateway removes client copies of the identity headers before authentication (PreRouting),
+ * unless `trustClientIdentityHeaders` is set.
  */
 export class GatewayAuthPolicy extends Construct {
   public readonly policyName: string;
@@ -32,6 +34,11 @@ export class GatewayAuthPolicy extends Construct {
   public readonly authConfig: ApiObject | undefined;
   /** The EnterpriseAgentgatewayPolicy or AgentgatewayPolicy (escape hatch for JSON patches). */
   public readonly policy: ApiObject;
+  /**
+   * The PreRouting policy on the Gateway that removes client copies of the identity headers; undefined with
+   * `trustClientIdentityHeaders` or no `headersFromMetadata`.
+   */
+  public readonly stripPolicy: ApiObject | undefined;
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
@@ -52,24 +59,31 @@ export class GatewayAuthPolicy extends Construct {
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, objectIds);
     registry.registerPolicy(this.node.path, props.allowSharedKeys ?? false, () => this.resolve().selectedKeys);
+    const gatewaySlot = `${head.gateway.namespace}/${head.gateway.name}`;
+    const identityHeaders = head.headersFromMetadata.map(h => h.header);
+    if (head.stripPolicy) registry.registerIdentityStrip(this.node.path, gatewaySlot, identityHeaders);
     addCoreValidation(this, issues => {
       const spec = this.resolve();
       checkGatewayAuthPolicy(issues, spec);
       if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, renderGatewayAuthPolicy(spec));
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);
+      if (spec.stripPolicy) registry.checkIdentityStrips(issues, this.node.path, gatewaySlot, identityHeaders);
       for (const key of this.unbindable) {
         issues.add('keys', key.team, 'TeamApiKey constructs with built-in auth, which writes their keys in its own format');
       }
     });
 
     // The manifests' kinds and names are fixed now; their specs are rendered at synth, after every addKey().
-    const objects = renderGatewayAuthPolicy(head).map((manifest, i) => new ApiObject(this, OBJECT_IDS[manifest.kind],
+    // Rendered in a fixed order: the AuthConfig (ext-auth only), the policy, the strip policy (when emitted).
+    const rendered = renderGatewayAuthPolicy(head);
+    const objects = rendered.map((manifest, i) => new ApiObject(this, objectId(manifest, i, rendered.length, head),
       lazyManifest({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }, ['spec'],
         () => renderGatewayAuthPolicy(this.resolve())[i])));
     this.authConfig = objects.find(o => o.kind === KINDS.authConfig.kind);
     this.authConfigName = this.authConfig ? head.authConfigName : undefined;
-    this.policy = objects[objects.length - 1];
+    this.stripPolicy = head.stripPolicy ? objects[objects.length - 1] : undefined;
+    this.policy = objects[objects.length - (head.stripPolicy ? 2 : 1)];
   }
 
   /** The policy with every default applied and the keys it selects now (read-only). */
@@ -88,7 +102,8 @@ export class GatewayAuthPolicy extends Construct {
   }
 }
 
-/** Construct ids of the policy's objects, stable across modes for the policy itself. */
-const OBJECT_IDS: Record<string, string> = {
-  AuthConfig: 'AuthConfig', EnterpriseAgentgatewayPolicy: 'Policy', AgentgatewayPolicy: 'Policy',
-};
+/** Construct id of one of the policy's objects, stable across modes for the policy itself. */
+function objectId(manifest: { readonly kind: string }, index: number, count: number, spec: GatewayAuthPolicySpec): string {
+  if (manifest.kind === KINDS.authConfig.kind) return 'AuthConfig';
+  return spec.stripPolicy && index === count - 1 ? 'StripIdentityHeaders' : 'Policy';
+}

@@ -125,7 +125,7 @@ describe('bad input is reported with construct path, field, value and expectatio
     const team2 = key(chart, 'Team2');
     new GatewayAuthPolicy(chart, 'Auth', { headersFromMetadata: [{ header: 'x-org', required: true }], keys: [team1, team2] });
     const message = expectError(chart,
-      '[test/Auth] headersFromMetadata[0]: expected every selected key to carry metadata "x-org" (required), but test/Team2 does not, got "x-org"');
+      '[test/Auth] headersFromMetadata[0]: expected every selected key to carry metadata "x-org" (required), but test/Team2 does not: add it to the team\'s metadata, or set required: false if nothing relies on the header, got "x-org"');
     expect(message).not.toContain('test/Team1 does not');
   });
 

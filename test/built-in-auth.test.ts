@@ -33,7 +33,7 @@ describe('built-in API key authentication', () => {
     });
     const manifests = synth(chart);
     expect(synthRedacted(chart).filter(m => m.kind !== 'Secret')).toMatchSnapshot();
-    expect(manifests.map(m => m.kind)).toEqual(['Secret', 'Secret', 'Secret', 'AgentgatewayPolicy']);
+    expect(manifests.map(m => m.kind)).toEqual(['Secret', 'Secret', 'Secret', 'AgentgatewayPolicy', 'AgentgatewayPolicy']);
     const [secret] = manifests;
     expect(secret.metadata).toEqual({
       name: 'team1-apikey', namespace: 'agentgateway-system', labels: { 'agentgateway-constructs.dev/api-key-policy': 'api-key-auth' },

@@ -88,11 +88,11 @@ describe('agentgateway-constructs CLI', () => {
 
   test('matrix shows who can call which route, with headers and expiry', () => {
     expect(cli(['matrix', join(EXAMPLE, 'gateway.yaml')]).stdout).toBe([
-      '| team | openai | anthropic | headers set | key expiry |',
-      '| --- | --- | --- | --- | --- |',
-      '| platform | allowed | allowed | x-org: platform | never |',
-      '| research | allowed | allowed | x-org: research | 2099-01-01T00:00:00.000Z; next key from 2098-12-01T00:00:00.000Z |',
-      '| contractors | revoked: contract ended | revoked: contract ended | x-org: contractors | - |',
+      '| team | openai | anthropic | headers set | client copies | key expiry |',
+      '| --- | --- | --- | --- | --- | --- |',
+      '| platform | allowed | allowed | x-org: platform | dropped before auth: x-org | never |',
+      '| research | allowed | allowed | x-org: research | dropped before auth: x-org | 2099-01-01T00:00:00.000Z; next key from 2098-12-01T00:00:00.000Z |',
+      '| contractors | revoked: contract ended | revoked: contract ended | x-org: contractors | dropped before auth: x-org | - |',
       '',
     ].join('\n'));
   });

@@ -65,11 +65,15 @@ describe('GatewayAuthPolicy', () => {
     const key = new TeamApiKey(chart, 'Team1', { team: 'team1', key: fixtureKey('team1'), namespace: 'gateways' });
     new GatewayAuthPolicy(chart, 'Auth', { gateway, keys: [key], name: 'edge-auth', authConfigName: 'edge-keys' });
     const [authConfig, policy] = byKind(synth(chart), 'AuthConfig').concat(byKind(synth(chart), 'EnterpriseAgentgatewayPolicy'));
+    // No headersFromMetadata: no identity header to strip, so no strip policy.
     expect(authConfig.metadata).toEqual({ name: 'edge-keys', namespace: 'gateways' });
     expect(policy.metadata).toEqual({ name: 'edge-auth', namespace: 'gateways' });
     expect(policy.spec).toEqual({
       targetRefs: [{ name: 'edge', group: 'gateway.networking.k8s.io', kind: 'Gateway' }],
-      traffic: { entExtAuth: { authConfigRef: { name: 'edge-keys', namespace: 'gateways' } } },
+      traffic: {
+        entExtAuth: { authConfigRef: { name: 'edge-keys', namespace: 'gateways' } },
+        headerModifiers: { request: { remove: ['api-key'] } }, // the key is not forwarded to the provider
+      },
     });
   });
 });

@@ -65,10 +65,12 @@ describe('KeySource', () => {
 
   test('fromExistingSecret: nothing is emitted, policies reference the Secret by name', () => {
     const chart = newChart();
-    const team = new TeamApiKey(chart, 'Team1', { team: 'team1', key: KeySource.fromExistingSecret(), secretName: 'managed-by-vault' });
+    const team = new TeamApiKey(chart, 'Team1', {
+      team: 'team1', key: KeySource.fromExistingSecret({ metadataKeys: ['x-org'] }), secretName: 'managed-by-vault',
+    });
     new GatewayAuthPolicy(chart, 'Auth', { keys: [team], headersFromMetadata: [{ header: 'x-org', required: true }] });
     const manifests = synth(chart);
-    expect(manifests.map(m => m.kind)).toEqual(['AuthConfig', 'EnterpriseAgentgatewayPolicy']);
+    expect(manifests.map(m => m.kind)).toEqual(['AuthConfig', 'EnterpriseAgentgatewayPolicy', 'EnterpriseAgentgatewayPolicy']);
     expect((manifests[0].spec as any).configs[0].apiKeyAuth.k8sSecretApikeyStorage.apiKeySecretRefs)
       .toEqual([{ name: 'managed-by-vault', namespace: 'agentgateway-system' }]);
   });

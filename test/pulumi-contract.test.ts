@@ -54,7 +54,9 @@ describe('Pulumi components emit what the cdk8s constructs emit', () => {
       team: 'team1', key: pulumi.secret('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
     });
     const policy = new agw.GatewayAuthPolicy('api-key-auth', {
-      gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
+      gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', keys: [team1],
+      // The seed's opt-outs, as in SEED_CONFIG.
+      headersFromMetadata: [{ header: 'x-org', required: false }], trustClientIdentityHeaders: true, forwardKeyHeader: true,
     });
     const fromPulumi = await manifestsOf([route, team1, policy]);
     expect(byObject(fromPulumi)).toEqual(byObject([...seedManifests().values()].flat()));
@@ -88,7 +90,7 @@ describe('Pulumi components emit what the cdk8s constructs emit', () => {
     ];
     components.push(new agw.GatewayAuthPolicy('auth', selection()));
     const fromPulumi = await manifestsOf(components);
-    expect(fromPulumi).toHaveLength(2 * 2 + 3 + 2);
+    expect(fromPulumi).toHaveLength(2 * 2 + 3 + 3); // routes, keys, AuthConfig + policy + identity strip policy
     expect(byObject(fromPulumi)).toEqual(byObject(chart.toJson()));
     for (const team of components.filter((c): c is AgwPulumi.TeamApiKey => c instanceof agw.TeamApiKey)) {
       await expect(pulumi.isSecret((team.resources[0] as any).data)).resolves.toBe(true);
@@ -103,7 +105,8 @@ describe('Pulumi components emit what the cdk8s constructs emit', () => {
     });
     const policy = new agw.GatewayAuthPolicy('auth', { ...args, keys: [team] });
     const manifests = await manifestsOf([team, policy]);
-    expect(manifests.map(m => m.kind).sort()).toEqual(['AgentgatewayPolicy', 'ConfigMap']);
+    expect(manifests.map(m => `${m.kind}/${m.metadata.name}`).sort())
+      .toEqual(['AgentgatewayPolicy/api-key-auth', 'AgentgatewayPolicy/api-key-auth-strip-identity', 'ConfigMap/team1-apikey']);
     const configMap = manifests.find(m => m.kind === 'ConfigMap')!;
     expect(JSON.stringify(manifests)).not.toContain(fixtureKeyText('team1'));
     expect(JSON.parse((configMap.data as any)['team1-apikey']).keyHash).toBe(cdk8s.hashKey(cdk8s.SecretValue.unsafePlainText(fixtureKeyText('team1'))));
@@ -139,6 +142,20 @@ describe('Pulumi argument errors', () => {
     const team = new agw.TeamApiKey('team1', { team: 'team1', key: fixtureKeyText('team1') });
     expect(() => new agw.GatewayAuthPolicy('auth', { mode: agw.ApiKeyAuthMode.builtIn(), keys: [team] }))
       .toThrow(expect.objectContaining({ propertyPath: 'keys[0]' }));
+  });
+
+  test('identity headers: a key lacking a required entry, and two strip lists on one Gateway, are refused', () => {
+    const alpha = new agw.TeamApiKey('alpha', { team: 'alpha', key: fixtureKeyText('alpha'), metadata: { 'x-org': 'alpha' } });
+    const beta = new agw.TeamApiKey('beta', { team: 'beta', key: fixtureKeyText('beta'), metadata: { tier: 'gold' } });
+    expect(() => new agw.GatewayAuthPolicy('strict', { name: 'strict', headersFromMetadata: [{ header: 'x-org' }], keys: [beta] }))
+      .toThrow(expect.objectContaining({ propertyPath: 'headersFromMetadata[0]', reason: expect.stringContaining('but beta does not') }));
+    const gamma = new agw.TeamApiKey('gamma', { team: 'gamma', key: fixtureKeyText('gamma'), metadata: { 'x-org': 'gamma', tier: 'gold' } });
+    new agw.GatewayAuthPolicy('chat', { name: 'chat', headersFromMetadata: [{ header: 'x-org' }], keys: [alpha] });
+    expect(() => new agw.GatewayAuthPolicy('batch', {
+      name: 'batch', headersFromMetadata: [{ header: 'x-org' }, { header: 'tier' }], keys: [gamma],
+    })).toThrow(expect.objectContaining({
+      propertyPath: 'headersFromMetadata', reason: expect.stringContaining('(chat strips x-org; PreRouting transformations do not merge'),
+    }));
   });
 
   test('a deferred key is checked when it resolves, and the error never shows it', () => {

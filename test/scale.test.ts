@@ -8,7 +8,7 @@ describe('scale', () => {
     const app = buildScaleApp(25);
     const fromLibrary = new Map(app.charts.map(chart => [chart.node.id, chart.toJson()]));
     expect(fromLibrary).toEqual(scenarioManifests(25));
-    expect(parseYamlDocuments(app.synthYaml())).toHaveLength(25 + 6 + 2);
+    expect(parseYamlDocuments(app.synthYaml())).toHaveLength(25 + 6 + 3); // keys, routes, AuthConfig + policy + strip policy
   });
 
   test('an AuthConfig listing 50 000 Secret refs is refused before anything is written, pointing to label selectors', () => {

@@ -105,6 +105,7 @@ export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: 
         mode: a.mode === 'builtIn' ? ApiKeyAuthMode.builtIn(a.builtIn ?? {}) : ApiKeyAuthMode.extAuth(),
         keySelection: selectorLabels ? KeySelection.labelSelector(selectorLabels) : undefined,
         headersFromMetadata: a.headersFromMetadata, allowSharedKeys: a.allowSharedKeys,
+        trustClientIdentityHeaders: a.trustClientIdentityHeaders, stripPolicyName: a.stripPolicyName, forwardKeyHeader: a.forwardKeyHeader,
         target: target?.length ? PolicyTarget.routes(...target) : undefined,
         keys: teams,
       }), ['auth']);

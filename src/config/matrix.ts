@@ -9,7 +9,8 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 /**
  * A Markdown table of team × route: whether the team's key opens the route, the headers the gateway sets for the
- * team, and when its keys expire, so a reviewer sees what a change grants.
+ * team, whether client-sent copies of those headers are dropped, and when its keys expire, so a reviewer sees what a
+ * change grants.
  */
 export function accessMatrix(built: ConfigApp): string {
   const all = built.app.node.findAll();
@@ -21,8 +22,8 @@ export function accessMatrix(built: ConfigApp): string {
   const selected = new Set(policy?.selectedKeys.map(k => `${k.namespace}/${k.secretName}`) ?? []);
 
   const lines = [
-    `| team | ${routes.map(r => cell(r.routeName)).join(' | ')} | headers set | key expiry |`,
-    `| --- | ${routes.map(() => '---').join(' | ')} | --- | --- |`,
+    `| team | ${routes.map(r => cell(r.routeName)).join(' | ')} | headers set | client copies | key expiry |`,
+    `| --- | ${routes.map(() => '---').join(' | ')} | --- | --- | --- |`,
   ];
   for (const team of teams) {
     const spec = team.spec;
@@ -36,10 +37,13 @@ export function accessMatrix(built: ConfigApp): string {
     const headers = (policy?.headersFromMetadata ?? [])
       .filter(h => spec.metadata[h.metadataKey] !== undefined)
       .map(h => `${h.header}: ${spec.metadata[h.metadataKey]}`).join(', ') || '-';
+    const identity = policy?.identityHeaders.map(h => h.header).join(', ') ?? '';
+    const clientCopies = identity === '' ? '-'
+      : policy!.stripPolicy ? `dropped before auth: ${identity}` : `passed through (trustClientIdentityHeaders): ${identity}`;
     const expiries = keys.map(k => k.notAfter ? k.notAfter.toISOString() : 'never');
     const pending = spec.keys.filter(k => keyStatus(spec, k, now) === 'pending').map(k => `next key from ${k.notBefore!.toISOString()}`);
     const expiry = spec.revoked ? '-' : [...expiries, ...pending].join('; ') || 'no valid key';
-    lines.push(`| ${[spec.team, ...access, headers, expiry].map(cell).join(' | ')} |`);
+    lines.push(`| ${[spec.team, ...access, headers, clientCopies, expiry].map(cell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -84,6 +84,11 @@ const auth = z.object({
   }).strict()).optional(),
   targetRoutes: z.array(z.string()).optional().describe('Names of routes to protect; default: the whole Gateway.'),
   allowSharedKeys: z.boolean().optional(),
+  trustClientIdentityHeaders: z.boolean().optional()
+    .describe('Let client-sent copies of headersFromMetadata headers through (forgeable identity). Default: false, they are removed before authentication.'),
+  stripPolicyName: z.string().optional().describe('Name of the policy that removes client identity headers; default: <name>-strip-identity.'),
+  forwardKeyHeader: z.boolean().optional()
+    .describe('Send the vanity key header on to the provider (ext-auth). Default: false, it is removed after authentication.'),
 }).strict();
 
 /** The GitOps config file: everything the constructs can express, and never a required plaintext key. */

@@ -7,7 +7,15 @@ import { GatewayConfig } from './schema';
 export const SEED_CONFIG: GatewayConfig = {
   gateway: { name: 'agentgateway', namespace: 'agentgateway-system' },
   routes: [{ provider: 'openai', requestTimeout: '120s' }],
-  auth: { authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }] },
+  auth: {
+    authConfigName: 'apikey-auth',
+    headerName: 'vanity-auth',
+    // The workshop's exact manifests, at a cost (README "Identity headers"): `x-org` is optional, client-sent
+    // copies are not removed (a client can claim another team's x-org), and the key header goes on to OpenAI.
+    headersFromMetadata: [{ header: 'x-org', required: false }],
+    trustClientIdentityHeaders: true,
+    forwardKeyHeader: true,
+  },
   teams: [{
     team: 'team1',
     // The workshop's demo key; real keys belong in a secret store.

@@ -5,7 +5,11 @@ import { EnterpriseAgentgatewayPolicyManifest, EnterprisePolicyTargetRef } from 
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
 import { KINDS, Manifest, ObjectId, checkManifestSize } from './manifest';
 
-/** A request header the gateway sets from the metadata stored with the caller's key. */
+/**
+ * A request header the gateway sets from the metadata stored with the caller's key. Every such header is an identity
+ * header: budgets, access rules, logs and metrics trust it, so client-sent copies are removed before authentication
+ * (see `trustClientIdentityHeaders`).
+ */
 export interface MetadataHeader {
   /** Name of the header sent upstream, e.g. `x-org`. */
   readonly header: string;
@@ -15,10 +19,20 @@ export interface MetadataHeader {
    */
   readonly metadataKey?: string;
   /**
-   * Reject keys that lack this entry.
-   * @default false (the header is just not added)
+   * Every selected key must carry this entry: a key known to lack it is a synth error, and ext-auth rejects keys
+   * without it. Set false only for a header nothing relies on: a key without the entry then gets no header at all.
+   * @default true
    */
   readonly required?: boolean;
+}
+
+/** An identity header with every default applied, and how later policies read its trusted value. */
+export interface IdentityHeader extends Required<MetadataHeader> {
+  /**
+   * CEL that reads the post-authentication value: the key's metadata (`apiKey["..."]`) with built-in auth, the header
+   * ext-auth injected otherwise, which only the PreRouting strip makes trustworthy.
+   */
+  readonly celExpression: string;
 }
 
 /** How the auth policy finds the key Secrets it accepts. */
@@ -177,6 +191,26 @@ export interface GatewayAuthPolicyOptions {
    * @default false
    */
   readonly allowSharedKeys?: boolean;
+  /**
+   * Let client-sent copies of the identity headers (`headersFromMetadata`) reach the gateway. Off, a second policy
+   * on the Gateway removes them in the PreRouting phase, before any authentication, so upstreams, logs, metrics, rate
+   * limits and authorization see only values taken from the caller's key. On, a client can send another team's
+   * `x-org` wherever the gateway injects nothing (a key without the entry, a rejected request, ext-auth failing open).
+   * @default false
+   */
+  readonly trustClientIdentityHeaders?: boolean;
+  /**
+   * Name of the policy that removes client copies of the identity headers (same kind as the auth policy, in the
+   * Gateway's namespace).
+   * @default - the policy name + '-strip-identity'
+   */
+  readonly stripPolicyName?: string;
+  /**
+   * Forward the vanity key header to the upstream. Off, ext-auth mode removes it after authentication
+   * (`headerModifiers`), so the LLM provider never receives a team's key; built-in auth always removes it.
+   * @default false
+   */
+  readonly forwardKeyHeader?: boolean;
 }
 
 /** A key Secret as an auth policy sees it. */
@@ -203,6 +237,15 @@ export interface GatewayAuthPolicySpec {
   readonly headerName?: string;
   readonly keySelection: KeySelection;
   readonly headersFromMetadata: readonly Required<MetadataHeader>[];
+  /**
+   * The headers budgets, access rules and attribution key on, with the CEL that reads their post-auth value. With
+   * ext-auth that CEL reads a request header, trustworthy only while `stripPolicy` is set.
+   */
+  readonly identityHeaders: readonly IdentityHeader[];
+  readonly trustClientIdentityHeaders: boolean;
+  /** The PreRouting policy removing client copies of the identity headers; undefined when none is emitted. */
+  readonly stripPolicy?: { readonly name: string; readonly namespace: string };
+  readonly forwardKeyHeader: boolean;
   readonly target: PolicyTarget;
   /** Key Secrets of the teams given explicitly (`keys`, `addKey()`), valid now. */
   readonly keys: readonly KeyRef[];
@@ -239,6 +282,10 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
     if (mode.builtIn) stray.push(key);
     else selected.set(slot(key), key);
   }
+  const headersFromMetadata = (options.headersFromMetadata ?? []).map(h => ({
+    header: h.header, metadataKey: h.metadataKey ?? h.header, required: h.required ?? true,
+  }));
+  const trustClientIdentityHeaders = options.trustClientIdentityHeaders ?? false;
   return {
     mode,
     keyStorage: policyKeyStorage(mode, name, options.keySelection),
@@ -248,9 +295,14 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
     gateway,
     headerName: options.headerName ?? (mode.builtIn ? undefined : 'api-key'),
     keySelection,
-    headersFromMetadata: (options.headersFromMetadata ?? []).map(h => ({
-      header: h.header, metadataKey: h.metadataKey ?? h.header, required: h.required ?? false,
+    headersFromMetadata,
+    identityHeaders: headersFromMetadata.map(h => ({
+      ...h, celExpression: mode.builtIn ? apiKeyField(h.metadataKey) : `request.headers[${JSON.stringify(h.header.toLowerCase())}]`,
     })),
+    trustClientIdentityHeaders,
+    stripPolicy: trustClientIdentityHeaders || headersFromMetadata.length === 0 ? undefined
+      : { name: options.stripPolicyName ?? `${name}-strip-identity`, namespace: gateway.namespace },
+    forwardKeyHeader: options.forwardKeyHeader ?? false,
     target: options.target ?? PolicyTarget.gateway(),
     keys,
     declaredTeams: teams.length,
@@ -275,9 +327,6 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
     if (!['Strict', 'Optional', 'Permissive'].includes(builtIn.validation)) {
       issues.add('mode.validation', builtIn.validation, '"Strict", "Optional" or "Permissive"');
     }
-    if (spec.headersFromMetadata.length > 16) {
-      issues.add('headersFromMetadata', spec.headersFromMetadata.length, 'at most 16 headers (a transformation sets at most 16)');
-    }
     for (const key of spec.strayKeys) {
       issues.add('keySelection', key.path, `no other team's keys carrying the selector's labels: this policy would read ${key.namespace}/${key.secretName}, `
         + 'stored for ext-auth, as agentgateway keys (add the team to this policy, or change the labels)');
@@ -298,19 +347,44 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
     issues.add('keys', [], 'at least one key (pass `keys` or call addKey()), or KeySelection.labelSelector()');
   }
   const headers = new Set<string>();
+  const keyHeader = (spec.headerName ?? 'authorization').toLowerCase();
   spec.headersFromMetadata.forEach((h, i) => {
     checkHeaderName(issues, `headersFromMetadata[${i}].header`, h.header);
     checkSecretDataKey(issues, `headersFromMetadata[${i}].metadataKey`, h.metadataKey);
-    if (headers.has(h.header.toLowerCase())) issues.add(`headersFromMetadata[${i}].header`, h.header, 'each header once');
-    headers.add(h.header.toLowerCase());
+    const lower = h.header.toLowerCase();
+    if (headers.has(lower)) issues.add(`headersFromMetadata[${i}].header`, h.header, 'each header once');
+    headers.add(lower);
+    // Identity headers are removed from client requests before authentication: never one the gateway needs.
+    if (lower === keyHeader) {
+      issues.add(`headersFromMetadata[${i}].header`, h.header, `a header other than the one carrying the key ("${keyHeader}")`);
+    } else if (RESERVED_HEADERS.includes(lower)) {
+      issues.add(`headersFromMetadata[${i}].header`, h.header, `a header of your own, not one HTTP routing relies on (${RESERVED_HEADERS.join(', ')})`);
+    }
+    if (builtIn && h.metadataKey === 'key') {
+      // agentgateway looks up `apiKey.key` (the key itself) before the flattened metadata.
+      issues.add(`headersFromMetadata[${i}].metadataKey`, h.metadataKey, 'a metadata entry other than "key", which built-in auth reads as the key itself');
+    }
     if (!h.required) return;
     for (const key of spec.selectedKeys) {
-      if (key.metadataKeys !== undefined && !key.metadataKeys.includes(h.metadataKey)) {
+      if (key.metadataKeys === undefined) {
+        issues.add(`headersFromMetadata[${i}]`, h.header, `every selected key to carry metadata "${h.metadataKey}" (required), but ${key.path} `
+          + 'is managed elsewhere and does not declare its entries: list them in KeySource.fromExistingSecret({ metadataKeys })');
+      } else if (!key.metadataKeys.includes(h.metadataKey)) {
         issues.add(`headersFromMetadata[${i}]`, h.header,
-          `every selected key to carry metadata "${h.metadataKey}" (required), but ${key.path} does not`);
+          `every selected key to carry metadata "${h.metadataKey}" (required), but ${key.path} does not: add it to the team's `
+          + 'metadata, or set required: false if nothing relies on the header');
       }
     }
   });
+  if (spec.headersFromMetadata.length > 16) {
+    issues.add('headersFromMetadata', spec.headersFromMetadata.length, 'at most 16 headers (a transformation sets or removes at most 16)');
+  }
+  if (spec.stripPolicy) {
+    checkDnsSubdomain(issues, 'stripPolicyName', spec.stripPolicy.name);
+    if (spec.stripPolicy.name === spec.name && spec.stripPolicy.namespace === spec.namespace) {
+      issues.add('stripPolicyName', spec.stripPolicy.name, 'a name other than the auth policy\'s (two policies of one kind cannot share a name)');
+    }
+  }
   if (spec.target.routes.length === 0 && spec.namespace !== spec.gateway.namespace) {
     issues.add('namespace', spec.namespace, `the gateway's namespace "${spec.gateway.namespace}" (a policy targets only objects in its own namespace)`);
   }
@@ -333,12 +407,21 @@ export function checkGatewayAuthPolicySize(issues: IssueCollector, rendered: rea
   }
 }
 
+/** Headers an identity header must never be: removing them before authentication would break routing or framing. */
+const RESERVED_HEADERS = ['host', 'connection', 'content-length', 'content-type', 'te', 'transfer-encoding', 'upgrade'];
+
+/** Kind of the auth policy, and of the policy that strips client identity headers. */
+function policyKind(spec: GatewayAuthPolicySpec): 'AgentgatewayPolicy' | 'EnterpriseAgentgatewayPolicy' {
+  return spec.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+}
+
 export function gatewayAuthPolicyObjectIds(spec: GatewayAuthPolicySpec): ObjectId[] {
-  if (spec.mode.builtIn) return [{ kind: spec.mode.builtIn.policyKind, namespace: spec.namespace, name: spec.name, field: 'name' }];
-  return [
+  const ids: ObjectId[] = spec.mode.builtIn ? [] : [
     { kind: KINDS.authConfig.kind, namespace: spec.namespace, name: spec.authConfigName, field: 'authConfigName' },
-    { kind: KINDS.enterpriseAgentgatewayPolicy.kind, namespace: spec.namespace, name: spec.name, field: 'name' },
   ];
+  ids.push({ kind: policyKind(spec), namespace: spec.namespace, name: spec.name, field: 'name' });
+  if (spec.stripPolicy) ids.push({ kind: policyKind(spec), ...spec.stripPolicy, field: 'stripPolicyName' });
+  return ids;
 }
 
 /**
@@ -346,8 +429,13 @@ export function gatewayAuthPolicyObjectIds(spec: GatewayAuthPolicySpec): ObjectI
  * header the client sent even when a key lacks the field.
  */
 export function metadataHeaderExpression(metadataKey: string, required: boolean): string {
-  const field = `apiKey[${JSON.stringify(metadataKey)}]`;
+  const field = apiKeyField(metadataKey);
   return required ? `string(${field})` : `${JSON.stringify(metadataKey)} in apiKey ? string(${field}) : ""`;
+}
+
+/** CEL reading a metadata entry of the built-in auth's validated key (metadata is flattened onto `apiKey`). */
+function apiKeyField(metadataKey: string): string {
+  return `apiKey[${JSON.stringify(metadataKey)}]`;
 }
 
 function byNamespaceAndName(a: KeyRef, b: KeyRef): number {
@@ -367,7 +455,33 @@ function renderTargetRefs(spec: GatewayAuthPolicySpec): EnterprisePolicyTargetRe
  * transformation that sets headers from key metadata.
  */
 export function renderGatewayAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[] {
-  return spec.mode.builtIn ? [renderBuiltInPolicy(spec, spec.mode.builtIn)] : renderExtAuthPolicy(spec);
+  const manifests = spec.mode.builtIn ? [renderBuiltInPolicy(spec, spec.mode.builtIn)] : renderExtAuthPolicy(spec);
+  return spec.stripPolicy ? [...manifests, renderStripPolicy(spec, spec.stripPolicy)] : manifests;
+}
+
+/**
+ * The policy that removes client copies of the identity headers. It runs in the Gateway's PreRouting phase, before
+ * route selection and before any authentication (GATEWAY-SEMANTICS 1.3), so whatever reaches later policies, logs and
+ * the upstream was set by the gateway, whether or not Solo ext-auth appends rather than overwrites, and even for
+ * requests rejected with 401/403/429. A route-phase transformation could not do this: it runs after ext-auth and
+ * cannot tell a client value from an injected one. It is its own object because the auth policy may target routes,
+ * and PreRouting needs a Gateway target. Its kind is the auth policy's: with ext-auth that is
+ * EnterpriseAgentgatewayPolicy, the kind an Enterprise controller certainly reconciles (whether it also serves the
+ * open-source AgentgatewayPolicy depends on the install).
+ */
+function renderStripPolicy(spec: GatewayAuthPolicySpec, strip: { readonly name: string; readonly namespace: string }): Manifest {
+  const kinds = policyKind(spec) === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+  return {
+    ...kinds,
+    metadata: { name: strip.name, namespace: strip.namespace },
+    spec: {
+      targetRefs: [{ name: spec.gateway.name, group: 'gateway.networking.k8s.io', kind: 'Gateway' }],
+      traffic: {
+        phase: 'PreRouting',
+        transformation: { request: { remove: spec.headersFromMetadata.map(h => h.header) } },
+      },
+    },
+  };
 }
 
 function renderBuiltInPolicy(spec: GatewayAuthPolicySpec, builtIn: Required<BuiltInAuthOptions>): Manifest {
@@ -420,7 +534,11 @@ function renderExtAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[] {
     metadata: { name: spec.name, namespace: spec.namespace },
     spec: {
       targetRefs: renderTargetRefs(spec),
-      traffic: { entExtAuth: { authConfigRef: { name: spec.authConfigName, namespace: spec.namespace } } },
+      traffic: {
+        entExtAuth: { authConfigRef: { name: spec.authConfigName, namespace: spec.namespace } },
+        // Request header modifiers run after ext-auth; agentgateway forwards the key header unless told otherwise.
+        ...(spec.forwardKeyHeader || spec.headerName === undefined ? {} : { headerModifiers: { request: { remove: [spec.headerName] } } }),
+      },
     },
   };
   return [authConfig, policy];

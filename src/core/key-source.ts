@@ -44,8 +44,8 @@ export interface SealedSecretKeyOptions {
 
 export interface ExistingSecretKeyOptions {
   /**
-   * Metadata entries the existing Secret carries, so required headers can be checked.
-   * @default - unknown: required-header checks skip this key
+   * Metadata entries the existing Secret carries, so required identity headers can be checked.
+   * @default - unknown: a policy with required `headersFromMetadata` reports the key until they are declared
    */
   readonly metadataKeys?: readonly string[];
 }

@@ -16,6 +16,11 @@ interface PolicyKeys {
   readonly keys: () => readonly KeyRef[];
 }
 
+/** Header names compared case-insensitively, in a fixed order. */
+function normalizedHeaders(headers: readonly string[]): string[] {
+  return [...new Set(headers.map(h => h.toLowerCase()))].sort();
+}
+
 /**
  * Everything declared in one app (a cdk8s App, a Pulumi program, a config file), for the checks that span
  * constructs: two teams must never share a key (REFERENCE.md section 8), no two objects may share a name, no key
@@ -30,6 +35,7 @@ export class AppRegistry {
   private readonly slotsByOwner = new Map<string, string[]>();
   private readonly teams: { readonly path: string; readonly spec: TeamApiKeySpec; readonly refs: readonly KeyRef[] }[] = [];
   private readonly policies: PolicyKeys[] = [];
+  private readonly identityStrips: { readonly path: string; readonly gateway: string; readonly headers: readonly string[] }[] = [];
 
   constructor(settings: SynthSettings = {}) {
     this.settings = resolveSynthSettings(settings);
@@ -88,6 +94,25 @@ export class AppRegistry {
   public registerPolicy(path: string, allowSharedKeys: boolean, keys: () => readonly KeyRef[]): void {
     this.generation++;
     this.policies.push({ path, allowSharedKeys, keys });
+  }
+
+  /** Records a policy that removes client copies of `headers` on the Gateway `gateway` (`namespace/name`). */
+  public registerIdentityStrip(path: string, gateway: string, headers: readonly string[]): void {
+    this.generation++;
+    this.identityStrips.push({ path, gateway, headers: normalizedHeaders(headers) });
+  }
+
+  /**
+   * Reports another policy stripping a different set of identity headers on the same Gateway: PreRouting
+   * transformations are merged field by field, not deeply, so only one of the two lists would be removed.
+   */
+  public checkIdentityStrips(issues: IssueCollector, path: string, gateway: string, headers: readonly string[]): void {
+    const mine = { gateway, headers: normalizedHeaders(headers) };
+    for (const other of this.identityStrips) {
+      if (other.path === path || other.gateway !== mine.gateway || other.headers.join() === mine.headers.join()) continue;
+      issues.add('headersFromMetadata', mine.headers.join(', '), `the same identity headers as every other auth policy on Gateway ${mine.gateway} `
+        + `(${other.path} strips ${other.headers.join(', ')}; PreRouting transformations do not merge, so one list would be ignored)`);
+    }
   }
 
   /** Records a change made outside registration, such as a policy's `addKey()`. */

@@ -18,7 +18,8 @@ export interface GatewayAuthPolicyArgs extends GatewayAuthPolicyOptions {
 
 /**
  * Requires a vanity API key on the Gateway (or chosen routes) and sets headers such as `x-org` from key metadata,
- * from the same core as the cdk8s `GatewayAuthPolicy`.
+ * from the same core as the cdk8s `GatewayAuthPolicy`, including the PreRouting policy that removes client copies of
+ * the identity headers.
  */
 export class GatewayAuthPolicy extends pulumi.ComponentResource {
   /** How teams checked by a policy with these arguments must store their keys (`TeamApiKeyArgs.keyStorage`). */
@@ -28,7 +29,7 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
 
   public readonly policyName: string;
   public readonly namespace: string;
-  /** The AuthConfig and EnterpriseAgentgatewayPolicy, or the built-in policy. */
+  /** The AuthConfig and EnterpriseAgentgatewayPolicy, or the built-in policy; then the identity strip policy, if any. */
   public readonly resources: readonly pulumi.CustomResource[];
 
   constructor(name: string, args: GatewayAuthPolicyArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
@@ -52,8 +53,12 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
     registry.checkObjects(issues, name, objectIds);
     registry.registerPolicy(name, args.allowSharedKeys ?? false, () => spec.selectedKeys);
     registry.checkSharedKeys(issues, name);
+    const gatewaySlot = `${spec.gateway.namespace}/${spec.gateway.name}`;
+    const identityHeaders = spec.headersFromMetadata.map(h => h.header);
+    if (spec.stripPolicy) registry.checkIdentityStrips(issues, name, gatewaySlot, identityHeaders);
     throwInputErrors(issues);
     registry.registerObjects(name, objectIds);
+    if (spec.stripPolicy) registry.registerIdentityStrip(name, gatewaySlot, identityHeaders);
 
     this.policyName = spec.name;
     this.namespace = spec.namespace;

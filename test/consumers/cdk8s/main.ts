@@ -11,6 +11,8 @@ const team1 = new TeamApiKey(auth, 'Team1', {
   team: 'team1', key: SecretValue.unsafePlainText('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
 });
 new GatewayAuthPolicy(auth, 'ApiKeyAuth', {
-  gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
+  gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', keys: [team1],
+  // The workshop's exact manifests: its opt-outs, as in the default app (README "Identity headers").
+  headersFromMetadata: [{ header: 'x-org', required: false }], trustClientIdentityHeaders: true, forwardKeyHeader: true,
 });
 app.synth();

@@ -12,5 +12,7 @@ const team1 = new TeamApiKey('team1', {
   labels: { 'llm-provider': 'openai' },
 });
 new GatewayAuthPolicy('api-key-auth', {
-  gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
+  gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', keys: [team1],
+  // The workshop's exact manifests: its opt-outs, as in the default app (README "Identity headers").
+  headersFromMetadata: [{ header: 'x-org', required: false }], trustClientIdentityHeaders: true, forwardKeyHeader: true,
 });
