@@ -305,7 +305,11 @@ async function writeLocked(real: string, out: string, files: ReadonlyMap<string,
   try {
     mkdirSync(staging, { mode: 0o700 });
     for (const [index, path] of changed.entries()) {
-      await writeFileAtomic(join(staging, String(index)), files.get(path)!, { mode: options.privateFiles?.has(path) ? 0o600 : 0o644 });
+      // No fsync per file (a minute for 5 000 files): a kill loses nothing written, and after a power loss check
+      // sees a damaged file as changed and synth rewrites it. Synchronous writes are 10 times faster; yielding now
+      // and then lets the lock be refreshed.
+      writeFileAtomic.sync(join(staging, String(index)), files.get(path)!, { mode: options.privateFiles?.has(path) ? 0o600 : 0o644, fsync: false });
+      if (index % 200 === 199) await new Promise(resolve => setImmediate(resolve));
     }
     checkLock();
   } catch (e) {

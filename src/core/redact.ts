@@ -71,7 +71,7 @@ export function redactManifest(manifest: Manifest): Manifest {
     if (!isEntries(entries)) continue;
     let copy: Entries | undefined;
     for (const [name, value] of Object.entries(entries)) {
-      const text = typeof value !== 'string' ? undefined : encoded ? decodeBase64(value) : value;
+      const text = typeof value !== 'string' ? undefined : encoded && manifest.kind === KINDS.secret.kind ? decodeBase64(value) : value;
       if (redactEntry(manifest.kind, manifest.type, name, text) === undefined) continue;
       copy ??= { ...entries };
       copy[name] = REDACTED;
@@ -97,7 +97,7 @@ export function reviewableManifest(manifest: Manifest): Manifest {
     if (!isEntries(entries)) continue;
     const shown: Entries = {};
     for (const [name, value] of Object.entries(entries)) {
-      const text = typeof value !== 'string' ? undefined : encoded ? decodeBase64(value) : value;
+      const text = typeof value !== 'string' ? undefined : encoded && manifest.kind === KINDS.secret.kind ? decodeBase64(value) : value;
       const redacted = redactEntry(manifest.kind, manifest.type, name, text);
       if (redacted !== undefined) shown[name] = redacted;
       else if (text !== undefined) shown[name] = text;
