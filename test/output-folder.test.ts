@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import {
-  cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync,
+  existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,12 +187,11 @@ describe('the output folder', () => {
     const clean = snapshotFolder(out);
     const eacces = () => Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     // While staging: the old files are untouched.
-    const atomic = require('write-file-atomic') as { sync: (...args: unknown[]) => void };
-    const realSync = atomic.sync;
+    const realWrite = fs.writeFileSync;
     let writes = 0;
-    const staging = jest.spyOn(atomic, 'sync').mockImplementation((...args) => {
+    const staging = jest.spyOn(fs, 'writeFileSync').mockImplementation((...args: Parameters<typeof fs.writeFileSync>) => {
       if (++writes === 2) throw eacces();
-      return realSync(...args);
+      return realWrite(...args);
     });
     await expect(writeOutputFolder(out, next)).rejects.toThrow('EACCES');
     staging.mockRestore();

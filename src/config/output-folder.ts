@@ -1,7 +1,7 @@
 // The output folder synth owns and check guards: every guarantee of `--out` lives here, nowhere else. It takes the
 // planned files as text and knows nothing of cdk8s or the constructs.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, fchmodSync, lstatSync, mkdirSync, openSync, writeFileSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
@@ -295,7 +295,8 @@ async function writeLocked(real: string, out: string, files: ReadonlyMap<string,
       + `(${summarize(removed)}). If that is intended (a layout change, teams retired at once), run synth again with --allow-mass-delete`);
   }
 
-  const foreign = listFolder(real).filter(p => !files.has(p) && !removed.includes(p) && !recorded.has(p) && !RESERVED.some(r => p === r || p.startsWith(`${r}/`)));
+  const removing = new Set(removed);
+  const foreign = listFolder(real).filter(p => !files.has(p) && !removing.has(p) && !recorded.has(p) && !RESERVED.some(r => p === r || p.startsWith(`${r}/`)));
   const finalRecord = completeRecord(files);
   const recordPath = join(real, RECORD_FILE);
   const recordUpToDate = lstatOrUndefined(recordPath) !== undefined && readFileSync(recordPath, 'utf8') === finalRecord;
@@ -305,10 +306,10 @@ async function writeLocked(real: string, out: string, files: ReadonlyMap<string,
   try {
     mkdirSync(staging, { mode: 0o700 });
     for (const [index, path] of changed.entries()) {
-      // No fsync per file (a minute for 5 000 files): a kill loses nothing written, and after a power loss check
-      // sees a damaged file as changed and synth rewrites it. Synchronous writes are 10 times faster; yielding now
-      // and then lets the lock be refreshed.
-      writeFileAtomic.sync(join(staging, String(index)), files.get(path)!, { mode: options.privateFiles?.has(path) ? 0o600 : 0o644, fsync: false });
+      // Staged files need no atomic write of their own (the rename into place is the atomic step), nor an fsync
+      // each (a minute for 5 000 files): after a power loss check sees a damaged file as changed and synth rewrites
+      // it. Plain synchronous writes are 7 times faster than write-file-atomic here; yielding lets the lock refresh.
+      writeStaged(join(staging, String(index)), files.get(path)!, options.privateFiles?.has(path) ? 0o600 : 0o644);
       if (index % 200 === 199) await new Promise(resolve => setImmediate(resolve));
     }
     checkLock();
@@ -334,6 +335,17 @@ async function writeLocked(real: string, out: string, files: ReadonlyMap<string,
   return { files: [...files.keys()], changed, removed, foreign };
 }
 
+/** Writes a new file with exactly `mode` (whatever the umask), refusing to follow or reuse anything there. */
+function writeStaged(path: string, text: string, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    fchmodSync(fd, mode);
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Moves the staged files in (each rename is atomic) and removes the stale ones, with folders left empty. */
 function moveIn(real: string, staging: string, changed: readonly string[], removed: readonly string[]): void {
   for (const [index, path] of changed.entries()) {
@@ -341,14 +353,16 @@ function moveIn(real: string, staging: string, changed: readonly string[], remov
     if (segments.length > 1) mkdirSync(join(real, ...segments.slice(0, -1)), { recursive: true });
     renameSync(join(staging, String(index)), join(real, ...segments));
   }
+  const folders = new Set<string>();
   for (const path of removed) {
-    unlinkSync(join(real, ...path.split('/')));
     const segments = path.split('/');
-    for (let i = segments.length - 1; i > 0; i--) {
-      const dir = join(real, ...segments.slice(0, i));
-      if (readdirSync(dir).length > 0) break;
-      rmdirSync(dir);
-    }
+    unlinkSync(join(real, ...segments));
+    for (let i = segments.length - 1; i > 0; i--) folders.add(segments.slice(0, i).join('/'));
+  }
+  // Deepest first, once each: folders the removals left empty go too.
+  for (const folder of [...folders].sort((a, b) => b.split('/').length - a.split('/').length)) {
+    const dir = join(real, ...folder.split('/'));
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
   }
 }
 
