@@ -70,34 +70,44 @@ Examples:
   const layout = new Option('--layout <layout>', 'one file per resource kind, or per team').choices(['byKind', 'byTeam']);
 
   program.command('synth')
-    .description('write the manifests for a config; writes nothing if any check fails, removes files it wrote before that are no longer produced')
+    .description('write the manifests for a config into a folder synth owns; writes nothing if any check fails, '
+      + 'removes only files it wrote before that are no longer produced, never touches files it did not write')
     .argument('<config>', 'the YAML config file')
-    .option('--out <dir>', 'output folder', 'dist')
+    .option('--out <dir>', 'output folder (must not hold the config)', 'dist')
     .addOption(layout)
     .option('--crds <dir...>', 'also check the output against the CRDs in these folders (later ones win)')
+    .option('--adopt', 'take over files synth did not write (or that changed since) at paths it writes or removes')
+    .option('--allow-mass-delete', 'allow removing all, or more than half, of the files synth wrote before')
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs synth gateway.yaml\n  $ agentgateway-constructs synth gateway.yaml --out manifests --layout byTeam')
-    .action((config: string, options: { out: string; layout?: Layout; crds?: string[] }) => {
+    .action(async (config: string, options: { out: string; layout?: Layout; crds?: string[]; adopt?: boolean; allowMassDelete?: boolean }) => {
       const { files } = plan(config, options.layout);
       checkAgainstCrds(files, options.crds);
-      const { written, removed } = configModule().writeFiles(options.out, files);
-      console.log(`wrote ${written.length} files to ${options.out}${removed.length ? `, removed ${removed.length} stale: ${removed.join(', ')}` : ''}`);
+      const { removed, foreign } = await configModule().writeOutputFolder(options.out, files, {
+        configFile: config, privateFiles: files.keyMaterial, adopt: options.adopt, allowMassDelete: options.allowMassDelete,
+      });
+      console.log(`wrote ${files.size} files to ${options.out}${removed.length ? `, removed ${removed.length} stale: ${removed.join(', ')}` : ''}`);
+      if (foreign.length) console.error(`warning: ${options.out} holds files synth did not write (left alone; check fails on them): ${foreign.join(', ')}`);
     });
 
   program.command('check')
-    .description('exit non-zero, with a readable diff, when the committed output is not what synth would write (for CI)')
+    .description('exit non-zero, with a readable diff, when the output folder is not exactly what synth would write: '
+      + 'changed, missing or extra files (for CI)')
     .argument('<config>', 'the YAML config file')
     .option('--out <dir>', 'output folder', 'dist')
     .addOption(layout)
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs check gateway.yaml --out manifests')
     .action((config: string, options: { out: string; layout?: Layout }) => {
       const { files } = plan(config, options.layout);
-      const diffs = configModule().diffFiles(options.out, files);
-      if (diffs.length === 0) {
+      const problems = configModule().checkOutputFolder(options.out, files, { configFile: config });
+      if (problems.length === 0) {
         console.log(`${options.out} is up to date with ${config} (${files.size} files)`);
         return;
       }
-      console.log(diffs.join('\n'));
-      console.log(`\n${options.out} is out of date: run \`agentgateway-constructs synth ${config} --out ${options.out}\` and commit the result`);
+      console.log(problems.join('\n'));
+      const count = (what: string) => problems.filter(p => p.startsWith(`${what}:`)).length;
+      console.log(`\n${options.out} is out of date (${count('changed')} changed, ${count('missing')} missing, ${count('extra')} extra`
+        + `${count('locked') + count('interrupted') ? ', interrupted synth' : ''}): run \`agentgateway-constructs synth ${config} --out ${options.out}\``
+        + `${count('extra') ? ', remove the extra files,' : ''} and commit the result`);
       process.exitCode = 1;
     });
 

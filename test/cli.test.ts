@@ -46,7 +46,7 @@ describe('agentgateway-constructs CLI', () => {
     expect(result.stdout).toContain('--- teams/platform.yaml (committed)');
     expect(result.stdout).toMatch(/^-\s+x-org: platform$/m);
     expect(result.stdout).toMatch(/^\+\s+x-org: platform-team$/m);
-    expect(result.stdout).toContain('manifests is out of date: run `agentgateway-constructs synth gateway.yaml --out manifests`');
+    expect(result.stdout).toContain('manifests is out of date (2 changed, 0 missing, 0 extra): run `agentgateway-constructs synth gateway.yaml --out manifests`');
   });
 
   test('check never prints key material, even when literal keys differ', () => {
@@ -56,7 +56,7 @@ describe('agentgateway-constructs CLI', () => {
     writeFileSync(join(repo, 'gateway.yaml'), 'teams: [{ team: t1, key: { literal: fixture_t1_fedcba9876543210fedcba9876543210 } }]\n');
     const result = cli(['check', 'gateway.yaml', '--out', 'out'], { cwd: repo });
     expect(result.status).toBe(1);
-    expect(result.stdout).toContain('secret.yaml: differs only in key material (not shown)');
+    expect(result.stdout).toContain('changed: secret.yaml differs only in key material (not shown)');
     expect(result.stdout + result.stderr).not.toMatch(/fixture_t1|Zml4dHVyZV90M/);
   });
 

@@ -12,6 +12,7 @@ export * from './llm-provider';
 export * from './llm-route';
 export * from './manifest';
 export * from './provider-credential';
+export * from './redact';
 export * from './registry';
 export * from './secret-value';
 export * from './settings';

@@ -1,4 +1,4 @@
-import { IssueCollector, REDACTED } from './errors';
+import { IssueCollector } from './errors';
 
 /** Kubernetes object metadata, as much of it as this library writes. */
 export interface ObjectMeta {
@@ -38,26 +38,6 @@ export interface ObjectId {
   readonly name: string;
   /** The prop the name comes from, for error messages. */
   readonly field: string;
-}
-
-/**
- * Returns a copy of `manifest` with key material replaced by `<redacted>`, for printing diffs and snapshots:
- * the `api-key` entry of key Secrets and an inline provider key of a backend.
- */
-export function redactManifest(manifest: Manifest): Manifest {
-  if (manifest.kind === KINDS.secret.kind) {
-    const redacted: Record<string, unknown> = { ...manifest };
-    for (const field of ['data', 'stringData']) {
-      const entries = manifest[field] as Record<string, string> | undefined;
-      if (entries && API_KEY_ENTRY in entries) redacted[field] = { ...entries, [API_KEY_ENTRY]: REDACTED };
-    }
-    return redacted as Manifest;
-  }
-  const spec = manifest.spec as { policies?: { auth?: { key?: string } } } | undefined;
-  if (manifest.kind === KINDS.agentgatewayBackend.kind && spec?.policies?.auth?.key !== undefined) {
-    return { ...manifest, spec: { ...spec, policies: { ...spec.policies, auth: { ...spec.policies.auth, key: REDACTED } } } };
-  }
-  return manifest;
 }
 
 export function base64(text: string): string {
