@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { crdFiles, crdName, defaultCrdPaths, howToGetCrds, loadCrds, missingKinds, parseObjects, readManifests, yamlFiles } from '../src/validate';
 import { validateObjects } from '../src/validate/cli';
 import { CRDS_DIR, fixtureKeyText } from './helpers';
@@ -129,10 +129,19 @@ describe('CLI: --validate and repeatable --crds', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
-  test('check --validate passes on the example GitOps repo with the CRDs given twice over (file and folder)', () => {
+  test('the example GitOps repo\'s CI step (`check --validate`, CRDs from AGW_CRDS_DIR as a kubectl List) passes', () => {
     const example = join(ROOT, 'examples', 'gitops');
-    const result = cli(['check', 'gateway.yaml', '--out', 'manifests', '--validate', '--crds', CRDS_DIR,
-      '--crds', join(CRDS_DIR, 'agentgateway-v1.4.1', 'agentgatewaypolicies.agentgateway.dev.yaml')], example);
+    const workflow = parse(readFileSync(join(example, '.github', 'workflows', 'check.yaml'), 'utf8'));
+    expect(workflow.jobs.check.env).toEqual({ AGW_CRDS_DIR: 'crds.yaml' });
+    const step: string = workflow.jobs.check.steps.map((s: { run?: string }) => s.run ?? '').find((run: string) => / check /.test(run));
+    expect(step).toBe('npx agentgateway-constructs check gateway.yaml --out manifests --validate');
+
+    const files = ['httproutes.gateway.networking.k8s.io.yaml', 'agentgateway-v1.4.1/agentgatewaybackends.agentgateway.dev.yaml',
+      'agentgateway-v1.4.1/agentgatewaypolicies.agentgateway.dev.yaml', 'authconfigs.enterprise.gloo.solo.io.yaml', 'externalsecrets.external-secrets.io.yaml'];
+    const list = join(tmp(), 'crds.yaml');
+    writeFileSync(list, stringify({ apiVersion: 'v1', kind: 'List', items: files.map(f => parse(readFileSync(join(CRDS_DIR, f), 'utf8'))) }));
+    const result = spawnSync(process.execPath, [join(ROOT, 'lib', 'cli.js'), ...step.split(' ').slice(2)],
+      { cwd: example, encoding: 'utf8', env: { ...process.env, AGW_CRDS_DIR: list } });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('manifests is up to date with gateway.yaml (4 files)');
     expect(result.status).toBe(0);
