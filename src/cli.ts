@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import type { Layout } from './config';
 import { gatewayConfigJsonSchema } from './config/schema';
+import { crdsOption, runValidateCommand, validateOption, validateOutputIfAsked } from './cli-validate';
 import { SecretValue, generateKey, hashKey } from './core';
 
 /**
@@ -31,26 +32,6 @@ function plan(configFile: string, layoutOption?: Layout) {
   return { built, files: renderFiles(built.app, layout, configFile) };
 }
 
-/** With --crds, the files must also pass the CRD schemas and CEL rules before anything is written. */
-function checkAgainstCrds(files: ReadonlyMap<string, string>, crds: string[] | undefined): void {
-  if (!crds?.length) return;
-  // Loaded only when asked: the validator's packages are optional peers.
-  let validate: typeof import('./validate');
-  try {
-    validate = require('./validate') as typeof import('./validate');
-  } catch (e) {
-    throw new Error(`--crds needs the validator's packages: npm install --save-dev ajv ajv-formats @marcbachmann/cel-js kubernetes-models (${(e as Error).message.split('\n')[0]})`);
-  }
-  const { ManifestValidator, summarize } = validate;
-  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
-  const objects = [...files].flatMap(([file, text]) => parseAllDocuments(text).map(d => ({ object: d.toJS(), source: file })));
-  const report = ManifestValidator.fromDirectories(crds).validate(objects);
-  if (report.problems.length > 0 || report.celUnsupported.length > 0) {
-    const lines = report.problems.map(p => `${p.source}: ${p.object} ${p.path}: ${p.message}`);
-    throw new Error(`${lines.join('\n')}\n${summarize(report)}`);
-  }
-}
-
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -75,13 +56,14 @@ Examples:
     .argument('<config>', 'the YAML config file')
     .option('--out <dir>', 'output folder (must not hold the config)', 'dist')
     .addOption(layout)
-    .option('--crds <dir...>', 'also check the output against the CRDs in these folders (later ones win)')
     .option('--adopt', 'take over files synth did not write (or that changed since) at paths it writes or removes')
     .option('--allow-mass-delete', 'allow removing all, or more than half, of the files synth wrote before')
+    .addOption(validateOption())
+    .addOption(crdsOption())
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs synth gateway.yaml\n  $ agentgateway-constructs synth gateway.yaml --out manifests --layout byTeam')
-    .action(async (config: string, options: { out: string; layout?: Layout; crds?: string[]; adopt?: boolean; allowMassDelete?: boolean }) => {
+    .action(async (config: string, options: { out: string; layout?: Layout; validate?: boolean; crds?: string[]; adopt?: boolean; allowMassDelete?: boolean }) => {
       const { files } = plan(config, options.layout);
-      checkAgainstCrds(files, options.crds);
+      validateOutputIfAsked(files, options);
       const { removed, foreign } = await configModule().writeOutputFolder(options.out, files, {
         configFile: config, privateFiles: files.keyMaterial, adopt: options.adopt, allowMassDelete: options.allowMassDelete,
       });
@@ -95,9 +77,12 @@ Examples:
     .argument('<config>', 'the YAML config file')
     .option('--out <dir>', 'output folder', 'dist')
     .addOption(layout)
-    .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs check gateway.yaml --out manifests')
-    .action((config: string, options: { out: string; layout?: Layout }) => {
+    .addOption(validateOption())
+    .addOption(crdsOption())
+    .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs check gateway.yaml --out manifests\n  $ agentgateway-constructs check gateway.yaml --out manifests --validate --crds crds.yaml')
+    .action((config: string, options: { out: string; layout?: Layout; validate?: boolean; crds?: string[] }) => {
       const { files } = plan(config, options.layout);
+      validateOutputIfAsked(files, options);
       const problems = configModule().checkOutputFolder(options.out, files, { configFile: config });
       if (problems.length === 0) {
         console.log(`${options.out} is up to date with ${config} (${files.size} files)`);
@@ -145,9 +130,10 @@ Examples:
   program.command('validate')
     .description('check manifests against the CRDs\' schemas and CEL rules')
     .argument('[paths...]', 'files or folders', [])
-    .option('--crds <dir...>', 'CRD folders (later ones win)')
+    .addOption(crdsOption())
+    .addHelpText('after', '\nExamples:\n  $ kubectl get crd httproutes.gateway.networking.k8s.io agentgatewaybackends.agentgateway.dev -o yaml > crds.yaml\n  $ agentgateway-constructs validate manifests --crds crds.yaml')
     .action((paths: string[], options: { crds?: string[] }) => {
-      process.exitCode = (require('./validate/cli') as typeof import('./validate/cli')).runValidate(paths, options.crds);
+      process.exitCode = runValidateCommand(paths, options);
     });
   return program;
 }

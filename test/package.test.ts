@@ -1,8 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseYamlDocuments, seedManifests } from './helpers';
+import { stringify } from 'yaml';
+import { AGENTGATEWAY_RELEASE_DIR } from '../src/validate';
+import { CRDS_DIR, parseYamlDocuments, seedManifests } from './helpers';
 
 const ROOT = join(__dirname, '..');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -11,24 +13,49 @@ const seed = () => new Map([...seedManifests().values()].flat().map(m => [`${m.k
 const byObject = (objects: any[]) => new Map(objects.map(m => [`${m.kind}/${m.metadata.name}`, m]));
 
 /**
- * A throwaway project that installs the tarball with npm (its own dependencies come from the npm cache: no network)
- * and links in `frameworks` from this repo's node_modules, so it has that framework and no other.
+ * A throwaway project with the tarball unpacked into its node_modules and the package's runtime dependencies (read
+ * from the packed package.json) linked from this repo's node_modules, as npm would install them; no npm cache and
+ * no network. `frameworks` are linked too, so the project has those and no other.
  */
-function consumer(tarball: string, example: string, frameworks: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), `agw-consumer-${example}-`));
+function consumer(tarball: string, example: string | undefined, frameworks: string[], compilerOptions: object = {}): { dir: string; compiled: string } {
+  const dir = mkdtempSync(join(tmpdir(), `agw-consumer-${example ?? 'bare'}-`));
+  const installed = join(dir, 'node_modules', 'agentgateway-constructs');
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  for (const dependency of [...Object.keys(manifest.dependencies), ...frameworks]) {
+    mkdirSync(dirname(join(dir, 'node_modules', dependency)), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules', dependency), join(dir, 'node_modules', dependency), 'dir');
+  }
+  mkdirSync(join(dir, 'node_modules', '.bin'));
+  for (const [name, target] of Object.entries<string>(manifest.bin)) {
+    chmodSync(join(installed, target), 0o755);
+    symlinkSync(join('..', 'agentgateway-constructs', target), join(dir, 'node_modules', '.bin', name));
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${example ?? 'bare'}`, private: true }));
+  if (example === undefined) return { dir, compiled: '' };
   for (const file of readdirSync(join(__dirname, 'consumers', example))) copyFileSync(join(__dirname, 'consumers', example, file), join(dir, file));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${example}`, private: true }));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16', skipLibCheck: true, types: [], outDir: 'out' },
+    compilerOptions: { strict: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16', skipLibCheck: true, types: [], outDir: 'out', ...compilerOptions },
     include: ['*.ts'],
   }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: dir, stdio: 'pipe' });
-  for (const framework of frameworks) {
-    mkdirSync(dirname(join(dir, 'node_modules', framework)), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules', framework), join(dir, 'node_modules', framework), 'dir');
-  }
-  execFileSync('node', [TSC, '-p', 'tsconfig.json'], { cwd: dir, stdio: 'pipe' }); // type-checks, then emits out/*.js
-  return dir;
+  // Type-checks, then emits out/*.js; the list of files read shows what the types pulled in.
+  const compiled = execFileSync('node', [TSC, '-p', 'tsconfig.json', '--explainFiles'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+  return { dir, compiled };
+}
+
+/** The environment without the variables that point the validator at this repo's CRDs. */
+const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'AGW_CRDS_DIR'));
+
+/** A `kubectl get crd <names> -o yaml` style List of the CRDs the example's manifests need, from the shared folder. */
+function crdList(dir: string): string {
+  const files = ['httproutes.gateway.networking.k8s.io.yaml', `${AGENTGATEWAY_RELEASE_DIR}/agentgatewaybackends.agentgateway.dev.yaml`,
+    `${AGENTGATEWAY_RELEASE_DIR}/agentgatewaypolicies.agentgateway.dev.yaml`, 'authconfigs.enterprise.gloo.solo.io.yaml',
+    'externalsecrets.external-secrets.io.yaml'];
+  const items = files.map(file => parseYamlDocuments(readFileSync(join(CRDS_DIR, file), 'utf8'))[0]);
+  const path = join(dir, 'crds.yaml');
+  writeFileSync(path, stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }));
+  return path;
 }
 
 describe('the npm package', () => {
@@ -48,16 +75,57 @@ describe('the npm package', () => {
       expect(files).toContain(`${entry}.js`);
       expect(files).toContain(`${entry}.d.ts`);
     }
-    expect(files).toEqual(expect.arrayContaining(['lib/cli.js', 'schema/gateway-config.schema.json']));
+    expect(files).toEqual(expect.arrayContaining(['lib/cli.js', 'schema/gateway-config.schema.json', 'LICENSE', 'README.md']));
     expect(files.filter(f => /^(test|imports|src|bench|scripts|examples)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(Object.keys(manifest.exports)).toEqual(['.', './pulumi', './validate', './config', './package.json']);
     expect(manifest.bin).toEqual({ 'agentgateway-constructs': 'lib/cli.js' });
     for (const peer of ['cdk8s', 'constructs', '@pulumi/pulumi', '@pulumi/kubernetes']) expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true });
+    // npm warns about, and may refuse, scripts that run when a consumer installs the package; lib/ is built on pack.
+    expect(Object.keys(manifest.scripts).filter(s => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
+    expect(manifest.scripts.prepack).toBe('npm run build');
+    expect(manifest.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(manifest.license).toBe('Apache-2.0');
+  });
+
+  test('its public types compile without @types/node, with skipLibCheck off, for a node16 CommonJS project', () => {
+    const { compiled } = consumer(tarball, 'types', ['cdk8s', 'constructs'], { skipLibCheck: false, noEmit: true });
+    expect(compiled).toContain('node_modules/agentgateway-constructs/lib/validate/index.d.ts');
+    expect(compiled).not.toContain('@types/node');
+  });
+
+  test('with only the tarball installed, `validate` checks the example output against a `kubectl get crd -o yaml` List, and without CRDs fails with one line saying how to get them', () => {
+    const { dir } = consumer(tarball, undefined, []);
+    expect(existsSync(join(dir, 'node_modules', 'cdk8s'))).toBe(false);
+    cpSync(join(ROOT, 'examples', 'gitops', 'manifests'), join(dir, 'manifests'), { recursive: true });
+    const bin = join(dir, 'node_modules', '.bin', 'agentgateway-constructs');
+    const run = (...args: string[]) => spawnSync(bin, args, { cwd: dir, encoding: 'utf8', env: USER_ENV });
+
+    const valid = run('validate', '--crds', crdList(dir), 'manifests');
+    expect(valid.stderr).toBe('');
+    expect(valid.stdout.trim()).toMatch(/^validated 8 objects: 0 schema errors, [1-9]\d* CEL rules evaluated, 0 CEL rules unsupported, 0 skipped$/);
+    expect(valid.status).toBe(0);
+
+    const withoutCrds = run('validate', 'manifests');
+    expect(withoutCrds.status).not.toBe(0);
+    expect(withoutCrds.stdout).toBe('');
+    expect(withoutCrds.stderr.trim().split('\n')).toEqual([
+      'agentgateway-constructs: no CRDs to validate agentgateway.dev/v1alpha1/AgentgatewayBackend, '
+      + 'enterpriseagentgateway.solo.io/v1alpha1/EnterpriseAgentgatewayPolicy, extauth.solo.io/v1/AuthConfig, external-secrets.io/v1/ExternalSecret, '
+      + 'gateway.networking.k8s.io/v1/HTTPRoute against: get them from a cluster that has them: '
+      + '`kubectl get crd agentgatewaybackends.agentgateway.dev enterpriseagentgatewaypolicies.enterpriseagentgateway.solo.io '
+      + 'authconfigs.extauth.solo.io externalsecrets.external-secrets.io httproutes.gateway.networking.k8s.io -o yaml > crds.yaml`, '
+      + 'then pass `--crds crds.yaml` (files or folders, repeatable) or set AGW_CRDS_DIR',
+    ]);
+
+    // Secrets and ConfigMaps need no CRDs.
+    writeFileSync(join(dir, 'secret.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: { name: s, namespace: n }\nstringData: { api-key: team1-key }\n');
+    expect(run('validate', 'secret.yaml').status).toBe(0);
   });
 
   test('a cdk8s app with only cdk8s installs it, type-checks and writes the seed manifests', () => {
-    const dir = consumer(tarball, 'cdk8s', ['cdk8s', 'constructs']);
+    const { dir } = consumer(tarball, 'cdk8s', ['cdk8s', 'constructs']);
     expect(existsSync(join(dir, 'node_modules', '@pulumi'))).toBe(false);
     const outdir = join(dir, 'dist');
     mkdirSync(outdir);
@@ -67,7 +135,7 @@ describe('the npm package', () => {
   });
 
   test('a Pulumi program with only Pulumi installs it, type-checks and declares the seed manifests', () => {
-    const dir = consumer(tarball, 'pulumi', ['@pulumi/pulumi', '@pulumi/kubernetes']);
+    const { dir } = consumer(tarball, 'pulumi', ['@pulumi/pulumi', '@pulumi/kubernetes']);
     expect(existsSync(join(dir, 'node_modules', 'cdk8s'))).toBe(false);
     const output = execFileSync('node', ['run-with-mocks.js'], { cwd: dir, encoding: 'utf8' });
     expect(byObject(JSON.parse(output.trim().split('\n').pop()!))).toEqual(seed());

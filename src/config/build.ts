@@ -23,7 +23,7 @@ export interface ConfigApp {
   readonly origins: ReadonlyMap<string, ConfigPath>;
 }
 
-function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConfig, env: NodeJS.ProcessEnv,
+function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConfig, env: Readonly<Record<string, string | undefined>>,
   problems: ConfigProblem[]): KeySource | SecretValue {
   if ('literal' in source) return SecretValue.unsafePlainText(source.literal);
   if ('env' in source) {
@@ -47,7 +47,7 @@ function credential(route: RouteConfig): ProviderCredential | undefined {
 }
 
 /** Builds the cdk8s app a config describes; throws a {@link ConfigError} for what only the config can get wrong. */
-export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: NodeJS.ProcessEnv = process.env): ConfigApp {
+export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: Readonly<Record<string, string | undefined>> = process.env): ConfigApp {
   const c = config.config;
   const problems: ConfigProblem[] = [];
   const origins = new Map<string, ConfigPath>();

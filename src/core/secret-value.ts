@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { inspect } from 'node:util';
 import { REDACTED } from './errors';
 
 /**
@@ -47,7 +46,8 @@ export class SecretValue {
     return REDACTED;
   }
 
-  public [inspect.custom](): string {
+  // util.inspect.custom, without importing node:util into the public types.
+  public [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `SecretValue(${REDACTED})`;
   }
 }

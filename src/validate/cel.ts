@@ -1,6 +1,12 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { Quantity } from './quantity';
 
+/**
+ * The engine's environment type. Imported as an ES module type, so CommonJS consumers' type checks (`module: node16`)
+ * accept the published `.d.ts`.
+ */
+export type CelEnvironment = import('@marcbachmann/cel-js', { with: { 'resolution-mode': 'import' } }).Environment;
+
 /** A compiled `x-kubernetes-validations` rule, or why it cannot be evaluated here. */
 export type CompiledRule =
   | { readonly kind: 'evaluable'; evaluate(self: unknown): unknown }
@@ -12,7 +18,7 @@ export type CompiledRule =
  * (`has`, `size`, macros, `matches`, string and list functions, `duration`, `int`, `string`): `quantity()` and
  * its comparisons, `isQuantity`, `isURL`, and the global `matches(string, string)`.
  */
-export function kubernetesCelEnvironment(): Environment {
+export function kubernetesCelEnvironment(): CelEnvironment {
   const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false })
     .registerType('Quantity', Quantity)
     .registerFunction('quantity(string): Quantity', (s: string) => Quantity.parse(s))

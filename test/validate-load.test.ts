@@ -1,0 +1,149 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { crdFiles, crdName, defaultCrdPaths, howToGetCrds, loadCrds, missingKinds, parseObjects, readManifests, yamlFiles } from '../src/validate';
+import { validateObjects } from '../src/validate/cli';
+import { CRDS_DIR, fixtureKeyText } from './helpers';
+
+const ROOT = join(__dirname, '..');
+const tmp = () => mkdtempSync(join(tmpdir(), 'agw-load-'));
+
+/** A made-up CRD for `example.com/v1` `kind` whose spec requires a string `size` of at most `maxLength`. */
+function crd(kind: string, maxLength = 5): object {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: `${kind.toLowerCase()}s.example.com` },
+    spec: {
+      group: 'example.com', names: { kind, plural: `${kind.toLowerCase()}s` }, scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: {
+        apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
+        spec: { type: 'object', properties: { size: { type: 'string', maxLength } } },
+      } } } }],
+    },
+  };
+}
+
+const object = (kind: string, size: string) => ({ object: { apiVersion: 'example.com/v1', kind, metadata: { name: 'x', namespace: 'n' }, spec: { size } } });
+const problems = (validator: ReturnType<typeof loadCrds>, ...objects: ReturnType<typeof object>[]) =>
+  validator.validate(objects).problems.map(p => `${p.object} ${p.path}: ${p.message}`);
+
+describe('loading CRDs', () => {
+  test('from a `kubectl get crd -o yaml` List, a CustomResourceDefinitionList (JSON) and a multi-document file', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'list.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: [crd('Widget')], metadata: { resourceVersion: '' } }));
+    writeFileSync(join(dir, 'list.json'), JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinitionList', items: [crd('Gadget')] }));
+    writeFileSync(join(dir, 'multi.yml'), `${stringify(crd('Gizmo'))}---\n${stringify(crd('Doohickey'))}`);
+    const validator = loadCrds([join(dir, 'list.yaml'), join(dir, 'list.json'), join(dir, 'multi.yml')]);
+    expect(validator.knownKinds).toEqual(expect.arrayContaining(['example.com/v1/Widget', 'example.com/v1/Gadget', 'example.com/v1/Gizmo', 'example.com/v1/Doohickey']));
+    expect(problems(validator, object('Widget', 'small'), object('Gizmo', 'too long'))).toEqual(['Gizmo n/x /spec/size: must NOT have more than 5 characters']);
+  });
+
+  test('a folder: its own files before its subfolders\', so a release subfolder replaces the CRDs above it', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'release'));
+    writeFileSync(join(dir, 'widget.yaml'), stringify(crd('Widget', 5)));
+    writeFileSync(join(dir, 'release', 'widget.yaml'), stringify(crd('Widget', 20)));
+    writeFileSync(join(dir, 'zz-notes.txt'), 'not a CRD');
+    expect(crdFiles([dir])).toEqual([join(dir, 'widget.yaml'), join(dir, 'release', 'widget.yaml')]);
+    expect(problems(loadCrds([dir]), object('Widget', 'longer than five'))).toEqual([]);
+  });
+
+  test('a Helm chart\'s folder: only its crds/ folder (templates are not plain YAML)', () => {
+    const chart = tmp();
+    mkdirSync(join(chart, 'crds'));
+    mkdirSync(join(chart, 'templates'));
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: example\nversion: 1.0.0\n');
+    writeFileSync(join(chart, 'crds', 'widget.yaml'), stringify(crd('Widget')));
+    writeFileSync(join(chart, 'templates', 'deployment.yaml'), '{{ if .Values.enabled }}\nkind: Deployment\n{{ end }}\n');
+    expect(loadCrds([chart]).knownKinds).toContain('example.com/v1/Widget');
+    expect(loadCrds([join(chart, 'crds')]).knownKinds).toContain('example.com/v1/Widget');
+  });
+
+  test('a missing path, a path without CRDs, a FIFO: one clear line each, nothing read from the FIFO', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'secret.yaml'), 'apiVersion: v1\nkind: Secret\n');
+    execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    expect(() => loadCrds([join(dir, 'nope')])).toThrow(`--crds ${join(dir, 'nope')}: no such file or folder`);
+    expect(() => loadCrds([join(dir, 'secret.yaml')], 'AGW_CRDS_DIR')).toThrow(
+      `AGW_CRDS_DIR ${join(dir, 'secret.yaml')}: no CustomResourceDefinition found (expected CRD YAML, the List \`kubectl get crd -o yaml\` prints, or a Helm chart's crds/ folder)`);
+    expect(() => loadCrds([dir])).toThrow(`--crds ${join(dir, 'pipe.yaml')}: not a regular file or folder`);
+    expect(() => yamlFiles([dir])).toThrow(`manifests ${join(dir, 'pipe.yaml')}: not a regular file or folder`);
+  });
+
+  test('AGW_CRDS_DIR names files or folders, joined with the path delimiter; in this repo ../shared/crds is the fallback', () => {
+    expect(defaultCrdPaths({ AGW_CRDS_DIR: '/a/crds.yaml:/b' })).toEqual(['/a/crds.yaml', '/b']);
+    expect(defaultCrdPaths({})).toEqual(existsSync(CRDS_DIR) ? [join(ROOT, '..', 'shared', 'crds')] : []);
+  });
+});
+
+describe('reading manifests', () => {
+  test('Lists are unwrapped; a YAML error names file:line:column and never shows the source (it may hold keys)', () => {
+    expect(parseObjects(stringify({ kind: 'List', items: [{ kind: 'Secret' }, { kind: 'ConfigMap' }] }), 'a.yaml')).toEqual([{ kind: 'Secret' }, { kind: 'ConfigMap' }]);
+    const key = fixtureKeyText('team1');
+    const dir = tmp();
+    writeFileSync(join(dir, 'bad.yaml'), `apiVersion: v1\nkind: Secret\nstringData:\n  api-key: "${key}\n`);
+    let message = '';
+    try {
+      readManifests([join(dir, 'bad.yaml')]);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe(`${join(dir, 'bad.yaml')}:5:1: Missing closing "quote`);
+    expect(message).not.toContain(key.slice(0, 12));
+  });
+});
+
+describe('without CRDs for the kinds present', () => {
+  test('names the kubectl command for exactly those kinds; Secrets and ConfigMaps need none', () => {
+    const validator = loadCrds([]);
+    const objects = [{ object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' } },
+      { object: { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy' } }, { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' } } }];
+    const missing = missingKinds(validator, objects);
+    expect(missing).toEqual(['agentgateway.dev/v1alpha1/AgentgatewayPolicy', 'gateway.networking.k8s.io/v1/HTTPRoute']);
+    expect(missing.map(crdName)).toEqual(['agentgatewaypolicies.agentgateway.dev', 'httproutes.gateway.networking.k8s.io']);
+    expect(howToGetCrds(missing)).toBe('get them from a cluster that has them: '
+      + '`kubectl get crd agentgatewaypolicies.agentgateway.dev httproutes.gateway.networking.k8s.io -o yaml > crds.yaml`, '
+      + 'then pass `--crds crds.yaml` (files or folders, repeatable) or set AGW_CRDS_DIR');
+    const dir = tmp();
+    writeFileSync(join(dir, 'widget.yaml'), stringify(crd('Widget')));
+    const { report, lines } = validateObjects(objects, [join(dir, 'widget.yaml')]);
+    expect(report.problems).toHaveLength(2);
+    expect(lines).toContain(`missing CRDs for ${missing.join(', ')}: ${howToGetCrds(missing)}`);
+  });
+});
+
+// The compiled CLI, as a user runs it (lib/ is built by the global setup).
+describe('CLI: --validate and repeatable --crds', () => {
+  const cli = (args: string[], cwd: string) => spawnSync(process.execPath, [join(ROOT, 'lib', 'cli.js'), ...args], { cwd, encoding: 'utf8' });
+
+  test('synth --validate fails before writing anything when the output does not pass, and --crds does not swallow the config', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'widget.yaml'), stringify(crd('Widget')));
+    const result = cli(['synth', '--validate', '--crds', join(dir, 'widget.yaml'), join(ROOT, 'examples', 'gitops', 'gateway.yaml'), '--out', 'out'], dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^agentgateway-constructs: auth\.yaml: AuthConfig agentgateway-system\/api-key-auth \/: no CRD for apiVersion "extauth\.solo\.io\/v1"/);
+    expect(result.stderr).toMatch(/\nroutes\.yaml: HTTPRoute agentgateway-system\/anthropic \/: no CRD for apiVersion "gateway\.networking\.k8s\.io\/v1" kind "HTTPRoute"/);
+    expect(result.stderr).toContain('missing CRDs for agentgateway.dev/v1alpha1/AgentgatewayBackend, ');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  test('the example GitOps repo\'s CI step (`check --validate`, CRDs from AGW_CRDS_DIR as a kubectl List) passes', () => {
+    const example = join(ROOT, 'examples', 'gitops');
+    const workflow = parse(readFileSync(join(example, '.github', 'workflows', 'check.yaml'), 'utf8'));
+    expect(workflow.jobs.check.env).toEqual({ AGW_CRDS_DIR: 'crds.yaml' });
+    const step: string = workflow.jobs.check.steps.map((s: { run?: string }) => s.run ?? '').find((run: string) => / check /.test(run));
+    expect(step).toBe('npx agentgateway-constructs check gateway.yaml --out manifests --validate');
+
+    const files = ['httproutes.gateway.networking.k8s.io.yaml', 'agentgateway-v1.4.1/agentgatewaybackends.agentgateway.dev.yaml',
+      'agentgateway-v1.4.1/agentgatewaypolicies.agentgateway.dev.yaml', 'authconfigs.enterprise.gloo.solo.io.yaml', 'externalsecrets.external-secrets.io.yaml'];
+    const list = join(tmp(), 'crds.yaml');
+    writeFileSync(list, stringify({ apiVersion: 'v1', kind: 'List', items: files.map(f => parse(readFileSync(join(CRDS_DIR, f), 'utf8'))) }));
+    const result = spawnSync(process.execPath, [join(ROOT, 'lib', 'cli.js'), ...step.split(' ').slice(2)],
+      { cwd: example, encoding: 'utf8', env: { ...process.env, AGW_CRDS_DIR: list } });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('manifests is up to date with gateway.yaml (4 files)');
+    expect(result.status).toBe(0);
+  });
+});
