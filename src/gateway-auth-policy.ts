@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
-  GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds,
+  GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
+  checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds,
   renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
@@ -65,6 +66,7 @@ export class GatewayAuthPolicy extends Construct {
     addCoreValidation(this, issues => {
       const spec = this.resolve();
       checkGatewayAuthPolicy(issues, spec);
+      checkGatewayAuthPolicyDuplicates(issues, spec);
       if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, renderGatewayAuthPolicy(spec));
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);

@@ -1,7 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, once, registryOf } from './app-registry';
-import { KINDS, LlmRouteOptions, RouteRef, checkLlmRoute, llmRouteObjectIds, renderLlmRoute, resolveLlmRoute } from './core';
+import {
+  KINDS, LlmRouteOptions, RouteRef, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds, renderLlmRoute,
+  resolveLlmRoute,
+} from './core';
 
 /** Props of {@link LlmRoute}. */
 export interface LlmRouteProps extends LlmRouteOptions {}
@@ -29,9 +32,13 @@ export class LlmRoute extends Construct implements RouteRef {
     const objectIds = llmRouteObjectIds(spec);
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, objectIds);
+    const claims = llmRouteClaims(spec);
+    if (typeof spec.pathPrefix === 'string') registry.registerRoute(this.node.path, claims.gateway, spec.pathPrefix, claims.credentialSecret);
     addCoreValidation(this, issues => {
       checkLlmRoute(issues, spec);
+      checkPlaintextCredential(issues, spec, registry.settings);
       registry.checkObjects(issues, this.node.path, objectIds);
+      if (typeof spec.pathPrefix === 'string') registry.checkRoute(issues, this.node.path, claims.gateway, spec.pathPrefix, claims.credentialSecret);
     });
 
     const render = once(() => renderLlmRoute(spec));

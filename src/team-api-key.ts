@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, registryOf } from './app-registry';
@@ -43,10 +44,10 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
     this.spec = spec;
     this.team = spec.team;
     this.namespace = spec.namespace;
-    this.keyRefs = registry.registerTeam(this.node.path, spec);
+    this.keyRefs = registry.registerTeam(this.node.path, spec, () => this.storage);
     addCoreValidation(this, issues => {
       checkTeamApiKey(issues, spec, now, this.storage);
-      registry.checkTeam(issues, this.node.path, spec);
+      registry.checkTeam(issues, this.node.path, spec, this.storage);
       registry.checkObjects(issues, this.node.path, teamApiKeyObjectIds(spec, now, this.storage));
       checkTeamApiKeySize(issues, spec);
       for (const other of this.storageConflicts) {
@@ -55,6 +56,16 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
       }
     });
     this.emit();
+  }
+
+  /** A summary without key material, for `console.log` and `util.inspect`. */
+  public [inspect.custom](): string {
+    return `TeamApiKey(${this.node.path}: team ${JSON.stringify(this.team)}, ${this.spec.keys.length} key(s), key material redacted)`;
+  }
+
+  /** A summary without key material, for `JSON.stringify`. */
+  public toJSON(): object {
+    return { path: this.node.path, team: this.team, namespace: this.namespace, keySecrets: this.keyRefs.map(k => k.secretName) };
   }
 
   /** The manifests emitted for the keys valid at synth time (escape hatch for JSON patches). */

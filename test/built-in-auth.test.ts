@@ -8,7 +8,7 @@ import { byKind, fixtureKey, fixtureKeyText, synth, synthError, synthRedacted } 
 
 function quietChart(): Chart {
   const app = Testing.app();
-  configureSynth(app, { warn: () => undefined });
+  configureSynth(app, { allowPlaintextKeys: true, warn: () => undefined });
   return new Chart(app, 'test');
 }
 

@@ -70,9 +70,18 @@ describe('config file', () => {
   });
 
   test('keys can come from the environment at synth time; a missing variable is located', () => {
-    const config = 'teams:\n  - team: team1\n    key: { env: TEAM1_KEY }\n';
-    expect(problemsOf(config)).toEqual(['3:17: teams[0].key.env: environment variable TEAM1_KEY is not set']);
+    const config = 'settings: { allowPlaintextKeys: true }\nteams:\n  - team: team1\n    key: { env: TEAM1_KEY }\n';
+    expect(problemsOf(config)).toEqual(['4:17: teams[0].key.env: environment variable TEAM1_KEY is not set']);
     expect(problemsOf(config, { TEAM1_KEY: 'fixture_team1_0123456789abcdef0123456789abcdef' })).toEqual([]);
+  });
+
+  test('an env key source reads only variables named for keys, and needs the plaintext opt-in', () => {
+    const env = { PATH: '/usr/bin', TEAM1_KEY: 'fixture_team1_0123456789abcdef0123456789abcdef' };
+    expect(problemsOf('settings: { allowPlaintextKeys: true }\nteams: [{ team: team1, key: { env: PATH } }]\n', env)).toEqual([
+      '2:34: teams[0].key.env: expected the name of a variable holding a key (uppercase letters, digits and "_", ending in "_KEY" '
+        + 'or starting with "AGW_KEY_", e.g. TEAM1_KEY), got "PATH"']);
+    expect(problemsOf('teams: [{ team: team1, key: { env: TEAM1_KEY } }]\n', env).join('\n'))
+      .toMatch(/teams\[0\]\.key: expected a key kept out of the manifests: KeySource\.fromExternalSecret.*settings\.allowPlaintextKeys.*got <redacted>$/);
   });
 
   test('an unknown route name in targetRoutes is located', () => {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { Manifest, SecretValue, redactManifest, synthAppYaml } from '../src';
+import { Manifest, SecretValue, SynthSettings, configureSynth, redactManifest, synthAppYaml } from '../src';
 import { ManifestValidator, ValidationReport, defaultCrdDirectories } from '../src/validate';
 
 /** `../shared` beside the repo, or AGW_SHARED_DIR. */
@@ -35,8 +35,21 @@ export function seedManifests(): Map<string, Manifest[]> {
   return new Map(files.map(f => [f, parseYamlDocuments(readFileSync(join(SEED_MANIFESTS_DIR, f), 'utf8'))]));
 }
 
-export function newChart(): Chart {
-  return Testing.chart();
+/**
+ * A chart in a fresh app. Tests use literal fixture keys, so the app opts in to plaintext keys (as the workshop
+ * does); tests of the opt-in itself build their own app.
+ */
+export function newChart(settings: SynthSettings = {}): Chart {
+  const chart = Testing.chart();
+  configureSynth(chart, { allowPlaintextKeys: true, ...settings });
+  return chart;
+}
+
+/** A fresh app that opts in to plaintext keys, for tests with literal fixture keys. */
+export function newApp(settings: SynthSettings = {}): App {
+  const app = Testing.app();
+  configureSynth(app, { allowPlaintextKeys: true, ...settings });
+  return app;
 }
 
 let validator: ManifestValidator | undefined;

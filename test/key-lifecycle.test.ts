@@ -13,7 +13,7 @@ const seconds = (date: Date, n: number) => new Date(date.getTime() + n * 1000);
 function chartAt(now: Date, settings: SynthSettings = {}): { chart: Chart; warnings: string[] } {
   const warnings: string[] = [];
   const app = Testing.app();
-  configureSynth(app, { now, warn: w => warnings.push(w), ...settings });
+  configureSynth(app, { allowPlaintextKeys: true, now, warn: w => warnings.push(w), ...settings });
   return { chart: new Chart(app, 'test'), warnings };
 }
 
@@ -117,7 +117,7 @@ describe('key rotation, expiry and revocation', () => {
   });
 
   test.each([
-    ['a date that does not parse', [{ source: fixtureKey('a'), notAfter: 'next tuesday' }], 'keys[0].notAfter: expected an ISO 8601 date-time'],
+    ['a date that does not parse', [{ source: fixtureKey('a'), notAfter: 'next tuesday' }], 'keys[0].notAfter: expected an RFC 3339 date-time with an offset'],
     ['notAfter before notBefore', [{ source: fixtureKey('a'), notBefore: days(2), notAfter: days(1) }], 'keys[0].notAfter: expected a time after notBefore'],
     ['a second key without a name', [{ source: fixtureKey('a') }, { source: fixtureKey('b') }], 'keys[1].name: expected a name for every key but the first'],
     ['two keys with one name', [{ source: fixtureKey('a'), name: 'x' }, { source: fixtureKey('b'), name: 'x' }], 'keys[1].name: expected a name no other key of the team has'],

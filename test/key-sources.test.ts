@@ -6,7 +6,7 @@ import { App, Chart, Testing } from 'cdk8s';
 
 function quietChart(): Chart {
   const app = Testing.app();
-  configureSynth(app, { warn: () => undefined });
+  configureSynth(app, { allowPlaintextKeys: true, warn: () => undefined });
   return new Chart(app, 'test');
 }
 
@@ -85,7 +85,7 @@ describe('KeySource', () => {
   test('a literal key synthesizes as before, with a weak-key warning that never shows the key', async () => {
     const warnings: string[] = [];
     const app = Testing.app();
-    configureSynth(app, { warn: w => warnings.push(w) });
+    configureSynth(app, { allowPlaintextKeys: true, warn: w => warnings.push(w) });
     const chart = new Chart(app, 'test');
     new TeamApiKey(chart, 'Team1', { team: 'team1', key: KeySource.literal(SecretValue.unsafePlainText('team1-key')) });
     synth(chart);
@@ -161,7 +161,7 @@ describe('KeySource', () => {
   test('configureSynth must come before the constructs', () => {
     const app = new App();
     new TeamApiKey(new Chart(app, 'c'), 'Team1', { team: 'team1', key: KeySource.fromExistingSecret() });
-    expect(() => configureSynth(app, { strict: true })).toThrow(/before any agentgateway-constructs construct/);
+    expect(() => configureSynth(app, { allowPlaintextKeys: true, strict: true })).toThrow(/before any agentgateway-constructs construct/);
   });
 });
 
@@ -169,7 +169,7 @@ describe('warnings', () => {
   test('are not printed when the synth fails its checks', () => {
     const warnings: string[] = [];
     const app = Testing.app();
-    configureSynth(app, { warn: w => warnings.push(w) });
+    configureSynth(app, { allowPlaintextKeys: true, warn: w => warnings.push(w) });
     const chart = new Chart(app, 'test');
     new TeamApiKey(chart, 'Weak', { team: 'weak', key: SecretValue.unsafePlainText('team1-key') });
     new TeamApiKey(chart, 'Bad', { team: 'Bad Team', key: SecretValue.unsafePlainText(fixtureKeyText('bad')) });

@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   registered.length = 0;
-  agw.configureStack({ now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined });
+  agw.configureStack({ now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined, allowPlaintextKeys: true });
 });
 
 /** An output's value, or its error (Outputs expose their promise to tests). */
@@ -71,7 +71,7 @@ describe('Pulumi components emit what the cdk8s constructs emit', () => {
     const selection = () => ({ keySelection: cdk8s.KeySelection.labelSelector(labels), headersFromMetadata: [{ header: 'x-org', required: true }] });
 
     const app = new App();
-    cdk8s.configureSynth(app, { now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined });
+    cdk8s.configureSynth(app, { now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined, allowPlaintextKeys: true });
     const chart = new Chart(app, 'scenario');
     new cdk8s.LlmRoute(chart, 'OpenAi', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
     new cdk8s.LlmRoute(chart, 'Claude', { provider: cdk8s.LlmProvider.anthropic(), credential: cdk8s.ProviderCredential.fromSecret('anthropic-key', { key: 'token' }) });

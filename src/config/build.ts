@@ -2,8 +2,8 @@ import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { configureSynth } from '../app-registry';
 import {
-  ApiKeyAuthMode, GatewayRef, KeySelection, KeySource, LlmProvider, PolicyTarget, ProviderCredential, SecretValue,
-  TeamKeyOptions,
+  ApiKeyAuthMode, GatewayRef, KeySelection, KeySource, LlmProvider, PolicyTarget, ProviderCredential, RFC3339_EXPECTED, SecretValue,
+  TeamKeyOptions, parseRfc3339,
 } from '../core';
 import { GatewayAuthPolicy } from '../gateway-auth-policy';
 import { LlmRoute } from '../llm-route';
@@ -23,11 +23,20 @@ export interface ConfigApp {
   readonly origins: ReadonlyMap<string, ConfigPath>;
 }
 
+/** Names an `env` key source may read. */
+export const ENV_KEY_NAME = /^(AGW_KEY_[A-Z0-9_]+|[A-Z][A-Z0-9_]*_KEY)$/;
+const ENV_KEY_NAME_EXPECTED = 'uppercase letters, digits and "_", ending in "_KEY" or starting with "AGW_KEY_", e.g. TEAM1_KEY';
+
 function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConfig, env: Readonly<Record<string, string | undefined>>,
   problems: ConfigProblem[]): KeySource | SecretValue {
   if ('literal' in source) return SecretValue.unsafePlainText(source.literal);
   if ('env' in source) {
-    const value = env[source.env];
+    // Only variables named for keys: a typo must not write PATH or another CI secret into the manifests.
+    if (!ENV_KEY_NAME.test(source.env)) {
+      problems.push(config.problem([...path, 'env'], `expected the name of a variable holding a key (${ENV_KEY_NAME_EXPECTED}), got ${JSON.stringify(source.env)}`));
+      return SecretValue.unsafePlainText('');
+    }
+    const value = Object.hasOwn(env, source.env) ? env[source.env] : undefined;
     if (value === undefined) problems.push(config.problem([...path, 'env'], `environment variable ${source.env} is not set`));
     return SecretValue.unsafePlainText(value ?? '');
   }
@@ -55,13 +64,14 @@ export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: 
     origins.set(construct.node.path, path);
     return construct;
   };
-  configureSynth(app, {
-    strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays,
-    now: c.settings?.now === undefined ? undefined : new Date(c.settings.now),
-  });
-  if (c.settings?.now !== undefined && Number.isNaN(Date.parse(c.settings.now))) {
-    problems.push(config.problem(['settings', 'now'], 'expected an ISO 8601 date-time'));
+  const now = c.settings?.now === undefined ? undefined : parseRfc3339(c.settings.now);
+  if (c.settings?.now !== undefined && now === undefined) {
+    problems.push(config.problem(['settings', 'now'], `expected ${RFC3339_EXPECTED}, got ${JSON.stringify(c.settings.now)}`));
   }
+  configureSynth(app, {
+    strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays, now,
+    allowPlaintextKeys: c.settings?.allowPlaintextKeys,
+  });
   const gateway = new GatewayRef(c.gateway ?? {});
 
   const routes = new Map<string, LlmRoute>();

@@ -6,8 +6,13 @@ import { z } from 'zod';
 const stringMap = z.record(z.string(), z.string());
 
 const keySource = z.union([
-  z.object({ literal: z.string().describe('The key itself. For demos only: it ends up in git and in the manifests.') }).strict(),
-  z.object({ env: z.string().describe('Name of an environment variable holding the key at synth time (a CI secret).') }).strict(),
+  z.object({
+    literal: z.string().describe('The key itself. For demos only: it ends up in git and in the manifests; needs settings.allowPlaintextKeys.'),
+  }).strict(),
+  z.object({
+    env: z.string().describe('Name of an environment variable holding the key at synth time (a CI secret), ending in _KEY or '
+      + 'starting with AGW_KEY_. The key is written into the manifests: needs settings.allowPlaintextKeys.'),
+  }).strict(),
   z.object({ hash: z.string().describe('sha256:<hex> of the key (`agentgateway-constructs hash`), for hashed-key ConfigMaps.') }).strict(),
   z.object({
     externalSecret: z.object({
@@ -30,8 +35,8 @@ const revocation = z.object({ reason: z.string(), date: z.string().optional() })
 const teamKey = z.object({
   source: keySource,
   name: z.string().optional(),
-  notBefore: z.string().optional().describe('ISO 8601; the key is emitted from then on.'),
-  notAfter: z.string().optional().describe('ISO 8601; the key is no longer emitted from then on.'),
+  notBefore: z.string().optional().describe('RFC 3339 with an offset or Z; the key is emitted from then on.'),
+  notAfter: z.string().optional().describe('RFC 3339 with an offset or Z; the key is no longer emitted from then on.'),
   revoked: revocation.optional(),
 }).strict();
 
@@ -101,7 +106,9 @@ export const gatewayConfigSchema = z.object({
   settings: z.object({
     strict: z.boolean().optional(),
     expiryWarningDays: z.number().optional(),
-    now: z.string().optional().describe('Fixed synth time (ISO 8601), for reproducible output; default: now.'),
+    now: z.string().optional().describe('Fixed synth time (RFC 3339 with an offset or Z), for reproducible output; default: now.'),
+    allowPlaintextKeys: z.boolean().optional()
+      .describe('Allow literal and env keys, written into the manifests in plaintext; default: false (an error).'),
   }).strict().optional(),
   output: z.object({
     layout: z.enum(['byKind', 'byTeam']).optional().describe('One file per resource kind, or per team.'),

@@ -6,6 +6,8 @@ import { GatewayConfig } from './schema';
  */
 export const SEED_CONFIG: GatewayConfig = {
   gateway: { name: 'agentgateway', namespace: 'agentgateway-system' },
+  // The workshop writes its demo key into the manifests: an explicit opt-in, as plaintext keys need.
+  settings: { allowPlaintextKeys: true },
   routes: [{ provider: 'openai', requestTimeout: '120s' }],
   auth: {
     authConfigName: 'apikey-auth',

@@ -34,8 +34,12 @@ export function checkGatewayDuration(issues: IssueCollector, field: string, valu
   }
 }
 
+/** `__proto__` cannot be an own key of an ordinary object everywhere a name travels (object literals, spreads). */
+const PROTO = '__proto__';
+
 export function checkHeaderName(issues: IssueCollector, field: string, value: unknown): void {
-  if (typeof value !== 'string' || value.length > 256 || !HTTP_TOKEN.test(value)) {
+  if (value === PROTO) issues.add(field, value, 'a header name other than "__proto__" (JavaScript objects cannot carry it)');
+  else if (typeof value !== 'string' || value.length > 256 || !HTTP_TOKEN.test(value)) {
     issues.add(field, value, 'an HTTP header name (an RFC 9110 token: letters, digits and !#$%&\'*+-.^_`|~)');
   }
 }
@@ -47,7 +51,8 @@ export function checkHeaderValue(issues: IssueCollector, field: string, value: u
 }
 
 export function checkSecretDataKey(issues: IssueCollector, field: string, value: unknown): void {
-  if (typeof value !== 'string' || value.length > 253 || !SECRET_DATA_KEY.test(value)) {
+  if (value === PROTO) issues.add(field, value, 'a name other than "__proto__" (JavaScript objects cannot carry it)');
+  else if (typeof value !== 'string' || value.length > 253 || !SECRET_DATA_KEY.test(value)) {
     issues.add(field, value, 'a Secret data key (letters, digits, "-", "_" and ".")');
   }
 }
@@ -62,13 +67,27 @@ export function checkNonEmptyString(issues: IssueCollector, field: string, value
   if (typeof value !== 'string' || value.trim() === '') issues.add(field, value, 'a non-empty string');
 }
 
+/**
+ * Checks that `value` is a plain map (`{...}`): an object with another prototype (`{ __proto__: {...} }`, a class
+ * instance) hides entries from `Object.entries`, which would drop them silently.
+ */
+export function checkPlainMap(issues: IssueCollector, field: string, value: unknown, expected: string): value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    issues.add(field, value, expected);
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    issues.add(field, 'an object with a prototype', `${expected}, as a plain object literal (entries set through "__proto__" would be dropped)`);
+    return false;
+  }
+  return true;
+}
+
 /** Checks Kubernetes label keys (optional DNS prefix + name) and values. */
 export function checkLabels(issues: IssueCollector, field: string, labels: unknown): void {
   if (labels === undefined) return;
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
-    issues.add(field, labels, 'a map of label keys to values');
-    return;
-  }
+  if (!checkPlainMap(issues, field, labels, 'a map of label keys to values')) return;
   for (const [key, value] of Object.entries(labels)) {
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;

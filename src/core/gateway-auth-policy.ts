@@ -543,3 +543,23 @@ function renderExtAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[] {
   };
   return [authConfig, policy];
 }
+
+/**
+ * Reports a route targeted twice and a team's key Secret listed twice: the policy would carry the same entry twice.
+ * Kept apart from {@link checkGatewayAuthPolicy} so adapters call both.
+ */
+export function checkGatewayAuthPolicyDuplicates(issues: IssueCollector, spec: GatewayAuthPolicySpec): void {
+  const routes = new Set<string>();
+  spec.target.routes.forEach((route, i) => {
+    const slot = `${route.namespace}/${route.routeName}`;
+    if (routes.has(slot)) issues.add(`target.routes[${i}]`, slot, 'each route once');
+    routes.add(slot);
+  });
+  const keys = new Map<string, string>();
+  for (const key of spec.keys) {
+    const slot = `${key.namespace}/${key.secretName}`;
+    const first = keys.get(slot);
+    if (first !== undefined) issues.add('keys', key.path, `each team once (${slot} is already listed${first === key.path ? '' : ` by ${first}`})`);
+    else keys.set(slot, key.path);
+  }
+}

@@ -17,3 +17,4 @@ export * from './registry';
 export * from './secret-value';
 export * from './settings';
 export * from './team-api-key';
+export * from './time';

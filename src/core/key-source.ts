@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { checkDnsSubdomain, checkNonEmptyString } from './checks';
 import { IssueCollector } from './errors';
 import { KeyStorage, hashKey, isKeyHash } from './key-storage';
@@ -99,7 +100,12 @@ export class KeySource {
     return new KeySource('sealedSecret', { encryptedKey: options.encryptedKey });
   }
 
-  /** A key Secret managed elsewhere: nothing is emitted, policies only reference it by name. */
+  /**
+   * A key Secret managed elsewhere: nothing is emitted. With ext-auth and `KeySelection.secretRefs()`, the policy
+   * references it by name. With built-in auth the policy selects Secrets by label: the Secret must carry the policy's
+   * selector labels and agentgateway's data format (one entry named after the Secret holding
+   * `{"key": ..., "metadata": {...}}`); synth warns about it (an error in strict mode).
+   */
   public static fromExistingSecret(options: ExistingSecretKeyOptions = {}): KeySource {
     return new KeySource('existingSecret', { metadataKeys: options.metadataKeys });
   }
@@ -150,7 +156,12 @@ export class KeySource {
         return o.key!.length > 0 ? `sha256:${o.key!.sha256Hex()}` : undefined;
       case 'hash':
         return o.keyHash;
+      case 'sealedSecret':
+        // The same ciphertext decrypts to the same key, wherever it is copied.
+        return typeof o.encryptedKey === 'string' && o.encryptedKey.trim() !== ''
+          ? `sealed:${createHash('sha256').update(o.encryptedKey).digest('hex')}` : undefined;
       case 'externalSecret':
+        if (typeof o.external !== 'object' || o.external === null) return undefined;
         return `external:${o.external!.storeKind ?? 'ClusterSecretStore'}/${o.external!.storeName}/${o.external!.remoteKey}`
           + `#${o.external!.property ?? ''}@${o.external!.version ?? ''}`;
       default:
@@ -165,6 +176,10 @@ export class KeySource {
 
   public check(issues: IssueCollector, field: string, entries: Readonly<Record<string, string>>, storage: KeyStorage): void {
     const o = this.options;
+    if (!Object.hasOwn(SOURCES_BY_STORAGE, storage?.kind)) {
+      issues.add('keyStorage', storage?.kind, `one of ${Object.keys(SOURCES_BY_STORAGE).map(k => `"${k}"`).join(', ')}`);
+      return;
+    }
     if (this.kind !== 'invalid' && !SOURCES_BY_STORAGE[storage.kind].includes(this.kind)) {
       issues.add(field, SOURCE_NAMES[this.kind], `a key source that works with ${STORAGE_NAMES[storage.kind]}: `
         + SOURCES_BY_STORAGE[storage.kind].map(k => SOURCE_NAMES[k]).join(', '));
@@ -200,7 +215,11 @@ export class KeySource {
         checkNonEmptyString(issues, `${field}.encryptedKey`, o.encryptedKey);
         break;
       case 'hash':
-        if (!isKeyHash(o.keyHash)) issues.add(field, o.keyHash, 'a key hash "sha256:" followed by 64 lowercase hex digits');
+        // Shown redacted: a value that is not a hash may be the key itself, pasted in the wrong place.
+        if (!isKeyHash(o.keyHash)) {
+          issues.add(field, { redacted: true }, 'a key hash "sha256:" followed by 64 lowercase hex digits (from `agentgateway-constructs hash` '
+            + 'or hashKey()), never the key itself');
+        }
         break;
     }
   }

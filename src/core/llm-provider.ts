@@ -144,7 +144,7 @@ export class LlmProvider {
 }
 
 export function checkLlmProvider(issues: IssueCollector, field: string, provider: LlmProvider): void {
-  const known = PROVIDER_OPTIONS[provider.type];
+  const known = Object.hasOwn(PROVIDER_OPTIONS, provider.type) ? PROVIDER_OPTIONS[provider.type] : undefined;
   if (!known) {
     issues.add(`${field}.type`, provider.type, `one of ${Object.keys(PROVIDER_OPTIONS).map(t => `"${t}"`).join(', ')}`);
     return;

@@ -4,6 +4,7 @@ import { GatewayRef, checkGatewayRef } from './gateway-ref';
 import { LlmProvider, checkLlmProvider } from './llm-provider';
 import { KINDS, Manifest, ObjectId } from './manifest';
 import { ProviderCredential } from './provider-credential';
+import { ResolvedSynthSettings } from './settings';
 
 /** Props of an LLM route, shared by the cdk8s and Pulumi adapters. */
 export interface LlmRouteOptions {
@@ -142,4 +143,22 @@ export function renderLlmRoute(spec: LlmRouteSpec): [httpRoute: Manifest, backen
     },
   };
   return [httpRoute, backend];
+}
+
+/** Reports an inline provider key, which would be written into the backend manifest, unless the synth allows it. */
+export function checkPlaintextCredential(issues: IssueCollector, spec: LlmRouteSpec,
+  settings: Pick<ResolvedSynthSettings, 'allowPlaintextKeys'>): void {
+  if (settings.allowPlaintextKeys || !(spec.credential instanceof ProviderCredential) || spec.credential.kind !== 'inlineKey') return;
+  issues.add('credential', { redacted: true }, 'a provider key kept out of the manifests: ProviderCredential.fromSecret(...) with the '
+    + 'Secret from an ExternalSecret or SealedSecret; or opt in to plaintext keys with allowPlaintextKeys: true (configureSynth(app, {...}) '
+    + 'or configureStack({...}))');
+}
+
+/** The gateway a route attaches to, and the Secret its credential reads, as the registry compares them. */
+export function llmRouteClaims(spec: LlmRouteSpec): { readonly gateway: string; readonly credentialSecret?: string } {
+  const secretName = spec.credential instanceof ProviderCredential ? spec.credential.secretName : undefined;
+  return {
+    gateway: `${spec.gateway?.namespace}/${spec.gateway?.name}`,
+    credentialSecret: secretName === undefined ? undefined : `${spec.namespace}/${secretName}`,
+  };
 }

@@ -2,11 +2,22 @@ import { IssueCollector } from './errors';
 import { KeyRef } from './gateway-auth-policy';
 import { ObjectId } from './manifest';
 import { ResolvedSynthSettings, SynthSettings, resolveSynthSettings } from './settings';
-import { TeamApiKeySpec, keyStatus, teamApiKeyRefs, teamApiKeyWarnings } from './team-api-key';
+import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
+import {
+  TeamApiKeySpec, TeamKeySpec, checkDuplicateTeamKeys, checkPlaintextKeys, keySourceField, keyStatus, keyStorageWarnings, teamApiKeyRefs,
+  teamApiKeyWarnings,
+} from './team-api-key';
 
 interface KeyOwner {
   readonly path: string;
   readonly team: string;
+  /** The prop of a key claimed late (Pulumi), to tell two keys of one team apart. */
+  readonly field?: string;
+}
+
+/** PathPrefix matching ignores trailing slashes (GATEWAY-SEMANTICS.md section 3): `/openai/` ties with `/openai`. */
+function routeMatchKey(gateway: string, pathPrefix: string): string {
+  return `${gateway} ${pathPrefix.replace(/\/+$/, '')}`;
 }
 
 /** A policy and the key Secrets it accepts, for the shared-key check. */
@@ -33,7 +44,13 @@ export class AppRegistry {
   private readonly keyOwners = new Map<string, KeyOwner>();
   private readonly objectOwners = new Map<string, string>();
   private readonly slotsByOwner = new Map<string, string[]>();
-  private readonly teams: { readonly path: string; readonly spec: TeamApiKeySpec; readonly refs: readonly KeyRef[] }[] = [];
+  private readonly teams: {
+    readonly path: string; readonly spec: TeamApiKeySpec; readonly refs: readonly KeyRef[]; readonly storage: () => KeyStorage;
+  }[] = [];
+  /** Gateway and normalized path prefix -> the route that claimed it. */
+  private readonly routeMatches = new Map<string, string>();
+  /** Provider credential Secrets (`namespace/name`) -> the route that reads it. */
+  private readonly credentialSecrets = new Map<string, string>();
   private readonly policies: PolicyKeys[] = [];
   private readonly identityStrips: { readonly path: string; readonly gateway: string; readonly headers: readonly string[] }[] = [];
 
@@ -45,14 +62,14 @@ export class AppRegistry {
    * Records a team and its keys, and returns the key Secrets valid now as policies see them. Its objects are
    * recorded with {@link replaceObjects}.
    */
-  public registerTeam(path: string, spec: TeamApiKeySpec): readonly KeyRef[] {
+  public registerTeam(path: string, spec: TeamApiKeySpec, storage: () => KeyStorage = () => EXT_AUTH_STORAGE): readonly KeyRef[] {
     this.generation++;
     const refs = teamApiKeyRefs(path, spec, this.settings.now);
-    this.teams.push({ path, spec, refs });
+    this.teams.push({ path, spec, refs, storage });
     for (const key of spec.keys) {
       const identity = key.source.identity();
       if (identity !== undefined && keyStatus(spec, key, this.settings.now) !== 'revoked' && !this.keyOwners.has(identity)) {
-        this.keyOwners.set(identity, { path, team: spec.team });
+        this.keyOwners.set(identity, { path, team: spec.team, field: keySourceField(key) });
       }
     }
     return refs;
@@ -62,11 +79,51 @@ export class AppRegistry {
    * Records a key whose value became known late (a Pulumi Output), by its identity (`sha256:<hex>`); returns the
    * other team that already holds the same key, if any.
    */
-  public claimKey(identity: string, path: string, team: string): { readonly path: string; readonly team: string } | undefined {
+  public claimKey(identity: string, path: string, team: string, field?: string):
+    { readonly path: string; readonly team: string; readonly field?: string } | undefined {
     const owner = this.keyOwners.get(identity);
-    if (owner && owner.path !== path) return owner;
-    this.keyOwners.set(identity, { path, team });
+    if (owner && (owner.path !== path || (field !== undefined && owner.field !== undefined && owner.field !== field))) return owner;
+    this.keyOwners.set(identity, { path, team, field });
     return undefined;
+  }
+
+  /**
+   * Records the path prefix a route matches on a gateway. agentgateway breaks ties between routes by name, not by
+   * age (GATEWAY-SEMANTICS.md section 3), so two routes must never tie.
+   */
+  public registerRoute(path: string, gateway: string, pathPrefix: string, credentialSecret?: string): void {
+    this.generation++;
+    const match = routeMatchKey(gateway, pathPrefix);
+    if (!this.routeMatches.has(match)) this.routeMatches.set(match, path);
+    if (credentialSecret !== undefined && !this.credentialSecrets.has(credentialSecret)) this.credentialSecrets.set(credentialSecret, path);
+  }
+
+  /** Reports a route whose match another route on the same gateway already has, and a credential that is a key Secret. */
+  public checkRoute(issues: IssueCollector, path: string, gateway: string, pathPrefix: string, credentialSecret?: string): void {
+    const owner = this.routeMatches.get(routeMatchKey(gateway, pathPrefix));
+    if (owner !== undefined && owner !== path) {
+      issues.add('pathPrefix', pathPrefix, `a path prefix no other route on gateway ${gateway} has (${owner} has it too; `
+        + 'agentgateway would pick one of them by name)');
+    }
+    if (credentialSecret === undefined) return;
+    for (const team of this.teams) {
+      for (const key of team.spec.keys) {
+        if (`${team.spec.namespace}/${key.secretName}` === credentialSecret) {
+          issues.add('credential.secretName', credentialSecret, `the provider's own credential Secret, not a team's key Secret (${team.path} writes it)`);
+        }
+      }
+    }
+  }
+
+  /** Reports key Secrets of a team that a route already reads as its provider credential (for adapters that check at once). */
+  public checkTeamSecretsAreNotCredentials(issues: IssueCollector, spec: TeamApiKeySpec): void {
+    for (const key of spec.keys) {
+      const route = this.credentialSecrets.get(`${spec.namespace}/${key.secretName}`);
+      if (route !== undefined) {
+        issues.add(key.name === undefined ? 'secretName' : `${key.field}.name`, key.secretName,
+          `a key Secret name no route reads as its provider credential (${route} does)`);
+      }
+    }
   }
 
   /** Records objects a construct emits. */
@@ -142,21 +199,28 @@ export class AppRegistry {
 
   /** Warnings of every team, in declaration order; never key material. */
   public warnings(): string[] {
-    return this.teams.flatMap(t => teamApiKeyWarnings(t.spec, this.settings).map(w => `[${t.path}] ${w.field}: expected ${w.expected}`));
+    return this.teams.flatMap(t => [...teamApiKeyWarnings(t.spec, this.settings), ...keyStorageWarnings(t.spec, t.storage(), this.settings.now)]
+      .map(w => `[${t.path}] ${w.field}: expected ${w.expected}`));
   }
 
   /** Reports keys another team already uses (a key and its hash count as the same), never showing either key. */
-  public checkTeam(issues: IssueCollector, path: string, spec: TeamApiKeySpec): void {
+  public checkTeam(issues: IssueCollector, path: string, spec: TeamApiKeySpec, storage: KeyStorage = EXT_AUTH_STORAGE,
+    deferred: (key: TeamKeySpec) => boolean = () => false): void {
+    checkDuplicateTeamKeys(issues, spec);
+    // Keys known only at deploy time (Pulumi secrets) never reach a file.
+    checkPlaintextKeys(issues, { ...spec, keys: spec.keys.filter(k => !deferred(k)) }, storage, this.settings);
     for (const key of spec.keys) {
       const identity = key.source.identity();
       if (identity === undefined || keyStatus(spec, key, this.settings.now) === 'revoked') continue;
       const owner = this.keyOwners.get(identity);
       if (owner && owner.path !== path) {
-        issues.add(key.field, { redacted: true }, `a key no other team uses (team "${owner.team}" at ${owner.path} has the same key)`);
+        issues.add(keySourceField(key), { redacted: true }, `a key no other team uses (team "${owner.team}" at ${owner.path} has the same key)`);
       }
     }
     if (this.settings.strict) {
-      for (const w of teamApiKeyWarnings(spec, this.settings)) issues.add(w.field, 'a warning (strict mode)', w.expected);
+      for (const w of [...teamApiKeyWarnings(spec, this.settings), ...keyStorageWarnings(spec, storage, this.settings.now)]) {
+        issues.add(w.field, 'a warning (strict mode)', w.expected);
+      }
     }
   }
 

@@ -1,4 +1,6 @@
-import { checkDnsLabel, checkDnsSubdomain, checkHeaderValue, checkLabels, checkNonEmptyString, checkSecretDataKey } from './checks';
+import {
+  checkDnsLabel, checkDnsSubdomain, checkHeaderValue, checkLabels, checkNonEmptyString, checkPlainMap, checkSecretDataKey,
+} from './checks';
 import { IssueCollector } from './errors';
 import { DEFAULT_NAMESPACE } from './gateway-ref';
 import { KeyRef } from './gateway-auth-policy';
@@ -8,16 +10,17 @@ import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
 import { API_KEY_ENTRY, KINDS, MAX_OBJECT_BYTES, Manifest, ObjectId, ObjectMeta } from './manifest';
 import { ResolvedSynthSettings } from './settings';
 import { SecretValue } from './secret-value';
+import { RFC3339_DATE_EXPECTED, RFC3339_EXPECTED, isRfc3339Date, parseRfc3339 } from './time';
 
 /** Annotation on a key Secret that says when the key stops being valid. */
 export const NOT_AFTER_ANNOTATION = 'agentgateway-constructs.dev/not-after';
 
 /** Why a team or key lost access; kept in code for the audit trail. */
 export interface Revocation {
-  /** Why access was revoked, e.g. `key leaked in a public repository`. */
+  /** Why access was revoked, e.g. `key leaked in a public repository`: one line, without control characters. */
   readonly reason: string;
   /**
-   * When, as an ISO 8601 date.
+   * When, as an RFC 3339 date (`2026-11-30`) or date-time with an offset or `Z`.
    * @default - not recorded
    */
   readonly date?: string;
@@ -33,12 +36,12 @@ export interface TeamKeyOptions {
    */
   readonly name?: string;
   /**
-   * The key is emitted from this time on (ISO 8601 or Date).
+   * The key is emitted from this time on: an RFC 3339 date-time with an offset or `Z` (`2027-01-01T00:00:00Z`), or a Date.
    * @default - valid at once
    */
   readonly notBefore?: Date | string;
   /**
-   * The key is no longer emitted from this time on (ISO 8601 or Date; exclusive).
+   * The key is no longer emitted from this time on (exclusive): an RFC 3339 date-time with an offset or `Z`, or a Date.
    * @default - never expires
    */
   readonly notAfter?: Date | string;
@@ -120,8 +123,9 @@ export interface TeamApiKeySpec {
 /** Where a key stands at a given time; `invalid` when a date does not parse (reported by validation). */
 export type KeyStatus = 'active' | 'pending' | 'expired' | 'revoked' | 'invalid';
 
+/** RFC 3339 with an offset only; anything else becomes an invalid date, reported by validation. */
 function toDate(value: Date | string | undefined): Date | undefined {
-  return value === undefined ? undefined : new Date(value);
+  return value === undefined ? undefined : parseRfc3339(value) ?? new Date(Number.NaN);
 }
 
 export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
@@ -167,9 +171,20 @@ export function activeKeys(spec: TeamApiKeySpec, now: Date): TeamKeySpec[] {
 
 function checkRevocation(issues: IssueCollector, field: string, revoked: Revocation | undefined): void {
   if (revoked === undefined) return;
+  if (typeof revoked !== 'object' || revoked === null) {
+    issues.add(field, revoked, 'a revocation: { reason, date? }');
+    return;
+  }
   checkNonEmptyString(issues, `${field}.reason`, revoked.reason);
-  if (revoked.date !== undefined && Number.isNaN(Date.parse(revoked.date))) issues.add(`${field}.date`, revoked.date, 'an ISO 8601 date');
+  // Reasons end up in reports and tables, one line each.
+  if (typeof revoked.reason === 'string' && (revoked.reason.length > 1024 || CONTROL_CHARACTERS.test(revoked.reason))) {
+    issues.add(`${field}.reason`, revoked.reason, 'one line of at most 1024 characters, without control characters');
+  }
+  if (revoked.date !== undefined && !isRfc3339Date(revoked.date)) issues.add(`${field}.date`, revoked.date, RFC3339_DATE_EXPECTED);
 }
+
+// C0 and C1 controls, and the Unicode line and paragraph separators.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, now: Date, storage: KeyStorage = EXT_AUTH_STORAGE): void {
   checkDnsLabel(issues, 'team', spec.team);
@@ -179,7 +194,8 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
   checkRevocation(issues, 'revoked', spec.revoked);
   if (spec.keyPropsConflict === 'both') issues.add('keys', 'key and keys', 'either `key` or `keys`, not both');
   if (spec.keyPropsConflict === 'neither') issues.add('key', undefined, 'a key: `key` (one key) or `keys` (several, for rotation)');
-  for (const [entry, value] of Object.entries(spec.metadata)) {
+  const metadata = checkPlainMap(issues, 'metadata', spec.metadata, 'a map of metadata names to values') ? spec.metadata : {};
+  for (const [entry, value] of Object.entries(metadata)) {
     checkSecretDataKey(issues, `metadata.${entry}`, entry);
     if (entry === API_KEY_ENTRY) issues.add(`metadata.${entry}`, entry, `a metadata name other than "${API_KEY_ENTRY}", which holds the key`);
     checkHeaderValue(issues, `metadata.${entry}`, value);
@@ -193,7 +209,7 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
     if (names.has(key.secretName)) issues.add(`${key.field}.name`, key.name, 'a name no other key of the team has');
     names.add(key.secretName);
     for (const bound of ['notBefore', 'notAfter'] as const) {
-      if (key[bound] && Number.isNaN(key[bound]!.getTime())) issues.add(`${key.field}.${bound}`, key.given[bound], 'an ISO 8601 date-time such as "2026-12-31T00:00:00Z"');
+      if (key[bound] && Number.isNaN(key[bound]!.getTime())) issues.add(`${key.field}.${bound}`, key.given[bound], RFC3339_EXPECTED);
     }
     if (key.notBefore && key.notAfter && key.notAfter.getTime() <= key.notBefore.getTime()) {
       issues.add(`${key.field}.notAfter`, key.given.notAfter, `a time after notBefore (${key.notBefore.toISOString()})`);
@@ -204,6 +220,66 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
     issues.add(spec.keys.length === 1 && spec.keys[0].field === 'key' ? 'key' : 'keys', states,
       `at least one key valid at ${now.toISOString()} for a team that is not revoked (add a key, or revoke the team)`);
   }
+}
+
+/** The prop a key's source was given in: `key` or `keys[1].source`. */
+export function keySourceField(key: TeamKeySpec): string {
+  return key.field === 'key' ? 'key' : `${key.field}.source`;
+}
+
+function overlaps(a: TeamKeySpec, b: TeamKeySpec): boolean {
+  const start = (k: TeamKeySpec) => k.notBefore?.getTime() ?? -Infinity;
+  const end = (k: TeamKeySpec) => k.notAfter?.getTime() ?? Infinity;
+  return start(a) < end(b) && start(b) < end(a);
+}
+
+/**
+ * Reports two keys of one team that hold the same value while both are valid: the gateway rejects a config with a
+ * duplicate key (REFERENCE.md section 8). Never shows either key.
+ */
+export function checkDuplicateTeamKeys(issues: IssueCollector, spec: TeamApiKeySpec): void {
+  if (spec.revoked) return;
+  const seen = new Map<string, TeamKeySpec[]>();
+  for (const key of spec.keys) {
+    const identity = key.revoked ? undefined : key.source.identity();
+    if (identity === undefined) continue;
+    const same = seen.get(identity) ?? [];
+    const twin = same.find(other => overlaps(other, key));
+    if (twin) {
+      issues.add(keySourceField(key), { redacted: true },
+        `a key no other key of the team holds while both are valid (${twin.field} holds the same key; the gateway rejects duplicate keys)`);
+    }
+    seen.set(identity, [...same, key]);
+  }
+}
+
+/** How to keep keys out of the output, for the plaintext-key error. */
+export const PLAINTEXT_KEY_EXPECTED = 'a key kept out of the manifests: KeySource.fromExternalSecret, KeySource.fromSealedSecret, '
+  + 'or hashed keys (ApiKeyAuthMode.builtIn({ hashedKeys: true })); or opt in to plaintext keys with allowPlaintextKeys: true '
+  + '(configureSynth(app, {...}), configureStack({...}), or settings.allowPlaintextKeys in a config file)';
+
+/** Reports literal keys that would be written into the output in plaintext, unless the synth allows it. */
+export function checkPlaintextKeys(issues: IssueCollector, spec: TeamApiKeySpec, storage: KeyStorage,
+  settings: Pick<ResolvedSynthSettings, 'allowPlaintextKeys'>): void {
+  // Hashed-key ConfigMaps store only the hash of a literal key.
+  if (settings.allowPlaintextKeys || spec.revoked || storage.kind === 'builtInHashedConfigMap') return;
+  for (const key of spec.keys) {
+    if (!key.revoked && key.source.kind === 'literal') issues.add(keySourceField(key), { redacted: true }, PLAINTEXT_KEY_EXPECTED);
+  }
+}
+
+/**
+ * Warnings about how a team stores its keys: under built-in auth, a Secret managed elsewhere is read only if it
+ * carries the policy's selector labels and agentgateway's own data format, and nothing checks that it does.
+ */
+export function keyStorageWarnings(spec: TeamApiKeySpec, storage: KeyStorage, now: Date): SpecWarning[] {
+  if (storage.kind !== 'builtInSecret') return [];
+  return activeKeys(spec, now).filter(key => key.source.kind === 'existingSecret').map(key => ({
+    field: keySourceField(key),
+    expected: `the existing Secret ${spec.namespace}/${key.secretName}, which is not emitted, to carry the labels `
+      + `${JSON.stringify(storage.labels)} the built-in policy selects by and one data entry named "${key.secretName}" holding `
+      + '{"key": ..., "metadata": {...}} as JSON (agentgateway\'s format, not ext-auth\'s "api-key" entry)',
+  }));
 }
 
 function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): string {

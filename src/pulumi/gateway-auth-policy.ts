@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  ApiKeyAuthMode, GatewayAuthPolicyOptions, IssueCollector, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicySize,
+  ApiKeyAuthMode, GatewayAuthPolicyOptions, IssueCollector, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
+  checkGatewayAuthPolicySize,
   gatewayAuthPolicyObjectIds, policyKeyStorage, renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
@@ -41,6 +42,7 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
 
     const issues = new IssueCollector(name);
     checkGatewayAuthPolicy(issues, spec);
+    checkGatewayAuthPolicyDuplicates(issues, spec);
     const rendered = renderGatewayAuthPolicy(spec);
     if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, rendered);
     teams.forEach((team, i) => {

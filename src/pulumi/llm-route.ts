@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  IssueCollector, LlmRouteOptions, RouteRef, checkLlmRoute, llmRouteObjectIds, redactManifest, renderLlmRoute,
-  resolveLlmRoute,
+  IssueCollector, LlmRouteOptions, RouteRef, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds,
+  redactManifest, renderLlmRoute, resolveLlmRoute,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 
@@ -27,8 +27,12 @@ export class LlmRoute extends pulumi.ComponentResource implements RouteRef {
     const registry = stackRegistry();
     const objectIds = llmRouteObjectIds(spec);
     registry.checkObjects(issues, name, objectIds);
+    checkPlaintextCredential(issues, spec, registry.settings);
+    const claims = llmRouteClaims(spec);
+    if (typeof spec.pathPrefix === 'string') registry.checkRoute(issues, name, claims.gateway, spec.pathPrefix, claims.credentialSecret);
     throwInputErrors(issues);
     registry.registerObjects(name, objectIds);
+    registry.registerRoute(name, claims.gateway, spec.pathPrefix, claims.credentialSecret);
 
     this.routeName = spec.name;
     this.namespace = spec.namespace;

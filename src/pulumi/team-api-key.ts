@@ -1,7 +1,8 @@
+import { inspect } from 'node:util';
 import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
-  TeamApiKeySpec, TeamKeyOptions, checkTeamApiKey, checkTeamApiKeySize, generateKey, renderTeamApiKey,
+  TeamApiKeySpec, TeamKeyOptions, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings, renderTeamApiKey,
   resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
@@ -62,24 +63,26 @@ function planKeys(args: TeamApiKeyArgs): { options: TeamApiKeyOptions; deferred:
  * Checks a key that was only known at deploy time, as plain keys are checked at construction, and records it for
  * `team` so no other team can hold the same key. Never shows the key.
  */
-export function checkDeferredKey(path: string, field: string, value: string, team?: string): KeySource {
-  if (typeof value !== 'string' || value.length === 0 || /[\s\0]/.test(value)) {
-    throw new Error(`${path}: ${field}: expected a non-empty key without whitespace, got <redacted>`);
-  }
+export function checkDeferredKey(path: string, field: string, value: string, team?: string, resource?: pulumi.Resource): KeySource {
+  // Thrown inside an apply: a ResourceError with its stack hidden makes Pulumi print the message alone and fail the
+  // deployment, instead of an unhandled exception with a stack trace.
+  const reject = (expected: string) => new pulumi.ResourceError(`${path}: ${field}: expected ${expected}, got <redacted>`, resource, true);
+  if (typeof value !== 'string' || value.length === 0 || /[\s\0]/.test(value)) throw reject('a non-empty key without whitespace');
   const source = KeySource.literal(SecretValue.unsafePlainText(value));
-  const owner = team === undefined ? undefined : stackRegistry().claimKey(source.identity()!, path, team);
-  if (owner) {
-    throw new Error(`${path}: ${field}: expected a key no other team uses (team "${owner.team}" at ${owner.path} has the same key), got <redacted>`);
-  }
+  const owner = team === undefined ? undefined : stackRegistry().claimKey(source.identity()!, path, team, field);
+  if (owner && owner.path === path) throw reject(`a key no other key of the team holds (${owner.field} holds the same key)`);
+  if (owner) throw reject(`a key no other team uses (team "${owner.team}" at ${owner.path} has the same key)`);
   return source;
 }
 
 /** The spec with the deferred keys' real values, each checked as plain keys are at construction. */
-function withValues(spec: TeamApiKeySpec, deferred: readonly DeferredKey[], values: readonly string[], path: string): TeamApiKeySpec {
+function withValues(spec: TeamApiKeySpec, deferred: readonly DeferredKey[], values: readonly string[], path: string,
+  resource: pulumi.Resource): TeamApiKeySpec {
   const keys = [...spec.keys];
   const registry = stackRegistry();
   deferred.forEach((d, i) => {
-    keys[d.index] = { ...keys[d.index], source: checkDeferredKey(path, keys[d.index].field, values[i], spec.team) };
+    const field = keys[d.index].field === 'key' ? 'key' : `${keys[d.index].field}.source`;
+    keys[d.index] = { ...keys[d.index], source: checkDeferredKey(path, field, values[i], spec.team, resource) };
   });
   const resolved = { ...spec, keys };
   // Plain keys were checked at construction; deferred ones can only be checked now.
@@ -114,14 +117,18 @@ export class TeamApiKey extends pulumi.ComponentResource {
     const issues = new IssueCollector(name);
     checkTeamApiKey(issues, spec, now, storage);
     checkTeamApiKeySize(issues, spec);
-    registry.checkTeam(issues, name, spec);
+    const deferredFields = new Set(deferred.map(d => spec.keys[d.index]));
+    registry.checkTeam(issues, name, spec, storage, key => deferredFields.has(key));
+    registry.checkTeamSecretsAreNotCredentials(issues, spec);
     const objectIds = teamApiKeyObjectIds(spec, now, storage);
     registry.checkObjects(issues, name, objectIds);
     throwInputErrors(issues);
-    const keyRefs = registry.registerTeam(name, spec);
+    const keyRefs = registry.registerTeam(name, spec, () => storage);
     registry.replaceObjects(name, objectIds);
     const plainKeys = spec.keys.filter((_, i) => !deferred.some(d => d.index === i));
-    for (const w of teamApiKeyWarnings({ ...spec, keys: plainKeys }, registry.settings)) registry.settings.warn(`[${name}] ${w.field}: expected ${w.expected}`);
+    for (const w of [...teamApiKeyWarnings({ ...spec, keys: plainKeys }, registry.settings), ...keyStorageWarnings(spec, storage, now)]) {
+      registry.settings.warn(`[${name}] ${w.field}: expected ${w.expected}`);
+    }
 
     this.team = spec.team;
     this.namespace = spec.namespace;
@@ -130,9 +137,19 @@ export class TeamApiKey extends pulumi.ComponentResource {
     // The stand-ins fix the resources' shape; the values are rendered again once the deferred keys resolve.
     const shapes = renderTeamApiKey(spec, now, storage);
     const values: pulumi.Output<Manifest[]> | undefined = deferred.length === 0 ? undefined
-      : pulumi.all(deferred.map(d => d.input)).apply(keys => renderTeamApiKey(withValues(spec, deferred, keys, name), now, storage));
+      : pulumi.all(deferred.map(d => d.input)).apply(keys => renderTeamApiKey(withValues(spec, deferred, keys, name, this), now, storage));
     this.resources = shapes.map((manifest, i) => emitManifest(childName(name, manifest), manifest,
       { parent: this, provider: opts.provider }, values?.apply(rendered => rendered[i]), manifest.kind === 'Secret'));
     this.registerOutputs({ team: this.team, secretNames: this.keyRefs.map(k => k.secretName) });
+  }
+
+  /** A summary without key material, for `console.log` and `util.inspect`. */
+  public [inspect.custom](): string {
+    return `TeamApiKey(${JSON.stringify(this.team)}, key material redacted)`;
+  }
+
+  /** A summary without key material, for `JSON.stringify`. */
+  public toJSON(): object {
+    return { team: this.team, namespace: this.namespace, keySecrets: this.keyRefs.map(k => k.secretName) };
   }
 }

@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { Quantity } from './quantity';
+import { re2Test } from './re2';
 
 /**
  * The engine's environment type. Imported as an ES module type, so CommonJS consumers' type checks (`module: node16`)
@@ -25,7 +26,8 @@ export function kubernetesCelEnvironment(): CelEnvironment {
     .registerFunction('isQuantity(string): bool', (s: string) => Quantity.isQuantity(s))
     .registerFunction('isURL(string): bool', (s: string) => URL.canParse(s))
     // The standard library's global form of `s.matches(re)`, which the engine lacks.
-    .registerFunction('matches(string, string): bool', (s: string, re: string) => new RegExp(re).test(s))
+    .registerFunction('matches(string, string): bool', re2Matches)
+    .registerFunction(`string.${RE2_MATCHES}(string): bool`, re2Matches)
     .registerFunction(`${HAS_FIELD}(dyn, string): bool`, (target: unknown, field: string) =>
       target !== null && typeof target === 'object' && !Array.isArray(target) && (target as Record<string, unknown>)[field] !== undefined);
   const comparisons: Record<string, (c: number) => boolean> = {
@@ -45,6 +47,21 @@ export function kubernetesCelEnvironment(): CelEnvironment {
 }
 
 const HAS_FIELD = 'k8sHasField';
+/** `s.matches(re)` is rewritten to this, so it runs with RE2 semantics instead of the engine's JavaScript RegExp. */
+const RE2_MATCHES = 'k8sRe2Matches';
+
+function re2Matches(s: string, pattern: string): boolean {
+  try {
+    return re2Test(pattern, s);
+  } catch {
+    throw new Error(`invalid regular expression (RE2 syntax): ${JSON.stringify(pattern.slice(0, 100))}`);
+  }
+}
+
+/** Rewrites the method form `x.matches(re)` to the RE2 function (not inside string literals). */
+export function rewriteMatches(rule: string): string {
+  return rule.replace(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\.matches\(/g, (_match, literal) => literal ?? `.${RE2_MATCHES}(`);
+}
 
 /**
  * Rewrites `has(x[i].f)` as `k8sHasField(x[i], 'f')`: CEL allows any expression before the selected field, the
@@ -89,7 +106,7 @@ export class RuleCompiler {
     // Transition rules compare with the stored object, which a client-side check does not have.
     if (/\boldSelf\b/.test(rule)) return { kind: 'transition' };
     try {
-      const expression = rewriteIndexedHas(rule);
+      const expression = rewriteMatches(rewriteIndexedHas(rule));
       const checked = this.env.check(expression);
       if (!checked.valid) return { kind: 'unsupported', reason: (checked.error?.message ?? 'type check failed').split('\n')[0] };
       const program = this.env.parse(expression);

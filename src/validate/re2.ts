@@ -1,0 +1,26 @@
+import { RE2JS } from 're2js';
+
+// The API server runs CRD `pattern`s and CEL `matches()` with Go's RE2: linear time, whatever the input. JavaScript's
+// backtracking engine can take exponential time on patterns such as `^(a+)+$`, so a crafted value would hang us.
+const compiled = new Map<string, RE2JS>();
+
+/** Compiles an RE2 pattern once; throws for patterns RE2 rejects (as the API server would). */
+export function re2(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
+/** Whether `pattern` matches anywhere in `input`, with RE2 semantics (CEL `matches`, JSON Schema `pattern`). */
+export function re2Test(pattern: string, input: string): boolean {
+  return re2(pattern).test(input);
+}
+
+/** An ajv `code.regExp` engine with RE2 semantics; ajv shares compiled patterns by their `toString()`. */
+export const re2Engine = Object.assign((pattern: string) => {
+  const re = re2(pattern);
+  return { test: (s: string) => re.test(s), toString: () => `/${pattern}/re2` };
+}, { code: 're2Engine' });
