@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { stringify } from 'yaml';
 import { Manifest, redactManifest } from '../core';
 import { writeYaml } from '../core/yaml';
 import { GatewayAuthPolicy } from '../gateway-auth-policy';
