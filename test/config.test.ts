@@ -41,7 +41,7 @@ describe('config file', () => {
     ].join('\n'))).toEqual([
       '4:15: routes[0].provider: Invalid option: expected one of "openai"|"anthropic"|"gemini"|"vertexai"|"bedrock"|"azureopenai"',
       '5:5: routes[0].timeout: Unrecognized key: "timeout"',
-      '8:10: teams[0].key: Invalid input',
+      '8:21: teams[0].key.literal: expected a quoted string, got a number (not shown: it might be a key): YAML reads unquoted digits, true/false and null as other types; write literal: "..."',
     ]);
   });
 
