@@ -91,7 +91,7 @@ export const CONFIG_LIMITS = {
 } as const;
 
 /** Map keys that JavaScript objects treat specially: refused rather than silently dropped or mangled. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
