@@ -69,17 +69,17 @@ export class LoadedConfig {
   }
 
   public problem(path: ConfigPath, message: string): ConfigProblem {
-    return { ...this.locate(path), field: formatConfigPath(path), message };
+    return { ...this.locate(path), field: formatConfigPath(path) || '(config)', message };
   }
 }
 
 /**
  * What a config may hold; beyond these it is refused with a clear error instead of exhausting memory or time.
- * 10 000 teams with two rotating keys each take about 4 MiB (test/bad-input-catalogue.config.test.ts measures it).
+ * 10 000 teams with two rotating keys each take about 3.4 MiB (test/bad-input-catalogue.config.test.ts measures it).
  */
 export const CONFIG_LIMITS = {
   /** Size of the file, checked before it is parsed. */
-  maxBytes: 16 * 1024 * 1024,
+  maxBytes: 8 * 1024 * 1024,
   /** Nesting of maps and lists. The deepest field of the schema is at level 6; provider options may nest further. */
   maxDepth: 32,
   /** Values in the file, counting each alias as the values it stands for (stops alias bombs). */
@@ -263,7 +263,10 @@ function unionMessage(path: ConfigPath, value: unknown): { path: ConfigPath; mes
     return { path: [...path, source], message: `expected the name of an environment variable, got ${typeName(inner)}` };
   }
   const extra = keys.filter(k => k !== source);
-  if (extra.length > 0) return { path: [...path, extra[0]], message: `expected only ${source} in a ${union.what}, got also "${/^[A-Za-z]{1,24}$/.test(extra[0]) ? extra[0] : '(name not shown)'}"` };
+  if (extra.length > 0) {
+    const shown = /^[A-Za-z]{1,24}$/.test(extra[0]);
+    return { path: shown ? [...path, extra[0]] : path, message: `expected only ${source} in a ${union.what}, got also ${shown ? `"${extra[0]}"` : 'another field (name not shown: it might be a key)'}` };
+  }
   return undefined;
 }
 
@@ -302,6 +305,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     const problems = result.error.issues.map(issue => {
       // Unknown keys are reported on their parent; point at the key itself.
       if (issue.code === 'unrecognized_keys') {
+        // In a key source, an unknown field's name might be a pasted key.
+        const specific = unionMessage(issue.path as (string | number)[], valueAt(raw, issue.path as (string | number)[]));
+        if (specific) return blank.problem(specific.path, specific.message);
         const path = [...issue.path, issue.keys[0]] as (string | number)[];
         return { ...blank.locateKey(path), field: formatConfigPath(path), message: issue.message };
       }
