@@ -141,7 +141,10 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
         at(node, field, `expected at most ${CONFIG_LIMITS.maxAliases} aliases (*name) in a config, got more`);
       }
       const target = node.resolve(document);
-      if (target === undefined) return 1;
+      if (target === undefined) {
+        at(node, field, `expected an alias to an anchor (&${node.source}) set before it, got *${node.source} with no such anchor`);
+        return 1;
+      }
       if (active.has(target)) {
         at(node, field, `expected an alias to a value defined before it, got *${node.source}, which contains itself`);
         return 1;
