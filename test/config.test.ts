@@ -62,9 +62,9 @@ describe('config file', () => {
     ].join('\n'));
     expect(problems).toEqual(expect.arrayContaining([
       '3:17: routes[0].pathPrefix: expected a path starting with "/", without spaces, "?" or "#", at most 1024 characters, got "openai"',
-      '4:44: routes[0].provider.openai.temperature: expected one of "model", got "temperature"',
-      '12:10: teams[1].key: expected a key no other team uses (team "team1" at api-key-auth/teams[0] has the same key), got <redacted>',
-      expect.stringMatching(/^6:25: auth\.headersFromMetadata\[0\]: expected every selected key to carry metadata "x-org" \(required\), but api-key-auth\/teams\[1\] does not/),
+      '4:44: routes[0].options.temperature: expected one of "model", got "temperature"',
+      '12:10: teams[1].key: expected a key no other team uses (team "team1" at teams[0] has the same key), got <redacted>',
+      expect.stringMatching(/^6:25: auth\.headersFromMetadata\[0\]: expected every selected key to carry metadata "x-org" \(required\), but teams\[1\] does not/),
     ]));
     expect(problems.join('\n')).not.toContain('fixture-shared-key');
   });
