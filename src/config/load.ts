@@ -43,6 +43,11 @@ export class LoadedConfig {
     private readonly lines?: LineCounter,
   ) {}
 
+  /** Whether locations point into a real file (false for a config built in code, such as the embedded default). */
+  public get hasSource(): boolean {
+    return this.document !== undefined;
+  }
+
   /** The location of `path`, or of its longest prefix present in the file. */
   public locate(path: ConfigPath): ConfigLocation {
     for (let length = path.length; length >= 0 && this.document; length--) {

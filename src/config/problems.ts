@@ -83,7 +83,7 @@ export function configWarning(config: LoadedConfig, origins: ReadonlyMap<string,
   const construct = match ? app.node.findAll().find(c => c.node.path === match[1]) : undefined;
   if (!match || !construct) return configWording(warning, origins);
   const p = configProblemOf(config, origins, construct, match[2]);
-  return `${p.file}:${p.line}:${p.column}: ${p.field}: ${p.message}`;
+  return config.hasSource ? `${p.file}:${p.line}:${p.column}: ${p.field}: ${p.message}` : `${p.field}: ${p.message}`;
 }
 
 /**
