@@ -32,10 +32,39 @@ function plan(configFile: string, layoutOption?: Layout) {
   return { built, files: renderFiles(built.app, layout, configFile) };
 }
 
+/** Longer input on standard input is not a key: stop reading rather than fill memory (`hash < /dev/zero`). */
+const MAX_KEY_BYTES = 4096;
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).length;
+    if (total > MAX_KEY_BYTES) throw new Error(`expected a key of at most ${MAX_KEY_BYTES} bytes on standard input, got more`);
+  }
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Why a key read for `hash` is unusable, never quoting it: whitespace or control characters are pasting accidents. */
+export function keyInputProblem(key: string): string | undefined {
+  if (key.trim().length === 0) {
+    return `expected a key on standard input, got ${key.length === 0 ? 'nothing' : 'only whitespace'}: printf %s "$TEAM1_KEY" | agentgateway-constructs hash`;
+  }
+  const bad = /[\s\p{Cc}\p{Cf}]/u.exec(key);
+  if (bad) {
+    const what = bad[0] === '\n' || bad[0] === '\r' ? 'a line break' : /\s/.test(bad[0]) ? 'whitespace' : 'a control character';
+    return `expected a key without whitespace or control characters, got ${what} at character ${bad.index + 1} of ${[...key].length} (the key is not shown): pass exactly one key, e.g. printf %s "$TEAM1_KEY"`;
+  }
+  return undefined;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Why `name` cannot be a team name (the key's prefix and the Secret's name), or undefined. */
+export function teamNameProblem(name: string): string | undefined {
+  if (DNS_LABEL.test(name)) return undefined;
+  return `--team: expected a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), got ${JSON.stringify(name)}`;
 }
 
 export function buildCli(): Command {
@@ -101,6 +130,8 @@ Examples:
     .requiredOption('--team <name>', 'the team the key is for')
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs keygen --team team1')
     .action((options: { team: string }) => {
+      const problem = teamNameProblem(options.team);
+      if (problem) throw new Error(problem);
       const key = generateKey(options.team);
       console.log(`key:  ${key.unsafeUnwrap()}`);
       console.log(`hash: ${hashKey(key)}`);
@@ -111,7 +142,8 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ printf %s "$TEAM1_KEY" | agentgateway-constructs hash')
     .action(async () => {
       const key = await readStdin();
-      if (key.length === 0) throw new Error('no key on standard input');
+      const problem = keyInputProblem(key);
+      if (problem) throw new Error(problem);
       console.log(hashKey(SecretValue.unsafePlainText(key)));
     });
 

@@ -41,7 +41,7 @@ describe('config file', () => {
     ].join('\n'))).toEqual([
       '4:15: routes[0].provider: Invalid option: expected one of "openai"|"anthropic"|"gemini"|"vertexai"|"bedrock"|"azureopenai"',
       '5:5: routes[0].timeout: Unrecognized key: "timeout"',
-      '8:10: teams[0].key: Invalid input',
+      '8:21: teams[0].key.literal: expected a quoted string, got a number (not shown: it might be a key): YAML reads unquoted digits, true/false and null as other types; write literal: "..."',
     ]);
   });
 
@@ -62,9 +62,9 @@ describe('config file', () => {
     ].join('\n'));
     expect(problems).toEqual(expect.arrayContaining([
       '3:17: routes[0].pathPrefix: expected a path starting with "/", without spaces, "?" or "#", at most 1024 characters, got "openai"',
-      '4:44: routes[0].provider.openai.temperature: expected one of "model", got "temperature"',
-      '12:10: teams[1].key: expected a key no other team uses (team "team1" at api-key-auth/teams[0] has the same key), got <redacted>',
-      expect.stringMatching(/^6:25: auth\.headersFromMetadata\[0\]: expected every selected key to carry metadata "x-org" \(required\), but api-key-auth\/teams\[1\] does not/),
+      '4:44: routes[0].options.temperature: expected one of "model", got "temperature"',
+      '12:10: teams[1].key: expected a key no other team uses (team "team1" at teams[0] has the same key), got <redacted>',
+      expect.stringMatching(/^6:25: auth\.headersFromMetadata\[0\]: expected every selected key to carry metadata "x-org" \(required\), but teams\[1\] does not/),
     ]));
     expect(problems.join('\n')).not.toContain('fixture-shared-key');
   });

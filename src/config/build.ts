@@ -8,7 +8,8 @@ import {
 import { GatewayAuthPolicy } from '../gateway-auth-policy';
 import { LlmRoute } from '../llm-route';
 import { TeamApiKey } from '../team-api-key';
-import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig } from './load';
+import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig, PROTOTYPE_KEYS } from './load';
+import { configWarning } from './problems';
 import { KeySourceConfig, RouteConfig } from './schema';
 
 /** Charts of a config app; the names match the seed's files. */
@@ -36,6 +37,7 @@ function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConf
       problems.push(config.problem([...path, 'env'], `expected the name of a variable holding a key (${ENV_KEY_NAME_EXPECTED}), got ${JSON.stringify(source.env)}`));
       return SecretValue.unsafePlainText('');
     }
+    // Only the variable itself: `env: constructor` must not find Object.prototype.constructor.
     const value = Object.hasOwn(env, source.env) ? env[source.env] : undefined;
     if (value === undefined) problems.push(config.problem([...path, 'env'], `environment variable ${source.env} is not set`));
     return SecretValue.unsafePlainText(value ?? '');
@@ -71,7 +73,13 @@ export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: 
   configureSynth(app, {
     strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays, now,
     allowPlaintextKeys: c.settings?.allowPlaintextKeys,
+    // Warnings point into the config file, like its errors.
+    warn: message => process.stderr.write(`warning: ${configWarning(config, origins, app, message)}\n`),
   });
+  if (!c.routes?.length && !c.teams?.length && !c.auth) {
+    problems.push(config.problem(c.teams ? ['teams'] : c.routes ? ['routes'] : [],
+      'expected at least one route in `routes` or team in `teams`: this config declares nothing to synthesize'));
+  }
   const gateway = new GatewayRef(c.gateway ?? {});
 
   const routes = new Map<string, LlmRoute>();
@@ -105,6 +113,13 @@ export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: 
     });
     if (c.auth) {
       const a = c.auth;
+      a.headersFromMetadata?.forEach((h, i) => {
+        const key = h.metadataKey ?? h.header;
+        // Such names can never be set in `metadata` (the loader refuses them), and `in` would find them anyway.
+        if (PROTOTYPE_KEYS.has(key)) {
+          problems.push(config.problem(['auth', 'headersFromMetadata', i, h.metadataKey === undefined ? 'header' : 'metadataKey'], `expected a metadata key other than "${key}" (a reserved JavaScript name)`));
+        }
+      });
       const target = a.targetRoutes?.map((name, i) => {
         const route = routes.get(name);
         if (!route) problems.push(config.problem(['auth', 'targetRoutes', i], `expected the name of a route in \`routes\` (${[...routes.keys()].join(', ')}), got "${name}"`));

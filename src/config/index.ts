@@ -3,6 +3,7 @@ export * from './load';
 export * from './matrix';
 export * from './output';
 export * from './output-folder';
+export * from './problems';
 export * from './schema';
 export * from './seed';
 export { CDK8S_YAML_OPTIONS, writeCdk8sYaml, writeYaml } from '../core/yaml';

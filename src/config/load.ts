@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { Document, LineCounter, isMap, isNode, isScalar, parseDocument } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { GatewayConfig, gatewayConfigSchema } from './schema';
 
 /** A place in the config file. */
@@ -43,6 +43,11 @@ export class LoadedConfig {
     private readonly lines?: LineCounter,
   ) {}
 
+  /** Whether locations point into a real file (false for a config built in code, such as the embedded default). */
+  public get hasSource(): boolean {
+    return this.document !== undefined;
+  }
+
   /** The location of `path`, or of its longest prefix present in the file. */
   public locate(path: ConfigPath): ConfigLocation {
     for (let length = path.length; length >= 0 && this.document; length--) {
@@ -69,35 +74,286 @@ export class LoadedConfig {
   }
 
   public problem(path: ConfigPath, message: string): ConfigProblem {
-    return { ...this.locate(path), field: formatConfigPath(path), message };
+    return { ...this.locate(path), field: formatConfigPath(path) || '(config)', message };
   }
+}
+
+/**
+ * What a config may hold; beyond these it is refused with a clear error instead of exhausting memory or time.
+ * 10 000 teams with two rotating keys each take about 3.4 MiB (test/bad-input-catalogue.config.test.ts measures it).
+ */
+export const CONFIG_LIMITS = {
+  /** Size of the file, checked before it is parsed. */
+  maxBytes: 8 * 1024 * 1024,
+  /** Nesting of maps and lists. The deepest field of the schema is at level 6; provider options may nest further. */
+  maxDepth: 32,
+  /** Values in the file, counting each alias as the values it stands for (stops alias bombs). */
+  maxNodes: 1_000_000,
+  /** Aliases (`*name`) in the file. */
+  maxAliases: 1_000,
+  /** Characters in one string (key or value). */
+  maxStringLength: 64 * 1024,
+} as const;
+
+/** Map keys that JavaScript objects treat specially: refused rather than silently dropped or mangled. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** A config's bytes as text: UTF-8 (a BOM is fine), anything else is refused at the first bad byte. */
+function decodeConfig(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // The decoder drops a BOM; everything before the first replacement character that is not a literal U+FFFD
+    // decoded exactly, so its UTF-8 length is the bad byte's offset.
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    const loose = new TextDecoder('utf-8').decode(bytes);
+    for (let at = loose.indexOf('\uFFFD'); at >= 0; at = loose.indexOf('\uFFFD', at + 1)) {
+      const offset = bom + Buffer.byteLength(loose.slice(0, at));
+      if (bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd) continue;
+      const before = loose.slice(0, at).split('\n');
+      throw new ConfigError([{
+        file, line: before.length, column: before[before.length - 1].length + 1, field: '(file)',
+        message: `expected UTF-8 text, got the byte 0x${bytes[offset].toString(16).padStart(2, '0')} at byte offset ${offset}: save the file as UTF-8`,
+      }]);
+    }
+    throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: 'expected UTF-8 text: save the file as UTF-8' }]);
+  }
+}
+
+/**
+ * Walks the parsed document before it becomes JavaScript: nesting, string lengths, odd keys and aliases are checked
+ * here, where every node still knows its place in the file.
+ */
+function checkDocument(document: Document, lines: LineCounter, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (node: { range?: [number, number, number] | null } | null | undefined, field: string, message: string) => {
+    const { line, col } = node?.range ? lines.linePos(node.range[0]) : { line: 1, col: 1 };
+    problems.push({ file, line, column: col, field, message });
+  };
+  // Values each node stands for, aliases expanded; memoized so a bomb is measured without being expanded.
+  const sizes = new Map<unknown, number>();
+  const active = new Set<unknown>();
+  let aliases = 0;
+  let tooBig = false;
+  const visit = (node: unknown, path: ConfigPath, depth: number): number => {
+    if (problems.length >= 20) return 0;
+    const field = formatConfigPath(path) || '(document)';
+    if (isAlias(node)) {
+      aliases++;
+      if (aliases === CONFIG_LIMITS.maxAliases + 1) {
+        at(node, field, `expected at most ${CONFIG_LIMITS.maxAliases} aliases (*name) in a config, got more`);
+      }
+      const target = node.resolve(document);
+      if (target === undefined) {
+        at(node, field, `expected an alias to an anchor (&${node.source}) set before it, got *${node.source} with no such anchor`);
+        return 1;
+      }
+      if (active.has(target)) {
+        at(node, field, `expected an alias to a value defined before it, got *${node.source}, which contains itself`);
+        return 1;
+      }
+      return visit(target, path, depth);
+    }
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let size = 1;
+    if (isScalar(node)) {
+      if (typeof node.value === 'string' && node.value.length > CONFIG_LIMITS.maxStringLength) {
+        at(node, field, `expected a string of at most ${CONFIG_LIMITS.maxStringLength} characters, got ${node.value.length} characters`);
+      }
+    } else if (isMap(node) || isSeq(node)) {
+      if (depth > CONFIG_LIMITS.maxDepth) {
+        at(node, field, `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more`);
+        return 1;
+      }
+      active.add(node);
+      node.items.forEach((item: unknown, i: number) => {
+        if (isPair(item)) {
+          const key = isScalar(item.key) ? item.key.value : undefined;
+          if (!isScalar(item.key) || (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean')) {
+            at(isNode(item.key) ? item.key : node, field, 'expected a plain text key, got a map, list or empty key');
+            return;
+          }
+          const name = String(key);
+          const keyPath = [...path, name];
+          if (PROTOTYPE_KEYS.has(name)) {
+            at(item.key, formatConfigPath(keyPath), `expected a key other than "${name}" (a reserved JavaScript name that would be dropped or break rendering): rename it`);
+          } else if (name.length > CONFIG_LIMITS.maxStringLength) {
+            at(item.key, formatConfigPath(path) || '(document)', `expected a key of at most ${CONFIG_LIMITS.maxStringLength} characters, got ${name.length} characters`);
+          }
+          size += visit(item.value, keyPath, depth + 1);
+        } else {
+          size += visit(item, [...path, i], depth + 1);
+        }
+      });
+      active.delete(node);
+    }
+    sizes.set(node, size);
+    if (size > CONFIG_LIMITS.maxNodes && !tooBig) {
+      tooBig = true;
+      at(node as { range?: [number, number, number] }, field, `expected at most ${CONFIG_LIMITS.maxNodes} values with aliases expanded, got more: is this an alias bomb?`);
+    }
+    return size;
+  };
+  visit(document.contents, [], 0);
+  return problems;
+}
+
+/**
+ * Flow collections (`[[[...`) nested past the limit, found before parsing: the parser would spend seconds on them
+ * and then run out of stack. Brackets in quoted strings and comments do not count.
+ */
+function flowDepthProblem(text: string, file: string): ConfigProblem | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+      if (quote === undefined) continue;
+    }
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      const end = text.indexOf('\n', i);
+      i = (end < 0 ? text.length : end) - 1;
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]))) {
+      quote = c;
+    } else if (c === '[' || c === '{') {
+      if (++depth > CONFIG_LIMITS.maxDepth) {
+        return { file, line, column: i - lineStart + 1, field: '(yaml)', message: `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` };
+      }
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** What zod says about a value that fits none of a union's shapes, and what to write instead. */
+const UNIONS: Record<string, { what: string; options: readonly string[]; secret: readonly string[] }> = {
+  key: { what: 'key source', options: ['literal', 'env', 'hash', 'externalSecret', 'sealedSecret', 'existingSecret'], secret: ['literal', 'hash'] },
+  credential: { what: 'provider credential', options: ['secretRef', 'passthrough', 'aws', 'gcp'], secret: [] },
+};
+
+const typeName = (value: unknown) => value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a map' : `a ${typeof value}`;
+
+/** A specific message for a value that matches no shape of a union, based on the keys it has. */
+function unionMessage(path: ConfigPath, value: unknown): { path: ConfigPath; message: string } | undefined {
+  const last = path[path.length - 1];
+  const union = last === 'key' || last === 'source' ? UNIONS.key : last === 'credential' ? UNIONS.credential : undefined;
+  if (!union) return undefined;
+  const expected = `expected a ${union.what} with exactly one of ${union.options.join(', ')}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { path, message: `${expected}, got ${typeName(value)}${union === UNIONS.key ? ' (not shown: it might be a key); e.g. key: { externalSecret: { storeName: vault, remoteKey: llm/team1 } }' : ''}` };
+  }
+  const keys = Object.keys(value);
+  const known = keys.filter(k => union.options.includes(k));
+  if (known.length > 1) return { path, message: `${expected}, got ${known.length}: ${known.join(' and ')}` };
+  if (known.length === 0) {
+    // A key pasted as a field name must not be echoed: show only names that look like field names.
+    const shown = keys.filter(k => /^[A-Za-z]{1,24}$/.test(k));
+    const unknown = shown.length === keys.length && keys.length > 0 ? `"${shown.join('", "')}"` : `${keys.length} other field${keys.length === 1 ? '' : 's'} (names not shown: one might be a key)`;
+    return { path, message: `${expected}, got ${keys.length === 0 ? 'an empty map' : unknown}` };
+  }
+  const source = known[0];
+  const inner = (value as Record<string, unknown>)[source];
+  if (union.secret.includes(source) && typeof inner !== 'string') {
+    return { path: [...path, source], message: `expected a quoted string, got ${typeName(inner)} (not shown: it might be a key): YAML reads unquoted digits, true/false and null as other types; write ${source}: "..."` };
+  }
+  if (source === 'env' && typeof inner !== 'string') {
+    return { path: [...path, source], message: `expected the name of an environment variable, got ${typeName(inner)}` };
+  }
+  const extra = keys.filter(k => k !== source);
+  if (extra.length > 0) {
+    const shown = /^[A-Za-z]{1,24}$/.test(extra[0]);
+    return { path: shown ? [...path, extra[0]] : path, message: `expected only ${source} in a ${union.what}, got also ${shown ? `"${extra[0]}"` : 'another field (name not shown: it might be a key)'}` };
+  }
+  return undefined;
+}
+
+function valueAt(root: unknown, path: ConfigPath): unknown {
+  return path.reduce<unknown>((value, part) => (value !== null && typeof value === 'object' && Object.hasOwn(value, part) ? (value as Record<string | number, unknown>)[part] : undefined), root);
 }
 
 /** Parses and checks a config's text; throws a {@link ConfigError} listing every problem. */
 export function parseConfig(text: string, file: string): LoadedConfig {
+  if (text.length > CONFIG_LIMITS.maxBytes) {
+    throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: `expected a config of at most ${mib(CONFIG_LIMITS.maxBytes)}, got ${mib(text.length)}` }]);
+  }
+  const tooDeep = flowDepthProblem(text, file);
+  if (tooDeep) throw new ConfigError([tooDeep]);
   const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const document = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const blank = new LoadedConfig(file, {}, document, lines);
   if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map(e => {
+    const problems = new Map<string, ConfigProblem>();
+    for (const e of document.errors) {
       const { line, col } = lines.linePos(e.pos[0]);
-      return { file, line, column: col, field: '(yaml)', message: e.message.split('\n')[0] };
-    }));
+      // A stack overflow in the parser is a nesting problem; the errors that follow it are its echoes.
+      const tooDeep = /call stack/i.test(e.message);
+      const message = tooDeep ? `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` : e.message.split('\n')[0];
+      problems.set(`${line}:${col}`, problems.get(`${line}:${col}`) ?? { file, line, column: col, field: '(yaml)', message });
+      if (tooDeep || problems.size >= 20) break;
+    }
+    throw new ConfigError([...problems.values()]);
   }
-  const result = gatewayConfigSchema.safeParse(document.toJS() ?? {});
+  const structural = checkDocument(document, lines, file);
+  if (structural.length > 0) throw new ConfigError(structural);
+  // The walk above bounded alias expansion; yaml's own count would stop legitimate configs with many aliases.
+  const raw: unknown = document.toJS({ maxAliasCount: -1 }) ?? {};
+  const result = gatewayConfigSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map(issue => {
+    const problems = result.error.issues.map(issue => {
       // Unknown keys are reported on their parent; point at the key itself.
       if (issue.code === 'unrecognized_keys') {
+        // In a key source, an unknown field's name might be a pasted key.
+        const specific = unionMessage(issue.path as (string | number)[], valueAt(raw, issue.path as (string | number)[]));
+        if (specific) return blank.problem(specific.path, specific.message);
         const path = [...issue.path, issue.keys[0]] as (string | number)[];
         return { ...blank.locateKey(path), field: formatConfigPath(path), message: issue.message };
       }
-      return blank.problem(issue.path as (string | number)[], issue.message);
-    }));
+      const path = issue.path as (string | number)[];
+      const specific = issue.code === 'invalid_union' ? unionMessage(path, valueAt(raw, path)) : undefined;
+      if (specific) return blank.problem(specific.path, specific.message);
+      return blank.problem(path, issue.message);
+    });
+    throw new ConfigError(problems);
   }
   return new LoadedConfig(file, result.data, document, lines);
 }
 
+/**
+ * Reads and checks a config file. Reads at most {@link CONFIG_LIMITS}.maxBytes (so `/dev/zero` or a huge file fails
+ * fast), from any readable file, including a pipe such as `<(sops -d gateway.yaml)`.
+ */
 export function loadConfig(file: string): LoadedConfig {
-  return parseConfig(readFileSync(file, 'utf8'), file);
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > CONFIG_LIMITS.maxBytes) {
+      throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: `expected a config of at most ${mib(CONFIG_LIMITS.maxBytes)}, got ${mib(size)}: split it, or use label selectors and fewer, larger entries` }]);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > CONFIG_LIMITS.maxBytes) {
+        throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: `expected a config of at most ${mib(CONFIG_LIMITS.maxBytes)}, got more` }]);
+      }
+      chunks.push(chunk.subarray(0, read));
+    }
+    return parseConfig(decodeConfig(Buffer.concat(chunks), file), file);
+  } finally {
+    closeSync(fd);
+  }
 }

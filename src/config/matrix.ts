@@ -5,7 +5,8 @@ import { LlmRoute } from '../llm-route';
 import { TeamApiKey } from '../team-api-key';
 import { ConfigApp } from './build';
 
-const cell = (text: string) => text.replace(/\|/g, '\\|');
+/** Text as one table cell: a line break or `|` in a value (a revocation reason, a header value) must not end it. */
+const cell = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\|/g, '\\|');
 
 /**
  * A Markdown table of team × route: whether the team's key opens the route, the headers the gateway sets for the
@@ -35,7 +36,7 @@ export function accessMatrix(built: ConfigApp): string {
       return accepted ? 'allowed' : 'denied';
     });
     const headers = (policy?.headersFromMetadata ?? [])
-      .filter(h => spec.metadata[h.metadataKey] !== undefined)
+      .filter(h => Object.hasOwn(spec.metadata, h.metadataKey))
       .map(h => `${h.header}: ${spec.metadata[h.metadataKey]}`).join(', ') || '-';
     const identity = policy?.identityHeaders.map(h => h.header).join(', ') ?? '';
     const clientCopies = identity === '' ? '-'

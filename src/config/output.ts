@@ -6,45 +6,10 @@ import { writeYaml } from '../core/yaml';
 import { GatewayAuthPolicy } from '../gateway-auth-policy';
 import { LlmRoute } from '../llm-route';
 import { TeamApiKey } from '../team-api-key';
-import { ConfigApp } from './build';
-import { ConfigError, ConfigPath, ConfigProblem, formatConfigPath } from './load';
 
 /** How synthesized manifests are split into files. */
 export type Layout = 'byKind' | 'byTeam';
 
-/** Turns a construct's field (`keys[0].source.storeName`) into the config path it came from. */
-function configPathOf(construct: IConstruct, field: string, origin: ConfigPath): ConfigPath {
-  const parts = field.split(/\.|\[(\d+)\]/).filter(p => p !== undefined && p !== '').map(p => /^\d+$/.test(p) ? Number(p) : p);
-  if (construct instanceof LlmRoute && parts[0] === 'provider') {
-    return parts.length > 2 ? [...origin, 'options', ...parts.slice(2)] : [...origin, 'provider'];
-  }
-  if (parts[0] === 'gateway') return parts;
-  if (parts[0] === 'keySelection') return [...origin, 'keySelection', 'labels'];
-  return [...origin, ...parts];
-}
-
-/**
- * Runs every construct's checks, as `cdk8s synth` does, and reports the problems at their place in the config
- * file, all at once. Messages never contain key material.
- */
-export function checkConfigApp(built: ConfigApp): void {
-  const problems: ConfigProblem[] = [];
-  for (const construct of built.app.node.findAll()) {
-    const messages = construct.node.validate();
-    if (messages.length === 0) continue;
-    let owner: IConstruct | undefined = construct;
-    while (owner && !built.origins.has(owner.node.path)) owner = owner.node.scope;
-    const origin = owner ? built.origins.get(owner.node.path)! : [];
-    for (const message of messages) {
-      const split = message.indexOf(': ');
-      const field = split > 0 ? message.slice(0, split) : '';
-      const path = configPathOf(owner ?? construct, field, origin);
-      const prefix = formatConfigPath(origin);
-      problems.push({ ...built.config.locate(path), field: [prefix, field].filter(Boolean).join('.'), message: split > 0 ? message.slice(split + 2) : message });
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-}
 
 /** What owns a manifest: a team, the routes or the auth policy. */
 function ownerOf(object: ApiObject): string {

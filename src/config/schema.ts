@@ -13,7 +13,11 @@ const keySource = z.union([
     env: z.string().describe('Name of an environment variable holding the key at synth time (a CI secret), ending in _KEY or '
       + 'starting with AGW_KEY_. The key is written into the manifests: needs settings.allowPlaintextKeys.'),
   }).strict(),
-  z.object({ hash: z.string().describe('sha256:<hex> of the key (`agentgateway-constructs hash`), for hashed-key ConfigMaps.') }).strict(),
+  z.object({ hash: z.string()
+    // Checked here, before the constructs see it, so a key pasted by mistake is never echoed.
+    .refine(value => /^sha256:[0-9a-f]{64}$/.test(value), {
+      message: 'expected "sha256:" followed by 64 lowercase hex digits, as `agentgateway-constructs hash` prints it, got something else (not shown: it might be the key itself)',
+    }).describe('sha256:<hex> of the key (`agentgateway-constructs hash`), for hashed-key ConfigMaps.') }).strict(),
   z.object({
     externalSecret: z.object({
       storeName: z.string(),
