@@ -2,33 +2,16 @@
 // The `agentgateway-constructs` command: a GitOps repo's config file in, reviewable manifests out.
 
 import { Command, Option } from 'commander';
-import type { Layout } from './config';
-import { gatewayConfigJsonSchema } from './config/schema';
+import {
+  Layout, accessMatrix, diffFiles, gatewayConfigJsonSchema, loadConfig, planConfig, renderFiles, writeFiles,
+} from './config';
 import { SecretValue, generateKey, hashKey } from './core';
 
-/**
- * The config commands build a cdk8s app, so they need the optional peers cdk8s and constructs; keygen, hash and
- * schema work without them.
- */
-function configModule(): typeof import('./config') {
-  try {
-    return require('./config') as typeof import('./config');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && /'(cdk8s|constructs)'/.test((e as Error).message)) {
-      throw new Error('this command needs cdk8s and constructs: npm install --save-dev cdk8s constructs');
-    }
-    throw e;
-  }
-}
-
-/** Loads, builds and checks a config: every problem at file:line:column, nothing written. */
+/** Loads, plans and checks a config: every problem at file:line:column, nothing written. */
 function plan(configFile: string, layoutOption?: Layout) {
-  const { buildConfigApp, checkConfigApp, loadConfig, renderFiles } = configModule();
-  const config = loadConfig(configFile);
-  const built = buildConfigApp(config);
-  checkConfigApp(built);
-  const layout = layoutOption ?? config.config.output?.layout ?? 'byKind';
-  return { built, files: renderFiles(built.app, layout, configFile) };
+  const planned = planConfig(loadConfig(configFile));
+  const layout = layoutOption ?? planned.config.config.output?.layout ?? 'byKind';
+  return { planned, files: renderFiles(planned, layout, configFile) };
 }
 
 /** With --crds, the files must also pass the CRD schemas and CEL rules before anything is written. */
@@ -79,7 +62,7 @@ Examples:
     .action((config: string, options: { out: string; layout?: Layout; crds?: string[] }) => {
       const { files } = plan(config, options.layout);
       checkAgainstCrds(files, options.crds);
-      const { written, removed } = configModule().writeFiles(options.out, files);
+      const { written, removed } = writeFiles(options.out, files);
       console.log(`wrote ${written.length} files to ${options.out}${removed.length ? `, removed ${removed.length} stale: ${removed.join(', ')}` : ''}`);
     });
 
@@ -91,7 +74,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs check gateway.yaml --out manifests')
     .action((config: string, options: { out: string; layout?: Layout }) => {
       const { files } = plan(config, options.layout);
-      const diffs = configModule().diffFiles(options.out, files);
+      const diffs = diffFiles(options.out, files);
       if (diffs.length === 0) {
         console.log(`${options.out} is up to date with ${config} (${files.size} files)`);
         return;
@@ -125,7 +108,7 @@ Examples:
     .argument('<config>', 'the YAML config file')
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs matrix gateway.yaml >> "$GITHUB_STEP_SUMMARY"')
     .action((config: string) => {
-      process.stdout.write(configModule().accessMatrix(plan(config).built));
+      process.stdout.write(accessMatrix(plan(config).planned));
     });
 
   program.command('schema')

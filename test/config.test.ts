@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
 import {
-  ConfigError, SEED_CONFIG, buildConfigApp, checkConfigApp, gatewayConfigJsonSchema, parseConfig, renderFiles,
+  ConfigError, SEED_CONFIG, gatewayConfigJsonSchema, parseConfig, planConfig, renderFiles,
 } from '../src/config';
 import { LoadedConfig } from '../src/config/load';
 import { expectValid, parseYamlDocuments, seedManifests } from './helpers';
@@ -10,8 +9,7 @@ import { expectValid, parseYamlDocuments, seedManifests } from './helpers';
 /** The problems a config text produces, as `line:column: field: message`. */
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
-    const built = buildConfigApp(parseConfig(text, 'gateway.yaml'), new App(), env);
-    checkConfigApp(built);
+    planConfig(parseConfig(text, 'gateway.yaml'), { env, warn: () => undefined });
   } catch (e) {
     if (e instanceof ConfigError) return e.problems.map(p => `${p.line}:${p.column}: ${p.field}: ${p.message}`);
     throw e;
@@ -21,9 +19,7 @@ function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
 
 describe('config file', () => {
   test('the embedded default is the seed', () => {
-    const built = buildConfigApp(new LoadedConfig('(embedded)', SEED_CONFIG), new App());
-    checkConfigApp(built);
-    const docs = built.app.charts.flatMap(c => c.toJson());
+    const docs = planConfig(new LoadedConfig('(embedded)', SEED_CONFIG), { warn: () => undefined }).plan.manifests.map(m => m.manifest);
     expect(new Map(docs.map(d => [`${d.kind}/${d.metadata.name}`, d])))
       .toEqual(new Map([...seedManifests().values()].flat().map(d => [`${d.kind}/${d.metadata.name}`, d])));
   });
@@ -62,9 +58,9 @@ describe('config file', () => {
     ].join('\n'));
     expect(problems).toEqual(expect.arrayContaining([
       '3:17: routes[0].pathPrefix: expected a path starting with "/", without spaces, "?" or "#", at most 1024 characters, got "openai"',
-      '4:44: routes[0].provider.openai.temperature: expected one of "model", got "temperature"',
-      '12:10: teams[1].key: expected a key no other team uses (team "team1" at api-key-auth/teams[0] has the same key), got <redacted>',
-      expect.stringMatching(/^6:25: auth\.headersFromMetadata\[0\]: expected every selected key to carry metadata "x-org" \(required\), but api-key-auth\/teams\[1\] does not/),
+      '4:44: routes[0].options.temperature: expected one of "model", got "temperature"',
+      '12:10: teams[1].key: expected a key no other team uses (team "team1" at teams[0] has the same key), got <redacted>',
+      expect.stringMatching(/^6:25: auth\.headersFromMetadata\[0\]: expected every selected key to carry metadata "x-org" \(required\), but teams\[1\] does not/),
     ]));
     expect(problems.join('\n')).not.toContain('fixture-shared-key');
   });
@@ -83,7 +79,7 @@ describe('config file', () => {
   test('byKind and byTeam layouts are sorted, deterministic and CRD-valid', () => {
     const text = readFileSync(join(__dirname, '..', 'examples', 'gitops', 'gateway.yaml'), 'utf8');
     for (const layout of ['byKind', 'byTeam'] as const) {
-      const files = () => renderFiles(buildConfigApp(parseConfig(text, 'gateway.yaml'), new App()).app, layout, 'gateway.yaml');
+      const files = () => renderFiles(planConfig(parseConfig(text, 'gateway.yaml')), layout, 'gateway.yaml');
       const first = files();
       expect(files()).toEqual(first);
       expect([...first.keys()]).toEqual(layout === 'byKind'

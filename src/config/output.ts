@@ -1,15 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ApiObject, App } from 'cdk8s';
-import { IConstruct } from 'constructs';
 import { createTwoFilesPatch } from 'diff';
 import { parseAllDocuments, stringify } from 'yaml';
-import { Manifest, redactManifest } from '../core';
-import { GatewayAuthPolicy } from '../gateway-auth-policy';
-import { LlmRoute } from '../llm-route';
-import { TeamApiKey } from '../team-api-key';
-import { ConfigApp } from './build';
-import { ConfigError, ConfigPath, ConfigProblem, formatConfigPath } from './load';
+import { Manifest, PlanOwner, canonicalManifest, redactManifest } from '../core';
+import { ConfigPlan } from './build';
 
 /** How synthesized manifests are split into files. */
 export type Layout = 'byKind' | 'byTeam';
@@ -17,61 +11,23 @@ export type Layout = 'byKind' | 'byTeam';
 /** Lists the files synth wrote, so the next synth removes only its own stale files. */
 export const WRITTEN_FILES_LIST = '.agentgateway-constructs-files';
 
-/** Turns a construct's field (`keys[0].source.storeName`) into the config path it came from. */
-function configPathOf(construct: IConstruct, field: string, origin: ConfigPath): ConfigPath {
-  const parts = field.split(/\.|\[(\d+)\]/).filter(p => p !== undefined && p !== '').map(p => /^\d+$/.test(p) ? Number(p) : p);
-  if (construct instanceof LlmRoute && parts[0] === 'provider') {
-    return parts.length > 2 ? [...origin, 'options', ...parts.slice(2)] : [...origin, 'provider'];
-  }
-  if (parts[0] === 'gateway') return parts;
-  if (parts[0] === 'keySelection') return [...origin, 'keySelection', 'labels'];
-  return [...origin, ...parts];
-}
-
-/**
- * Runs every construct's checks, as `cdk8s synth` does, and reports the problems at their place in the config
- * file, all at once. Messages never contain key material.
- */
-export function checkConfigApp(built: ConfigApp): void {
-  const problems: ConfigProblem[] = [];
-  for (const construct of built.app.node.findAll()) {
-    const messages = construct.node.validate();
-    if (messages.length === 0) continue;
-    let owner: IConstruct | undefined = construct;
-    while (owner && !built.origins.has(owner.node.path)) owner = owner.node.scope;
-    const origin = owner ? built.origins.get(owner.node.path)! : [];
-    for (const message of messages) {
-      const split = message.indexOf(': ');
-      const field = split > 0 ? message.slice(0, split) : '';
-      const path = configPathOf(owner ?? construct, field, origin);
-      const prefix = formatConfigPath(origin);
-      problems.push({ ...built.config.locate(path), field: [prefix, field].filter(Boolean).join('.'), message: split > 0 ? message.slice(split + 2) : message });
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-}
-
-/** What owns a manifest: a team, the routes or the auth policy. */
-function ownerOf(object: ApiObject): string {
-  for (let scope: IConstruct | undefined = object; scope; scope = scope.node.scope) {
-    if (scope instanceof TeamApiKey) return `teams/${scope.team}`;
-    if (scope instanceof LlmRoute) return 'routes';
-    if (scope instanceof GatewayAuthPolicy) return 'auth';
-  }
-  return 'other';
+/** The file a manifest goes to in the `byTeam` layout: its team's, the routes' or the auth policy's. */
+function ownerFile(plan: ConfigPlan, owner: PlanOwner): string {
+  if (owner.kind === 'team') return `teams/${plan.plan.teams[owner.index].team}`;
+  return owner.kind === 'route' ? 'routes' : 'auth';
 }
 
 const sortKey = (m: Manifest) => `${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name}`;
 
 /** The files synth writes for an app (file -> YAML), sorted, so a new team is a small, readable diff. */
-export function renderFiles(app: App, layout: Layout, source: string): Map<string, string> {
+export function renderFiles(plan: ConfigPlan, layout: Layout, source: string): Map<string, string> {
   const groups = new Map<string, Manifest[]>();
-  for (const object of app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-    const manifest = object.toJson() as Manifest;
-    const file = layout === 'byKind' ? `${manifest.kind.toLowerCase()}.yaml` : `${ownerOf(object)}.yaml`;
+  for (const { manifest, owner } of plan.plan.manifests) {
+    const canonical = canonicalManifest(manifest);
+    const file = layout === 'byKind' ? `${manifest.kind.toLowerCase()}.yaml` : `${ownerFile(plan, owner)}.yaml`;
     const group = groups.get(file);
-    if (group) group.push(manifest);
-    else groups.set(file, [manifest]);
+    if (group) group.push(canonical);
+    else groups.set(file, [canonical]);
   }
   const files = new Map<string, string>();
   for (const file of [...groups.keys()].sort()) {

@@ -16,3 +16,5 @@ export * from './registry';
 export * from './secret-value';
 export * from './settings';
 export * from './team-api-key';
+export * from './gateway-plan';
+export * from './canonical';
