@@ -7,29 +7,17 @@ import { gatewayConfigJsonSchema } from './config/schema';
 import { crdsOption, runValidateCommand, validateOption, validateOutputIfAsked } from './cli-validate';
 import { SecretValue, generateKey, hashKey } from './core';
 
-/**
- * The config commands build a cdk8s app, so they need the optional peers cdk8s and constructs; keygen, hash and
- * schema work without them.
- */
+/** The config adapter, loaded only by the commands that read a config, so the key commands start fast. */
 function configModule(): typeof import('./config') {
-  try {
-    return require('./config') as typeof import('./config');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && /'(cdk8s|constructs)'/.test((e as Error).message)) {
-      throw new Error('this command needs cdk8s and constructs: npm install --save-dev cdk8s constructs');
-    }
-    throw e;
-  }
+  return require('./config') as typeof import('./config');
 }
 
-/** Loads, builds and checks a config: every problem at file:line:column, nothing written. */
+/** Loads, plans and checks a config: every problem at file:line:column, nothing written. */
 function plan(configFile: string, layoutOption?: Layout) {
-  const { buildConfigApp, checkConfigApp, loadConfig, renderFiles } = configModule();
-  const config = loadConfig(configFile);
-  const built = buildConfigApp(config);
-  checkConfigApp(built);
-  const layout = layoutOption ?? config.config.output?.layout ?? 'byKind';
-  return { built, files: renderFiles(built.app, layout, configFile) };
+  const { loadConfig, planConfig, renderFiles } = configModule();
+  const planned = planConfig(loadConfig(configFile));
+  const layout = layoutOption ?? planned.config.config.output?.layout ?? 'byKind';
+  return { planned, files: renderFiles(planned, layout, configFile) };
 }
 
 /** Longer input on standard input is not a key: stop reading rather than fill memory (`hash < /dev/zero`). */
@@ -152,7 +140,7 @@ Examples:
     .argument('<config>', 'the YAML config file')
     .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs matrix gateway.yaml >> "$GITHUB_STEP_SUMMARY"')
     .action((config: string) => {
-      process.stdout.write(configModule().accessMatrix(plan(config).built));
+      process.stdout.write(configModule().accessMatrix(plan(config).planned));
     });
 
   program.command('schema')

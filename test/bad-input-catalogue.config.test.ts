@@ -1,10 +1,9 @@
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
 import { buildCli } from '../src/cli';
 import {
-  CONFIG_LIMITS, ConfigError, accessMatrix, buildConfigApp, checkConfigApp, formatConfigProblem, loadConfig,
+  CONFIG_LIMITS, ConfigError, accessMatrix, formatConfigProblem, planConfig, loadConfig,
 } from '../src/config';
 
 // Bad config files and CLI input, each with the message a user gets: file:line:column, the field, what was found
@@ -26,8 +25,7 @@ function write(content: string | Buffer): string {
 function problems(content: string | Buffer, env: NodeJS.ProcessEnv = {}): string[] {
   const file = write(content);
   try {
-    const built = buildConfigApp(loadConfig(file), new App(), env);
-    checkConfigApp(built);
+    planConfig(loadConfig(file), { env, warn: () => undefined });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const text = e.message + e.problems.map(formatConfigProblem).join('\n');
@@ -199,10 +197,9 @@ describe('bad config files: located, specific, no key echoed, no construct paths
   });
 
   test('`toString` and `hasOwnProperty` are ordinary keys and reach the manifests', () => {
-    const built = buildConfigApp(loadConfig(write(config('teams:', '  - team: t1', '    key: { existingSecret: {} }', '    metadata: { toString: a, hasOwnProperty: b }', '    labels: { valueOf: c }', 'auth: {}'))), new App(), {});
-    checkConfigApp(built);
-    const team = built.app.node.findAll().map(c => (c as { spec?: { metadata?: object; labels?: object } }).spec).find(s => s?.metadata);
-    expect(team?.metadata).toEqual({ toString: 'a', hasOwnProperty: 'b' });
+    const planned = planConfig(loadConfig(write(config('teams:', '  - team: t1', '    key: { existingSecret: {} }', '    metadata: { toString: a, hasOwnProperty: b }', '    labels: { valueOf: c }', 'auth: {}'))), { env: {}, warn: () => undefined });
+    expect(planned.plan.teams[0].metadata).toEqual({ toString: 'a', hasOwnProperty: 'b' });
+    expect(planned.plan.teams[0].labels).toEqual({ valueOf: 'c' });
   });
 });
 
@@ -253,7 +250,7 @@ describe('bad CLI input: a clear error, nothing printed that could be mistaken f
   });
 
   test('matrix: a line break or `|` in a revocation reason or header value stays inside its cell', () => {
-    const built = buildConfigApp(loadConfig(write(config(
+    const built = planConfig(loadConfig(write(config(
       'routes: [{ provider: openai }]',
       'auth: { headersFromMetadata: [{ header: x-org }] }',
       'teams:',
@@ -261,7 +258,7 @@ describe('bad CLI input: a clear error, nothing printed that could be mistaken f
       '    key: { existingSecret: {} }',
       '    metadata: { x-org: "a|b" }',
       '    revoked: { reason: "left\\n| t2 | allowed |\\r\\nthe company" }',
-    ))), new App(), {});
+    ))), { env: {}, warn: () => undefined });
     expect(accessMatrix(built).split('\n')).toEqual([
       '| team | openai | headers set | key expiry |',
       '| --- | --- | --- | --- |',

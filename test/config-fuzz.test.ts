@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { buildCli } from '../src/cli';
-import { ConfigError, buildConfigApp, checkConfigApp, loadConfig, renderFiles } from '../src/config';
+import { ConfigError, loadConfig, planConfig, renderFiles } from '../src/config';
 
 // Property-based fuzzing of the config loader and build: random structures, unicode and control characters,
 // prototype keys, huge and deep values. Only ConfigErrors may escape, each problem located; no key is ever shown.
@@ -93,9 +92,7 @@ function attempt(content: string | Uint8Array): string {
   const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
   const started = Date.now();
   try {
-    const built = buildConfigApp(loadConfig(file), new App(), ENV);
-    checkConfigApp(built);
-    renderFiles(built.app, 'byKind', file);
+    renderFiles(planConfig(loadConfig(file), { env: ENV }), 'byKind', file);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw new Error(`not a ConfigError for ${JSON.stringify(String(content).slice(0, 300))}: ${(e as Error).stack}`);
     expect(e.problems.length).toBeGreaterThan(0);

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
 import {
-  ConfigError, SEED_CONFIG, buildConfigApp, checkConfigApp, gatewayConfigJsonSchema, parseConfig, renderFiles,
+  ConfigError, SEED_CONFIG, gatewayConfigJsonSchema, parseConfig, planConfig, renderFiles,
 } from '../src/config';
 import { LoadedConfig } from '../src/config/load';
 import { expectValid, parseYamlDocuments, seedManifests } from './helpers';
@@ -10,8 +9,7 @@ import { expectValid, parseYamlDocuments, seedManifests } from './helpers';
 /** The problems a config text produces, as `line:column: field: message`. */
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
-    const built = buildConfigApp(parseConfig(text, 'gateway.yaml'), new App(), env);
-    checkConfigApp(built);
+    planConfig(parseConfig(text, 'gateway.yaml'), { env, warn: () => undefined });
   } catch (e) {
     if (e instanceof ConfigError) return e.problems.map(p => `${p.line}:${p.column}: ${p.field}: ${p.message}`);
     throw e;
@@ -21,9 +19,7 @@ function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
 
 describe('config file', () => {
   test('the embedded default is the seed', () => {
-    const built = buildConfigApp(new LoadedConfig('(embedded)', SEED_CONFIG), new App());
-    checkConfigApp(built);
-    const docs = built.app.charts.flatMap(c => c.toJson());
+    const docs = planConfig(new LoadedConfig('(embedded)', SEED_CONFIG), { warn: () => undefined }).plan.manifests.map(m => m.manifest);
     expect(new Map(docs.map(d => [`${d.kind}/${d.metadata.name}`, d])))
       .toEqual(new Map([...seedManifests().values()].flat().map(d => [`${d.kind}/${d.metadata.name}`, d])));
   });
@@ -92,7 +88,7 @@ describe('config file', () => {
   test('byKind and byTeam layouts are sorted, deterministic and CRD-valid', () => {
     const text = readFileSync(join(__dirname, '..', 'examples', 'gitops', 'gateway.yaml'), 'utf8');
     for (const layout of ['byKind', 'byTeam'] as const) {
-      const files = () => renderFiles(buildConfigApp(parseConfig(text, 'gateway.yaml'), new App()).app, layout, 'gateway.yaml');
+      const files = () => renderFiles(planConfig(parseConfig(text, 'gateway.yaml')), layout, 'gateway.yaml');
       const first = files();
       expect(files()).toEqual(first);
       expect([...first.keys()]).toEqual(layout === 'byKind'

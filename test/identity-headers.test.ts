@@ -3,7 +3,7 @@ import {
   ApiKeyAuthMode, GatewayAuthPolicy, GatewayRef, KeySelection, KeySource, LlmProvider, LlmRoute, Manifest, PolicyTarget,
   TeamApiKey, configureSynth,
 } from '../src';
-import { LoadedConfig, accessMatrix, buildConfigApp } from '../src/config';
+import { LoadedConfig, accessMatrix, planConfig } from '../src/config';
 import { fixtureKey, fixtureKeyText, synth, synthError } from './helpers';
 
 function quietChart(): Chart {
@@ -213,9 +213,10 @@ describe('identity headers', () => {
       routes: [{ provider: 'openai' }],
       auth: { headersFromMetadata: [{ header: 'x-org' }], ...extra },
       teams: [{ team: 'alpha', key: { literal: fixtureKeyText('alpha') }, metadata: { 'x-org': 'alpha' } }],
+      settings: { allowPlaintextKeys: true },
     });
-    expect(accessMatrix(buildConfigApp(config({}), Testing.app()))).toContain('| alpha | allowed | x-org: alpha | dropped before auth: x-org | never |');
-    expect(accessMatrix(buildConfigApp(config({ trustClientIdentityHeaders: true }), Testing.app())))
+    expect(accessMatrix(planConfig(config({}), { warn: () => undefined }))).toContain('| alpha | allowed | x-org: alpha | dropped before auth: x-org | never |');
+    expect(accessMatrix(planConfig(config({ trustClientIdentityHeaders: true }), { warn: () => undefined })))
       .toContain('| alpha | allowed | x-org: alpha | passed through (trustClientIdentityHeaders): x-org | never |');
   });
 });

@@ -4,10 +4,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import {
-  LOCK_DIR, RECORD_FILE, STAGING_DIR, buildConfigApp, checkConfigApp, checkOutputFolder, parseConfig, renderFiles,
+  LOCK_DIR, RECORD_FILE, STAGING_DIR, checkOutputFolder, parseConfig, planConfig, renderFiles,
   writeOutputFolder,
 } from '../src/config';
 import { Manifest, base64, redactManifest, reviewableManifest } from '../src/core';
@@ -26,9 +25,7 @@ function repo(prefix: string) {
 }
 
 function plan(text: string, layout: 'byKind' | 'byTeam' = 'byTeam') {
-  const built = buildConfigApp(parseConfig(text, 'gateway.yaml'), new App(), {});
-  checkConfigApp(built);
-  return renderFiles(built.app, layout, 'gateway.yaml');
+  return renderFiles(planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined }), layout, 'gateway.yaml');
 }
 
 /** Plain generated files, no cdk8s needed: the folder's guarantees do not depend on what the files say. */

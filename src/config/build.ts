@@ -1,34 +1,38 @@
-import { App, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { configureSynth } from '../app-registry';
 import {
-  ApiKeyAuthMode, GatewayRef, KeySelection, KeySource, LlmProvider, PolicyTarget, ProviderCredential, RFC3339_EXPECTED, SecretValue,
-  TeamKeyOptions, parseRfc3339,
+  ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayPlan, GatewayRef, KeySelection, KeySource, LlmProvider, LlmRouteOptions, PlanItem,
+  ProviderCredential, RFC3339_EXPECTED, SecretValue, TeamApiKeyOptions, TeamKeyOptions, parseRfc3339, planGateway,
 } from '../core';
-import { GatewayAuthPolicy } from '../gateway-auth-policy';
-import { LlmRoute } from '../llm-route';
-import { TeamApiKey } from '../team-api-key';
-import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig, PROTOTYPE_KEYS } from './load';
-import { configWarning } from './problems';
+import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig, PROTOTYPE_KEYS, formatConfigPath } from './load';
+import { configProblemOf, configWarning } from './problems';
 import { KeySourceConfig, RouteConfig } from './schema';
 
-/** Charts of a config app; the names match the seed's files. */
-export const ROUTES_CHART = 'llm-route';
-export const AUTH_CHART = 'api-key-auth';
+/** Variables a config can read keys from; a structural type, so the public types need no `@types/node`. */
+export type ConfigEnvironment = Readonly<Record<string, string | undefined>>;
 
-/** A config turned into constructs, and where each construct came from in the file. */
-export interface ConfigApp {
-  readonly app: App;
+/** A config turned into core specs and manifests: the config adapter's whole result. */
+export interface ConfigPlan {
   readonly config: LoadedConfig;
-  /** Construct path -> the config path it was declared at. */
-  readonly origins: ReadonlyMap<string, ConfigPath>;
+  readonly plan: GatewayPlan;
+}
+
+export interface PlanConfigOptions {
+  /**
+   * Where `env:` key sources are read.
+   * @default process.env
+   */
+  readonly env?: ConfigEnvironment;
+  /**
+   * Receives each warning (never key material), located in the config file.
+   * @default - printed to stderr
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /** Names an `env` key source may read. */
 export const ENV_KEY_NAME = /^(AGW_KEY_[A-Z0-9_]+|[A-Z][A-Z0-9_]*_KEY)$/;
 const ENV_KEY_NAME_EXPECTED = 'uppercase letters, digits and "_", ending in "_KEY" or starting with "AGW_KEY_", e.g. TEAM1_KEY';
 
-function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConfig, env: Readonly<Record<string, string | undefined>>,
+function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConfig, env: ConfigEnvironment,
   problems: ConfigProblem[]): KeySource | SecretValue {
   if ('literal' in source) return SecretValue.unsafePlainText(source.literal);
   if ('env' in source) {
@@ -57,85 +61,98 @@ function credential(route: RouteConfig): ProviderCredential | undefined {
   return ProviderCredential.gcp(c.gcp);
 }
 
-/** Builds the cdk8s app a config describes; throws a {@link ConfigError} for what only the config can get wrong. */
-export function buildConfigApp(config: LoadedConfig, app: App = new App(), env: Readonly<Record<string, string | undefined>> = process.env): ConfigApp {
+/**
+ * The config adapter: a config in, core specs, cross-team checks and manifests out, with the core alone (no cdk8s).
+ * Throws a {@link ConfigError} with every problem at its file:line:column, before anything is written; messages
+ * never contain key material. Warnings go to `options.warn` when the config has no problem.
+ */
+export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}): ConfigPlan {
+  const env = options.env ?? process.env;
   const c = config.config;
   const problems: ConfigProblem[] = [];
-  const origins = new Map<string, ConfigPath>();
-  const origin = <T extends IConstruct>(construct: T, path: ConfigPath): T => {
-    origins.set(construct.node.path, path);
-    return construct;
-  };
   const now = c.settings?.now === undefined ? undefined : parseRfc3339(c.settings.now);
   if (c.settings?.now !== undefined && now === undefined) {
     problems.push(config.problem(['settings', 'now'], `expected ${RFC3339_EXPECTED}, got ${JSON.stringify(c.settings.now)}`));
   }
-  configureSynth(app, {
-    strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays, now,
-    allowPlaintextKeys: c.settings?.allowPlaintextKeys,
-    // Warnings point into the config file, like its errors.
-    warn: message => process.stderr.write(`warning: ${configWarning(config, origins, app, message)}\n`),
-  });
   if (!c.routes?.length && !c.teams?.length && !c.auth) {
     problems.push(config.problem(c.teams ? ['teams'] : c.routes ? ['routes'] : [],
       'expected at least one route in `routes` or team in `teams`: this config declares nothing to synthesize'));
   }
   const gateway = new GatewayRef(c.gateway ?? {});
+  // Each item's problems are reported under its config path (`teams[1]`), which maps back to the file.
+  const origins = new Map<string, ConfigPath>();
+  const item = <T>(path: ConfigPath, itemOptions: T): PlanItem<T> => {
+    const name = formatConfigPath(path);
+    origins.set(name, path);
+    return { path: name, options: itemOptions };
+  };
 
-  const routes = new Map<string, LlmRoute>();
-  if (c.routes?.length) {
-    const chart = new Chart(app, ROUTES_CHART);
-    c.routes.forEach((r, i) => {
-      const route = origin(new LlmRoute(chart, `routes[${i}]`, {
-        gateway, provider: LlmProvider.fromType(r.provider, r.options ?? {}), name: r.name, namespace: r.namespace,
-        pathPrefix: r.pathPrefix, requestTimeout: r.requestTimeout, backendName: r.backendName, credential: credential(r),
-        host: r.host, port: r.port,
-      }), ['routes', i]);
-      routes.set(route.routeName, route);
-    });
-  }
+  const routes = (c.routes ?? []).map((r, i) => item<LlmRouteOptions>(['routes', i], {
+    gateway, provider: LlmProvider.fromType(r.provider, r.options ?? {}), name: r.name, namespace: r.namespace,
+    pathPrefix: r.pathPrefix, requestTimeout: r.requestTimeout, backendName: r.backendName, credential: credential(r),
+    host: r.host, port: r.port,
+  }));
+  const routeNames = routes.map(r => r.options.name ?? String(r.options.provider.type));
 
-  if (c.teams?.length || c.auth) {
-    const chart = new Chart(app, AUTH_CHART);
-    const selectorLabels = c.auth?.keySelection?.labels;
-    const teams = (c.teams ?? []).map((t, i) => {
-      const path = ['teams', i];
-      const keys = t.keys?.map((k, j): TeamKeyOptions => ({
-        ...k, source: keySource(k.source, [...path, 'keys', j, 'source'], config, env, problems),
-      }));
-      return origin(new TeamApiKey(chart, `teams[${i}]`, {
-        team: t.team, metadata: t.metadata, secretName: t.secretName, namespace: t.namespace, revoked: t.revoked,
-        // With a label selector, every team carries its labels, so the policy finds them.
-        labels: selectorLabels ? { ...t.labels, ...selectorLabels } : t.labels,
-        key: t.key === undefined ? undefined : keySource(t.key, [...path, 'key'], config, env, problems),
-        keys,
-      }), path);
+  const selectorLabels = c.auth?.keySelection?.labels;
+  const teams = (c.teams ?? []).map((t, i) => {
+    const path = ['teams', i];
+    const keys = t.keys?.map((k, j): TeamKeyOptions => ({
+      ...k, source: keySource(k.source, [...path, 'keys', j, 'source'], config, env, problems),
+    }));
+    return item<TeamApiKeyOptions>(path, {
+      team: t.team, metadata: t.metadata, secretName: t.secretName, namespace: t.namespace, revoked: t.revoked,
+      // With a label selector, every team carries its labels, so the policy finds them.
+      labels: selectorLabels ? { ...t.labels, ...selectorLabels } : t.labels,
+      key: t.key === undefined ? undefined : keySource(t.key, [...path, 'key'], config, env, problems),
+      keys,
     });
-    if (c.auth) {
-      const a = c.auth;
-      a.headersFromMetadata?.forEach((h, i) => {
-        const key = h.metadataKey ?? h.header;
-        // Such names can never be set in `metadata` (the loader refuses them), and `in` would find them anyway.
-        if (PROTOTYPE_KEYS.has(key)) {
-          problems.push(config.problem(['auth', 'headersFromMetadata', i, h.metadataKey === undefined ? 'header' : 'metadataKey'], `expected a metadata key other than "${key}" (a reserved JavaScript name)`));
-        }
-      });
-      const target = a.targetRoutes?.map((name, i) => {
-        const route = routes.get(name);
-        if (!route) problems.push(config.problem(['auth', 'targetRoutes', i], `expected the name of a route in \`routes\` (${[...routes.keys()].join(', ')}), got "${name}"`));
-        return route;
-      }).filter((r): r is LlmRoute => r !== undefined);
-      origin(new GatewayAuthPolicy(chart, 'auth', {
+  });
+
+  let policy: (PlanItem<Omit<GatewayAuthPolicyOptions, 'target'>> & { targetRoutes?: number[] }) | undefined;
+  if (c.auth) {
+    const a = c.auth;
+    a.headersFromMetadata?.forEach((h, i) => {
+      const key = h.metadataKey ?? h.header;
+      // Such names can never be set in `metadata` (the loader refuses them), and `in` would find them anyway.
+      if (PROTOTYPE_KEYS.has(key)) {
+        problems.push(config.problem(['auth', 'headersFromMetadata', i, h.metadataKey === undefined ? 'header' : 'metadataKey'], `expected a metadata key other than "${key}" (a reserved JavaScript name)`));
+      }
+    });
+    const targetRoutes = a.targetRoutes?.map((name, i) => {
+      const index = routeNames.indexOf(name);
+      if (index < 0) problems.push(config.problem(['auth', 'targetRoutes', i], `expected the name of a route in \`routes\` (${routeNames.join(', ')}), got "${name}"`));
+      return index;
+    }).filter(index => index >= 0);
+    policy = {
+      ...item(['auth'], {
         gateway, name: a.name, authConfigName: a.authConfigName, namespace: a.namespace, headerName: a.headerName,
         mode: a.mode === 'builtIn' ? ApiKeyAuthMode.builtIn(a.builtIn ?? {}) : ApiKeyAuthMode.extAuth(),
         keySelection: selectorLabels ? KeySelection.labelSelector(selectorLabels) : undefined,
         headersFromMetadata: a.headersFromMetadata, allowSharedKeys: a.allowSharedKeys,
         trustClientIdentityHeaders: a.trustClientIdentityHeaders, stripPolicyName: a.stripPolicyName, forwardKeyHeader: a.forwardKeyHeader,
-        target: target?.length ? PolicyTarget.routes(...target) : undefined,
-        keys: teams,
-      }), ['auth']);
-    }
+      }),
+      targetRoutes,
+    };
   }
+  // Problems only the config can have come first: the core would report their stand-ins again.
   if (problems.length > 0) throw new ConfigError(problems);
-  return { app, config, origins };
+
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const plan = planGateway({
+    settings: {
+      strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays, now,
+      allowPlaintextKeys: c.settings?.allowPlaintextKeys,
+    },
+    routes, teams, policy,
+  });
+  // Each route reports a bad shared `gateway` again: once is enough.
+  const located = new Map<string, ConfigProblem>();
+  for (const issue of plan.issues) {
+    const problem = configProblemOf(config, origins, issue);
+    located.set(`${problem.line}:${problem.column}:${problem.field}:${problem.message}`, problem);
+  }
+  if (located.size > 0) throw new ConfigError([...located.values()]);
+  plan.warnings.forEach(w => warn(configWarning(config, origins, w)));
+  return { config, plan };
 }

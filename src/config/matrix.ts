@@ -1,9 +1,5 @@
 import { activeKeys, keyStatus } from '../core';
-import { registryOf } from '../app-registry';
-import { GatewayAuthPolicy } from '../gateway-auth-policy';
-import { LlmRoute } from '../llm-route';
-import { TeamApiKey } from '../team-api-key';
-import { ConfigApp } from './build';
+import { ConfigPlan } from './build';
 
 /** Text as one table cell: a line break or `|` in a value (a revocation reason, a header value) must not end it. */
 const cell = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\|/g, '\\|');
@@ -13,25 +9,21 @@ const cell = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').repl
  * team, whether client-sent copies of those headers are dropped, and when its keys expire, so a reviewer sees what a
  * change grants.
  */
-export function accessMatrix(built: ConfigApp): string {
-  const all = built.app.node.findAll();
-  const routes = all.filter((c): c is LlmRoute => c instanceof LlmRoute);
-  const teams = all.filter((c): c is TeamApiKey => c instanceof TeamApiKey);
-  const policy = all.find((c): c is GatewayAuthPolicy => c instanceof GatewayAuthPolicy)?.spec;
-  const now = registryOf(built.app).settings.now;
+export function accessMatrix(planned: ConfigPlan): string {
+  const { routes, teams, policy, registry } = planned.plan;
+  const now = registry.settings.now;
   const protectedRoutes = policy && policy.target.routes.length > 0 ? new Set(policy.target.routes.map(r => r.routeName)) : undefined;
   const selected = new Set(policy?.selectedKeys.map(k => `${k.namespace}/${k.secretName}`) ?? []);
 
   const lines = [
-    `| team | ${routes.map(r => cell(r.routeName)).join(' | ')} | headers set | client copies | key expiry |`,
+    `| team | ${routes.map(r => cell(r.name)).join(' | ')} | headers set | client copies | key expiry |`,
     `| --- | ${routes.map(() => '---').join(' | ')} | --- | --- | --- |`,
   ];
-  for (const team of teams) {
-    const spec = team.spec;
+  for (const spec of teams) {
     const keys = activeKeys(spec, now);
     const accepted = keys.some(k => selected.has(`${spec.namespace}/${k.secretName}`));
     const access = routes.map(route => {
-      if (!policy || (protectedRoutes && !protectedRoutes.has(route.routeName))) return 'open (no key needed)';
+      if (!policy || (protectedRoutes && !protectedRoutes.has(route.name))) return 'open (no key needed)';
       if (spec.revoked) return `revoked: ${spec.revoked.reason}`;
       return accepted ? 'allowed' : 'denied';
     });

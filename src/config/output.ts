@@ -1,24 +1,15 @@
 import { basename } from 'node:path';
-import { ApiObject, App } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { Manifest, redactManifest } from '../core';
+import { Manifest, PlanOwner, canonicalManifest, redactManifest } from '../core';
 import { writeYaml } from '../core/yaml';
-import { GatewayAuthPolicy } from '../gateway-auth-policy';
-import { LlmRoute } from '../llm-route';
-import { TeamApiKey } from '../team-api-key';
+import { ConfigPlan } from './build';
 
 /** How synthesized manifests are split into files. */
 export type Layout = 'byKind' | 'byTeam';
 
-
-/** What owns a manifest: a team, the routes or the auth policy. */
-function ownerOf(object: ApiObject): string {
-  for (let scope: IConstruct | undefined = object; scope; scope = scope.node.scope) {
-    if (scope instanceof TeamApiKey) return `teams/${scope.team}`;
-    if (scope instanceof LlmRoute) return 'routes';
-    if (scope instanceof GatewayAuthPolicy) return 'auth';
-  }
-  return 'other';
+/** The file a manifest goes to in the `byTeam` layout: its team's, the routes' or the auth policy's. */
+function ownerFile(plan: ConfigPlan, owner: PlanOwner): string {
+  if (owner.kind === 'team') return `teams/${plan.plan.teams[owner.index].team}`;
+  return owner.kind === 'route' ? 'routes' : 'auth';
 }
 
 const sortKey = (m: Manifest) => `${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name}`;
@@ -26,17 +17,18 @@ const sortKey = (m: Manifest) => `${m.kind}\u0000${m.metadata.namespace ?? ''}\u
 /** Files synth writes (file -> YAML), and which of them hold plaintext key material (written 0600). */
 export type RenderedFiles = Map<string, string> & { readonly keyMaterial: ReadonlySet<string> };
 
-/** The files synth writes for an app (file -> YAML), sorted, so a new team is a small, readable diff. */
-export function renderFiles(app: App, layout: Layout, source: string): RenderedFiles {
+/** The files synth writes for a planned config (file -> YAML), sorted, so a new team is a small, readable diff. */
+export function renderFiles(plan: ConfigPlan, layout: Layout, source: string): RenderedFiles {
   const groups = new Map<string, Manifest[]>();
   const keyMaterial = new Set<string>();
-  for (const object of app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-    const manifest = object.toJson() as Manifest;
-    const file = layout === 'byKind' ? `${manifest.kind.toLowerCase()}.yaml` : `${ownerOf(object)}.yaml`;
-    if (redactManifest(manifest) !== manifest) keyMaterial.add(file);
+  for (const { manifest, owner } of plan.plan.manifests) {
+    // The form cdk8s writes, so the CLI and `cdk8s synth` of the same config agree byte for byte.
+    const canonical = canonicalManifest(manifest);
+    const file = layout === 'byKind' ? `${manifest.kind.toLowerCase()}.yaml` : `${ownerFile(plan, owner)}.yaml`;
+    if (redactManifest(canonical) !== canonical) keyMaterial.add(file);
     const group = groups.get(file);
-    if (group) group.push(manifest);
-    else groups.set(file, [manifest]);
+    if (group) group.push(canonical);
+    else groups.set(file, [canonical]);
   }
   const files = new Map<string, string>();
   for (const file of [...groups.keys()].sort()) {

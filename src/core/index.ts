@@ -18,3 +18,5 @@ export * from './secret-value';
 export * from './settings';
 export * from './team-api-key';
 export * from './time';
+export * from './gateway-plan';
+export * from './canonical';

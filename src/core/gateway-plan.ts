@@ -1,0 +1,159 @@
+import { IssueCollector, SpecIssue } from './errors';
+import {
+  ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayAuthPolicySpec, PolicyTarget, checkGatewayAuthPolicy,
+  checkGatewayAuthPolicyDuplicates, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds, policyKeyStorage,
+  renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
+} from './gateway-auth-policy';
+import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
+import {
+  LlmRouteOptions, LlmRouteSpec, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds, renderLlmRoute,
+  resolveLlmRoute,
+} from './llm-route';
+import { Manifest } from './manifest';
+import { AppRegistry } from './registry';
+import { SynthSettings } from './settings';
+import {
+  TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey, resolveTeamApiKey,
+  teamApiKeyObjectIds,
+} from './team-api-key';
+
+/** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
+export interface PlanItem<T> {
+  readonly path: string;
+  readonly options: T;
+}
+
+/** A whole gateway declared at once: what a config file holds. */
+export interface GatewayPlanInput {
+  /** @default - the current time, warnings to stderr, strict from AGW_STRICT */
+  readonly settings?: SynthSettings;
+  /** @default [] */
+  readonly routes?: readonly PlanItem<LlmRouteOptions>[];
+  /** @default [] */
+  readonly teams?: readonly PlanItem<TeamApiKeyOptions>[];
+  /**
+   * The auth policy, checking every team's keys; `targetRoutes` are indexes into `routes` (default: the Gateway).
+   * @default - no auth policy
+   */
+  readonly policy?: PlanItem<Omit<GatewayAuthPolicyOptions, 'target'>> & { readonly targetRoutes?: readonly number[] };
+}
+
+/** What a manifest was emitted for, so output can be grouped by team. */
+export type PlanOwner =
+  | { readonly kind: 'route'; readonly index: number }
+  | { readonly kind: 'team'; readonly index: number }
+  | { readonly kind: 'policy' };
+
+export interface PlannedManifest {
+  readonly manifest: Manifest;
+  readonly owner: PlanOwner;
+}
+
+/** Specs, manifests and problems of a {@link GatewayPlanInput}. */
+export interface GatewayPlan {
+  readonly routes: readonly LlmRouteSpec[];
+  readonly teams: readonly TeamApiKeySpec[];
+  readonly policy?: GatewayAuthPolicySpec;
+  /** Every problem, each at the path of the item it belongs to; never key material. */
+  readonly issues: readonly SpecIssue[];
+  /** The manifests, in declaration order; empty when there are issues. */
+  readonly manifests: readonly PlannedManifest[];
+  /** Warnings of a plan without issues (none in strict mode, where they are issues); never key material. */
+  readonly warnings: readonly string[];
+  readonly registry: AppRegistry;
+}
+
+const gatewaySlot = (spec: GatewayAuthPolicySpec) => `${spec.gateway.namespace}/${spec.gateway.name}`;
+const identityHeaders = (spec: GatewayAuthPolicySpec) => spec.headersFromMetadata.map(h => h.header);
+
+/**
+ * Resolves, checks and renders a whole gateway without any framework: the same core functions and cross-team checks
+ * the cdk8s constructs and Pulumi components run, in the same order, for adapters that see every item at once.
+ */
+export function planGateway(input: GatewayPlanInput): GatewayPlan {
+  const registry = new AppRegistry(input.settings);
+  const now = registry.settings.now;
+  const policyItem = input.policy;
+
+  const routes = (input.routes ?? []).map(item => {
+    const spec = resolveLlmRoute(item.options);
+    registry.registerObjects(item.path, llmRouteObjectIds(spec));
+    const claims = llmRouteClaims(spec);
+    if (typeof spec.pathPrefix === 'string') registry.registerRoute(item.path, claims.gateway, spec.pathPrefix, claims.credentialSecret);
+    return spec;
+  });
+
+  const storage: KeyStorage = policyItem
+    ? policyKeyStorage(policyItem.options.mode ?? ApiKeyAuthMode.extAuth(), policyItem.options.name ?? 'api-key-auth', policyItem.options.keySelection)
+    : EXT_AUTH_STORAGE;
+  const teams = (input.teams ?? []).map(item => {
+    const spec = resolveTeamApiKey(item.options);
+    const keyRefs = registry.registerTeam(item.path, spec, () => storage);
+    registry.replaceObjects(item.path, teamApiKeyObjectIds(spec, now, storage));
+    return { spec, keyRefs };
+  });
+
+  let policy: GatewayAuthPolicySpec | undefined;
+  if (policyItem) {
+    const targets = policyItem.targetRoutes?.map(i => routes[i]).map(r => ({ routeName: r.name, namespace: r.namespace }));
+    const options: GatewayAuthPolicyOptions = {
+      ...policyItem.options, ...(targets?.length ? { target: PolicyTarget.routes(...targets) } : {}),
+    };
+    const known = options.keySelection?.matchLabels === undefined ? [] : registry.keyRefs;
+    policy = resolveGatewayAuthPolicy(options, teams, known);
+    registry.registerObjects(policyItem.path, gatewayAuthPolicyObjectIds(policy));
+    const selected = policy.selectedKeys;
+    registry.registerPolicy(policyItem.path, options.allowSharedKeys ?? false, () => selected);
+    if (policy.stripPolicy) registry.registerIdentityStrip(policyItem.path, gatewaySlot(policy), identityHeaders(policy));
+  }
+
+  // Checks run once everything is registered, as cdk8s validates a finished app.
+  const issues: SpecIssue[] = [];
+  const check = (path: string, run: (collector: IssueCollector) => void) => {
+    const collector = new IssueCollector(path);
+    run(collector);
+    issues.push(...collector.issues);
+  };
+  (input.routes ?? []).forEach((item, i) => check(item.path, c => {
+    const spec = routes[i];
+    checkLlmRoute(c, spec);
+    checkPlaintextCredential(c, spec, registry.settings);
+    registry.checkObjects(c, item.path, llmRouteObjectIds(spec));
+    const claims = llmRouteClaims(spec);
+    if (typeof spec.pathPrefix === 'string') registry.checkRoute(c, item.path, claims.gateway, spec.pathPrefix, claims.credentialSecret);
+  }));
+  (input.teams ?? []).forEach((item, i) => check(item.path, c => {
+    const spec = teams[i].spec;
+    checkTeamApiKey(c, spec, now, storage);
+    registry.checkTeam(c, item.path, spec, storage);
+    registry.checkObjects(c, item.path, teamApiKeyObjectIds(spec, now, storage));
+    checkTeamApiKeySize(c, spec);
+  }));
+  if (policyItem && policy) {
+    const spec = policy;
+    check(policyItem.path, c => {
+      checkGatewayAuthPolicy(c, spec);
+      checkGatewayAuthPolicyDuplicates(c, spec);
+      if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(c, renderGatewayAuthPolicy(spec));
+      registry.checkObjects(c, policyItem.path, gatewayAuthPolicyObjectIds(spec));
+      registry.checkSharedKeys(c, policyItem.path);
+      if (spec.stripPolicy) registry.checkIdentityStrips(c, policyItem.path, gatewaySlot(spec), identityHeaders(spec));
+    });
+  }
+
+  const manifests: PlannedManifest[] = [];
+  if (issues.length === 0) {
+    routes.forEach((spec, index) => renderLlmRoute(spec).forEach(manifest => manifests.push({ manifest, owner: { kind: 'route', index } })));
+    teams.forEach(({ spec }, index) => renderTeamApiKey(spec, now, storage).forEach(manifest => manifests.push({ manifest, owner: { kind: 'team', index } })));
+    if (policy) renderGatewayAuthPolicy(policy).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
+  }
+  return {
+    routes,
+    teams: teams.map(t => t.spec),
+    policy,
+    issues,
+    manifests,
+    warnings: issues.length === 0 && !registry.settings.strict ? registry.warnings() : [],
+    registry,
+  };
+}

@@ -1,0 +1,204 @@
+import * as pulumi from '@pulumi/pulumi';
+import { App, Chart } from 'cdk8s';
+import * as cdk8s from '../src';
+import { GatewayConfig, LoadedConfig, SEED_CONFIG, planConfig } from '../src/config';
+import type * as AgwPulumi from '../src/pulumi';
+import { fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
+
+// The three adapters (config file, cdk8s constructs, Pulumi components) must emit the same objects for the same
+// declarations. Each scenario is written once per adapter, as its users would write it.
+
+const NOW = '2026-11-27T00:00:00Z';
+const registered: pulumi.runtime.MockResourceArgs[] = [];
+let agw: typeof AgwPulumi;
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks({
+    newResource: args => {
+      registered.push(args);
+      return { id: `${args.name}-id`, state: args.inputs };
+    },
+    call: args => args.inputs,
+  }, 'agentgateway', 'test', false);
+  agw = await import('../src/pulumi'); // after setMocks, as Pulumi requires
+});
+
+beforeEach(() => {
+  registered.length = 0;
+  agw.configureStack({ now: new Date(NOW), warn: () => undefined });
+});
+
+type Component = { resources: readonly pulumi.CustomResource[] };
+
+async function fromPulumi(components: readonly Component[]): Promise<unknown[]> {
+  await Promise.all(components.flatMap(c => c.resources.map(r => (r.urn as unknown as { promise(): Promise<string> }).promise())));
+  return registered.filter(r => r.type.startsWith('kubernetes:')).map(r => unwrapPulumiSecrets(r.inputs));
+}
+
+function fromConfig(config: GatewayConfig): unknown[] {
+  const planned = planConfig(new LoadedConfig('(test)', { ...config, settings: { ...config.settings, now: NOW } }), { warn: () => undefined });
+  return planned.plan.manifests.map(m => cdk8s.canonicalManifest(m.manifest));
+}
+
+function cdk8sChart(): Chart {
+  const app = new App();
+  cdk8s.configureSynth(app, { now: new Date(NOW), warn: () => undefined });
+  return new Chart(app, 'scenario');
+}
+
+/** Object by object, keyed by kind, namespace and name. */
+function byObject(manifests: readonly unknown[]): Map<string, unknown> {
+  return new Map((manifests as cdk8s.Manifest[]).map(m => [`${m.kind}/${m.metadata.namespace}/${m.metadata.name}`, m]));
+}
+
+async function expectSameObjects(config: GatewayConfig, chart: Chart, components: readonly Component[], count: number) {
+  const viaConfig = fromConfig(config);
+  expect(viaConfig).toHaveLength(count);
+  const viaCdk8s = chart.toJson();
+  // Exact equality, key order included: the config adapter writes what cdk8s writes.
+  expect(JSON.stringify(viaConfig.sort(compareIds))).toEqual(JSON.stringify([...viaCdk8s].sort(compareIds)));
+  expect(byObject(await fromPulumi(components))).toEqual(byObject(viaConfig));
+}
+
+function compareIds(a: unknown, b: unknown): number {
+  const id = (m: unknown) => { const x = m as cdk8s.Manifest; return `${x.kind}/${x.metadata.namespace}/${x.metadata.name}`; };
+  return id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0;
+}
+
+describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
+  test('the seed scenario', async () => {
+    const chart = cdk8sChart();
+    const gateway = new cdk8s.GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
+    new cdk8s.LlmRoute(chart, 'openai', { gateway, provider: cdk8s.LlmProvider.openai(), requestTimeout: '120s' });
+    const team1 = new cdk8s.TeamApiKey(chart, 'team1', {
+      team: 'team1', key: cdk8s.SecretValue.unsafePlainText('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
+    });
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', {
+      gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
+    });
+
+    const pGateway = new agw.GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
+    const pTeam = new agw.TeamApiKey('team1', {
+      team: 'team1', key: pulumi.secret('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
+    });
+    const components = [
+      new agw.LlmRoute('openai', { gateway: pGateway, provider: agw.LlmProvider.openai(), requestTimeout: '120s' }),
+      pTeam,
+      new agw.GatewayAuthPolicy('auth', {
+        gateway: pGateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [pTeam],
+      }),
+    ];
+    await expectSameObjects(SEED_CONFIG, chart, components, 5);
+    expect(byObject(fromConfig(SEED_CONFIG))).toEqual(byObject([...seedManifests().values()].flat()));
+  });
+
+  test('3 teams, 2 providers, label-selected keys, a route-targeted policy', async () => {
+    const labels = { 'api-key-group': 'llm-users' };
+    const teams = ['alpha', 'beta', 'gamma'];
+    const config: GatewayConfig = {
+      routes: [
+        { provider: 'openai', options: { model: 'gpt-4o-mini' } },
+        { provider: 'anthropic', name: 'claude', credential: { secretRef: { name: 'anthropic-key', key: 'token' } } },
+      ],
+      auth: { keySelection: { labels }, headersFromMetadata: [{ header: 'x-org', required: true }], targetRoutes: ['openai', 'claude'] },
+      teams: teams.map(team => ({ team, key: { literal: fixtureKeyText(team) }, metadata: { 'x-org': team } })),
+    };
+
+    const chart = cdk8sChart();
+    const openai = new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    const claude = new cdk8s.LlmRoute(chart, 'claude', {
+      name: 'claude', provider: cdk8s.LlmProvider.anthropic(), credential: cdk8s.ProviderCredential.fromSecret('anthropic-key', { key: 'token' }),
+    });
+    teams.forEach(team => new cdk8s.TeamApiKey(chart, team, {
+      team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(team)), metadata: { 'x-org': team }, labels,
+    }));
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', {
+      keySelection: cdk8s.KeySelection.labelSelector(labels), headersFromMetadata: [{ header: 'x-org', required: true }],
+      target: cdk8s.PolicyTarget.routes(openai, claude),
+    });
+
+    const pOpenai = new agw.LlmRoute('openai', { provider: agw.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    const pClaude = new agw.LlmRoute('claude', {
+      name: 'claude', provider: agw.LlmProvider.anthropic(), credential: agw.ProviderCredential.fromSecret('anthropic-key', { key: 'token' }),
+    });
+    const components: Component[] = [pOpenai, pClaude, ...teams.map(team => new agw.TeamApiKey(team, {
+      team, key: pulumi.secret(fixtureKeyText(team)), metadata: { 'x-org': team }, labels,
+    }))];
+    components.push(new agw.GatewayAuthPolicy('auth', {
+      keySelection: agw.KeySelection.labelSelector(labels), headersFromMetadata: [{ header: 'x-org', required: true }],
+      target: agw.PolicyTarget.routes(pOpenai, pClaude),
+    }));
+    await expectSameObjects(config, chart, components, 2 * 2 + 3 + 2);
+  });
+
+  test('built-in auth with hashed keys', async () => {
+    const hash = (team: string) => cdk8s.hashKey(cdk8s.SecretValue.unsafePlainText(fixtureKeyText(team)));
+    const config: GatewayConfig = {
+      auth: { mode: 'builtIn', builtIn: { hashedKeys: true }, headersFromMetadata: [{ header: 'x-org' }] },
+      teams: ['alpha', 'beta'].map(team => ({ team, key: { hash: hash(team) }, metadata: { 'x-org': team } })),
+    };
+    const mode = () => ({ mode: cdk8s.ApiKeyAuthMode.builtIn({ hashedKeys: true }), headersFromMetadata: [{ header: 'x-org' }] });
+
+    const chart = cdk8sChart();
+    const keys = ['alpha', 'beta'].map(team => new cdk8s.TeamApiKey(chart, team, {
+      team, key: cdk8s.KeySource.fromHash(hash(team)), metadata: { 'x-org': team },
+    }));
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { ...mode(), keys });
+
+    const pKeys = ['alpha', 'beta'].map(team => new agw.TeamApiKey(team, {
+      team, key: agw.KeySource.fromHash(hash(team)), metadata: { 'x-org': team }, keyStorage: agw.GatewayAuthPolicy.keyStorageFor(mode()),
+    }));
+    await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys })], 3);
+  });
+
+  test('every key source, rotation and revocation', async () => {
+    const external = { storeName: 'vault', storeKind: 'ClusterSecretStore' as const, remoteKey: 'llm/platform', property: 'key' };
+    const config: GatewayConfig = {
+      auth: { headersFromMetadata: [{ header: 'x-org' }] },
+      teams: [
+        { team: 'platform', key: { externalSecret: external }, metadata: { 'x-org': 'platform' } },
+        { team: 'research', key: { sealedSecret: { encryptedKey: 'AgBy3i4OJSWK+PiTySYZZA==' } }, metadata: { 'x-org': 'research' } },
+        { team: 'legacy', key: { existingSecret: { metadataKeys: ['x-org'] } } },
+        {
+          team: 'rotating', metadata: { 'x-org': 'rotating' }, keys: [
+            { source: { literal: fixtureKeyText('old') }, notAfter: '2026-12-31T00:00:00Z' },
+            { source: { literal: fixtureKeyText('new') }, name: 'v2', notBefore: '2026-11-01T00:00:00Z' },
+            { source: { literal: fixtureKeyText('next') }, name: 'v3', notBefore: '2027-06-01T00:00:00Z' },
+          ],
+        },
+        { team: 'gone', key: { literal: fixtureKeyText('gone') }, revoked: { reason: 'left the company' } },
+      ],
+    };
+    const rotation = <S>(source: (team: string) => S) => [
+      { source: source('old'), notAfter: '2026-12-31T00:00:00Z' },
+      { source: source('new'), name: 'v2', notBefore: '2026-11-01T00:00:00Z' },
+      { source: source('next'), name: 'v3', notBefore: '2027-06-01T00:00:00Z' },
+    ];
+
+    const chart = cdk8sChart();
+    const keys = [
+      new cdk8s.TeamApiKey(chart, 'platform', { team: 'platform', key: cdk8s.KeySource.fromExternalSecret(external), metadata: { 'x-org': 'platform' } }),
+      new cdk8s.TeamApiKey(chart, 'research', {
+        team: 'research', key: cdk8s.KeySource.fromSealedSecret({ encryptedKey: 'AgBy3i4OJSWK+PiTySYZZA==' }), metadata: { 'x-org': 'research' },
+      }),
+      new cdk8s.TeamApiKey(chart, 'legacy', { team: 'legacy', key: cdk8s.KeySource.fromExistingSecret({ metadataKeys: ['x-org'] }) }),
+      new cdk8s.TeamApiKey(chart, 'rotating', {
+        team: 'rotating', metadata: { 'x-org': 'rotating' }, keys: rotation(t => cdk8s.SecretValue.unsafePlainText(fixtureKeyText(t))),
+      }),
+      new cdk8s.TeamApiKey(chart, 'gone', { team: 'gone', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('gone')), revoked: { reason: 'left the company' } }),
+    ];
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { headersFromMetadata: [{ header: 'x-org' }], keys });
+
+    const pKeys = [
+      new agw.TeamApiKey('platform', { team: 'platform', key: agw.KeySource.fromExternalSecret(external), metadata: { 'x-org': 'platform' } }),
+      new agw.TeamApiKey('research', {
+        team: 'research', key: agw.KeySource.fromSealedSecret({ encryptedKey: 'AgBy3i4OJSWK+PiTySYZZA==' }), metadata: { 'x-org': 'research' },
+      }),
+      new agw.TeamApiKey('legacy', { team: 'legacy', key: agw.KeySource.fromExistingSecret({ metadataKeys: ['x-org'] }) }),
+      new agw.TeamApiKey('rotating', { team: 'rotating', metadata: { 'x-org': 'rotating' }, keys: rotation(t => pulumi.secret(fixtureKeyText(t))) }),
+      new agw.TeamApiKey('gone', { team: 'gone', key: fixtureKeyText('gone'), revoked: { reason: 'left the company' } }),
+    ];
+    // ExternalSecret, SealedSecret, two active rotating keys, and the policy's AuthConfig and policy.
+    await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { headersFromMetadata: [{ header: 'x-org' }], keys: pKeys })], 6);
+  });
+});
