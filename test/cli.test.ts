@@ -51,9 +51,9 @@ describe('agentgateway-constructs CLI', () => {
 
   test('check never prints key material, even when literal keys differ', () => {
     const repo = tmp('keys');
-    writeFileSync(join(repo, 'gateway.yaml'), 'teams: [{ team: t1, key: { literal: fixture_t1_0123456789abcdef0123456789abcdef } }]\n');
+    writeFileSync(join(repo, 'gateway.yaml'), 'settings: { allowPlaintextKeys: true }\nteams: [{ team: t1, key: { literal: fixture_t1_0123456789abcdef0123456789abcdef } }]\n');
     cli(['synth', 'gateway.yaml', '--out', 'out'], { cwd: repo });
-    writeFileSync(join(repo, 'gateway.yaml'), 'teams: [{ team: t1, key: { literal: fixture_t1_fedcba9876543210fedcba9876543210 } }]\n');
+    writeFileSync(join(repo, 'gateway.yaml'), 'settings: { allowPlaintextKeys: true }\nteams: [{ team: t1, key: { literal: fixture_t1_fedcba9876543210fedcba9876543210 } }]\n');
     const result = cli(['check', 'gateway.yaml', '--out', 'out'], { cwd: repo });
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('changed: secret.yaml differs only in key material (not shown)');

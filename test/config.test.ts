@@ -74,7 +74,7 @@ describe('config file', () => {
   test('an env key source reads only variables named for keys, and needs the plaintext opt-in', () => {
     const env = { PATH: '/usr/bin', TEAM1_KEY: 'fixture_team1_0123456789abcdef0123456789abcdef' };
     expect(problemsOf('settings: { allowPlaintextKeys: true }\nteams: [{ team: team1, key: { env: PATH } }]\n', env)).toEqual([
-      '2:34: teams[0].key.env: expected the name of a variable holding a key (uppercase letters, digits and "_", ending in "_KEY" '
+      '2:36: teams[0].key.env: expected the name of a variable holding a key (uppercase letters, digits and "_", ending in "_KEY" '
         + 'or starting with "AGW_KEY_", e.g. TEAM1_KEY), got "PATH"']);
     expect(problemsOf('teams: [{ team: team1, key: { env: TEAM1_KEY } }]\n', env).join('\n'))
       .toMatch(/teams\[0\]\.key: expected a key kept out of the manifests: KeySource\.fromExternalSecret.*settings\.allowPlaintextKeys.*got <redacted>$/);

@@ -38,8 +38,21 @@ export const REDACTED = '<redacted>';
 export function displayValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'object' && value !== null && 'redacted' in value) return REDACTED;
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' && value.length > 400 ? JSON.stringify(value.slice(0, 400)) : JSON.stringify(value) ?? String(value);
+  } catch {
+    // Cyclic, too deep, or a BigInt: say so rather than crash.
+    text = `<${Array.isArray(value) ? 'an array' : typeof value} that cannot be printed>`;
+  }
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** A field name for a message: one line, short, control characters escaped (names can come from map keys). */
+export function displayField(field: string): string {
+  const escaped = String(field).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > 200 ? `${escaped.slice(0, 197)}...` : escaped;
 }
 
 /** Collects issues for one construct path. */
@@ -50,7 +63,7 @@ export class IssueCollector {
 
   /** Records that `field` held `value` where `expected` was wanted. */
   public add(field: string, value: unknown, expected: string): void {
-    this.issues.push({ path: this.path, field, value: displayValue(value), expected });
+    this.issues.push({ path: this.path, field: displayField(field), value: displayValue(value), expected });
   }
 
   /** Throws a {@link SpecValidationError} if any issue was recorded. */

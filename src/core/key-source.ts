@@ -207,7 +207,7 @@ export class KeySource {
           issues.add(`${field}.refreshInterval`, e.refreshInterval, 'a Go duration such as "1h" or "15m"');
         }
         for (const [entry, value] of Object.entries(entries)) {
-          if (value.includes('{{')) issues.add(`metadata.${entry}`, value, 'a value without "{{" (ExternalSecret templates would expand it)');
+          if (typeof value === 'string' && value.includes('{{')) issues.add(`metadata.${entry}`, value, 'a value without "{{" (ExternalSecret templates would expand it)');
         }
         break;
       }

@@ -41,7 +41,8 @@ export interface ObjectId {
 }
 
 export function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
+  // Untyped input reaches rendering before validation reports it: never crash here.
+  return Buffer.from(typeof text === 'string' ? text : '', 'utf8').toString('base64');
 }
 
 /**

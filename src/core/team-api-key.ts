@@ -298,7 +298,7 @@ function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): stri
  */
 export function checkTeamApiKeySize(issues: IssueCollector, spec: TeamApiKeySpec): void {
   let bytes = 0;
-  for (const [entry, value] of Object.entries(spec.metadata)) bytes += entry.length + Math.ceil(value.length * 4 / 3);
+  for (const [entry, value] of Object.entries(spec.metadata ?? {})) bytes += entry.length + Math.ceil((typeof value === 'string' ? value.length : 0) * 4 / 3);
   // Room for the key, the names and the labels: a key Secret is a few hundred bytes besides its metadata.
   if (bytes > MAX_OBJECT_BYTES - 64 * 1024) {
     issues.add('metadata', `${(bytes / 1048576).toFixed(2)} MiB of metadata`, 'metadata that keeps each key object under 1 MiB');

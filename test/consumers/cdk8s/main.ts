@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import { GatewayAuthPolicy, GatewayRef, LlmProvider, LlmRoute, SecretValue, TeamApiKey, configureSynth } from 'agentgateway-constructs';
 
 const app = new App();
-configureSynth(app, { warn: () => undefined });
+configureSynth(app, { warn: () => undefined, allowPlaintextKeys: true }); // the workshop's literal demo key
 const gateway = new GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
 new LlmRoute(new Chart(app, 'llm-route'), 'OpenAi', { gateway, provider: LlmProvider.openai(), requestTimeout: '120s' });
 const auth = new Chart(app, 'api-key-auth');
