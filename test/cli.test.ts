@@ -37,6 +37,23 @@ describe('agentgateway-constructs CLI', () => {
     expect(existsSync(join(repo, 'out', 'README.md'))).toBe(true);
   });
 
+  test('an empty, null or comment-only config is an error and removes nothing; check fails on an extra file', () => {
+    const repo = tmp('empty');
+    cpSync(EXAMPLE, repo, { recursive: true });
+    for (const text of ['', 'null\n', '# nothing yet\n']) {
+      writeFileSync(join(repo, 'empty.yaml'), text);
+      const result = cli(['synth', 'empty.yaml', '--out', 'manifests'], { cwd: repo });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('empty.yaml:1:1: the config yields no objects');
+    }
+    expect(readdirSync(join(repo, 'manifests', 'teams'))).toEqual(['platform.yaml', 'research.yaml']);
+    writeFileSync(join(repo, 'manifests', 'teams', 'backdoor.yaml'), 'kind: Secret\n');
+    const check = cli(['check', 'gateway.yaml', '--out', 'manifests'], { cwd: repo });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain('extra: teams/backdoor.yaml (synth did not produce it; it would reach the cluster)');
+    expect(check.stdout).toContain('manifests is out of date (0 changed, 0 missing, 1 extra)');
+  });
+
   test('check fails with a readable diff when the committed output is out of date', () => {
     const repo = tmp('drift');
     cpSync(EXAMPLE, repo, { recursive: true });

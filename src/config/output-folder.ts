@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { lock } from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import writeFileAtomic = require('write-file-atomic');
 import { parseAllDocuments, stringify } from 'yaml';
 import { Manifest, reviewableManifest } from '../core';
 
