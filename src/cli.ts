@@ -149,11 +149,11 @@ Examples:
 
   program.command('validate')
     .description('check manifests against the CRDs\' schemas and CEL rules')
-    .argument('[paths...]', 'files or folders', [])
+    .argument('[paths...]', 'files or folders (default: dist)')
     .addOption(crdsOption())
     .addHelpText('after', '\nExamples:\n  $ kubectl get crd httproutes.gateway.networking.k8s.io agentgatewaybackends.agentgateway.dev -o yaml > crds.yaml\n  $ agentgateway-constructs validate manifests --crds crds.yaml')
-    .action((paths: string[], options: { crds?: string[] }) => {
-      process.exitCode = runValidateCommand(paths, options);
+    .action((paths: string[] | undefined, options: { crds?: string[] }) => {
+      process.exitCode = runValidateCommand(paths ?? [], options);
     });
   return program;
 }

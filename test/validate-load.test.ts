@@ -69,12 +69,13 @@ describe('loading CRDs', () => {
     expect(() => loadCrds([join(dir, 'secret.yaml')], 'AGW_CRDS_DIR')).toThrow(
       `AGW_CRDS_DIR ${join(dir, 'secret.yaml')}: no CustomResourceDefinition found (expected CRD YAML, the List \`kubectl get crd -o yaml\` prints, or a Helm chart's crds/ folder)`);
     expect(() => loadCrds([dir])).toThrow(`--crds ${join(dir, 'pipe.yaml')}: not a regular file or folder`);
-    expect(() => yamlFiles([dir])).toThrow(`manifests ${join(dir, 'pipe.yaml')}: not a regular file or folder`);
+    expect(() => yamlFiles([dir])).toThrow(`manifest path ${join(dir, 'pipe.yaml')}: not a regular file or folder`);
   });
 
   test('AGW_CRDS_DIR names files or folders, joined with the path delimiter; in this repo ../shared/crds is the fallback', () => {
     expect(defaultCrdPaths({ AGW_CRDS_DIR: '/a/crds.yaml:/b' })).toEqual(['/a/crds.yaml', '/b']);
-    expect(defaultCrdPaths({})).toEqual(existsSync(CRDS_DIR) ? [join(ROOT, '..', 'shared', 'crds')] : []);
+    const beside = join(ROOT, '..', 'shared', 'crds');
+    expect(defaultCrdPaths({})).toEqual(existsSync(beside) ? [beside] : []);
   });
 });
 

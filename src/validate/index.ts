@@ -1,5 +1,4 @@
-// Client-side validation against the real CRDs; needs the optional peers ajv, ajv-formats, @marcbachmann/cel-js
-// and kubernetes-models.
+// Client-side validation against the real CRDs (its packages install with this one; no cdk8s or Pulumi needed).
 export * from './cel';
 export * from './manifest-validator';
 export * from './quantity';

@@ -85,7 +85,7 @@ function walk(paths: readonly string[], options: Walk, what: string): string[] {
 
 /** Every YAML file under `paths` (files or folders, recursively), sorted; anything but a regular file or folder is an error. */
 export function yamlFiles(paths: readonly string[]): string[] {
-  return walk(paths, { fileInFolder: /\.ya?ml$/, filesBeforeFolders: false, helmCharts: false }, 'manifests');
+  return walk(paths, { fileInFolder: /\.ya?ml$/, filesBeforeFolders: false, helmCharts: false }, 'manifest path');
 }
 
 /**

@@ -1,4 +1,4 @@
-// Uses the public types of "." and "./validate" in a project without @types/node (types: [], skipLibCheck off).
+// Uses the public types of "." and "./validate", type-checked in a project without @types/node (not run).
 import { SecretValue, generateKey } from 'agentgateway-constructs';
 import { ManifestValidator, ValidationReport, loadCrds } from 'agentgateway-constructs/validate';
 
