@@ -6,7 +6,8 @@ import type * as AgwPulumi from '../src/pulumi';
 import { fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
 
 // The three adapters (config file, cdk8s constructs, Pulumi components) must emit the same objects for the same
-// declarations. Each scenario is written once per adapter, as its users would write it.
+// declarations. Each scenario is written once per adapter, as its users would write it. The fixtures use literal
+// keys, so every adapter opts in to plaintext keys.
 
 const NOW = '2026-11-27T00:00:00Z';
 const registered: pulumi.runtime.MockResourceArgs[] = [];
@@ -25,7 +26,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   registered.length = 0;
-  agw.configureStack({ now: new Date(NOW), warn: () => undefined });
+  agw.configureStack({ now: new Date(NOW), warn: () => undefined, allowPlaintextKeys: true });
 });
 
 type Component = { resources: readonly pulumi.CustomResource[] };
@@ -36,13 +37,13 @@ async function fromPulumi(components: readonly Component[]): Promise<unknown[]> 
 }
 
 function fromConfig(config: GatewayConfig): unknown[] {
-  const planned = planConfig(new LoadedConfig('(test)', { ...config, settings: { ...config.settings, now: NOW } }), { warn: () => undefined });
+  const planned = planConfig(new LoadedConfig('(test)', { ...config, settings: { allowPlaintextKeys: true, ...config.settings, now: NOW } }), { warn: () => undefined });
   return planned.plan.manifests.map(m => cdk8s.canonicalManifest(m.manifest));
 }
 
 function cdk8sChart(): Chart {
   const app = new App();
-  cdk8s.configureSynth(app, { now: new Date(NOW), warn: () => undefined });
+  cdk8s.configureSynth(app, { now: new Date(NOW), warn: () => undefined, allowPlaintextKeys: true });
   return new Chart(app, 'scenario');
 }
 
@@ -73,9 +74,12 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     const team1 = new cdk8s.TeamApiKey(chart, 'team1', {
       team: 'team1', key: cdk8s.SecretValue.unsafePlainText('team1-key'), metadata: { 'x-org': 'developers' }, labels: { 'llm-provider': 'openai' },
     });
-    new cdk8s.GatewayAuthPolicy(chart, 'auth', {
-      gateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [team1],
-    });
+    // The seed's visible opt-outs, as SEED_CONFIG has them.
+    const seedAuth = {
+      authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org', required: false }],
+      trustClientIdentityHeaders: true, forwardKeyHeader: true,
+    };
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { gateway, ...seedAuth, keys: [team1] });
 
     const pGateway = new agw.GatewayRef({ name: 'agentgateway', namespace: 'agentgateway-system' });
     const pTeam = new agw.TeamApiKey('team1', {
@@ -84,9 +88,7 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     const components = [
       new agw.LlmRoute('openai', { gateway: pGateway, provider: agw.LlmProvider.openai(), requestTimeout: '120s' }),
       pTeam,
-      new agw.GatewayAuthPolicy('auth', {
-        gateway: pGateway, authConfigName: 'apikey-auth', headerName: 'vanity-auth', headersFromMetadata: [{ header: 'x-org' }], keys: [pTeam],
-      }),
+      new agw.GatewayAuthPolicy('auth', { gateway: pGateway, ...seedAuth, keys: [pTeam] }),
     ];
     await expectSameObjects(SEED_CONFIG, chart, components, 5);
     expect(byObject(fromConfig(SEED_CONFIG))).toEqual(byObject([...seedManifests().values()].flat()));
@@ -128,7 +130,8 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       keySelection: agw.KeySelection.labelSelector(labels), headersFromMetadata: [{ header: 'x-org', required: true }],
       target: agw.PolicyTarget.routes(pOpenai, pClaude),
     }));
-    await expectSameObjects(config, chart, components, 2 * 2 + 3 + 2);
+    // Routes and backends, three key Secrets, AuthConfig, policy and the identity strip policy.
+    await expectSameObjects(config, chart, components, 2 * 2 + 3 + 3);
   });
 
   test('built-in auth with hashed keys', async () => {
@@ -148,7 +151,7 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     const pKeys = ['alpha', 'beta'].map(team => new agw.TeamApiKey(team, {
       team, key: agw.KeySource.fromHash(hash(team)), metadata: { 'x-org': team }, keyStorage: agw.GatewayAuthPolicy.keyStorageFor(mode()),
     }));
-    await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys })], 3);
+    await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys })], 4);
   });
 
   test('every key source, rotation and revocation', async () => {
@@ -198,7 +201,7 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       new agw.TeamApiKey('rotating', { team: 'rotating', metadata: { 'x-org': 'rotating' }, keys: rotation(t => pulumi.secret(fixtureKeyText(t))) }),
       new agw.TeamApiKey('gone', { team: 'gone', key: fixtureKeyText('gone'), revoked: { reason: 'left the company' } }),
     ];
-    // ExternalSecret, SealedSecret, two active rotating keys, and the policy's AuthConfig and policy.
-    await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { headersFromMetadata: [{ header: 'x-org' }], keys: pKeys })], 6);
+    // ExternalSecret, SealedSecret, two active rotating keys, and the policy's AuthConfig, policy and strip policy.
+    await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { headersFromMetadata: [{ header: 'x-org' }], keys: pKeys })], 7);
   });
 });

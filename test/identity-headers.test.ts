@@ -1,15 +1,13 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import {
   ApiKeyAuthMode, GatewayAuthPolicy, GatewayRef, KeySelection, KeySource, LlmProvider, LlmRoute, Manifest, PolicyTarget,
-  TeamApiKey, configureSynth,
+  TeamApiKey,
 } from '../src';
 import { LoadedConfig, accessMatrix, planConfig } from '../src/config';
-import { fixtureKey, fixtureKeyText, synth, synthError } from './helpers';
+import { fixtureKey, fixtureKeyText, newApp, synth, synthError } from './helpers';
 
 function quietChart(): Chart {
-  const app = Testing.app();
-  configureSynth(app, { warn: () => undefined });
-  return new Chart(app, 'test');
+  return new Chart(newApp({ warn: () => undefined }), 'test');
 }
 
 function team(chart: Chart, name: string, metadata: Record<string, string> = { 'x-org': name, 'x-cost-center': `cc-${name}` }): TeamApiKey {

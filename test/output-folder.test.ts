@@ -230,7 +230,7 @@ describe('the output folder', () => {
 
   test('files holding plaintext key material are written 0600, the others 0644', async () => {
     const { out } = repo('modes');
-    const planned = plan('auth: { keySelection: { labels: { g: u } } }\nteams:\n  - { team: t1, key: { literal: fixture-t1-key-0123456789abcdef }, metadata: { x-org: o1 } }\n', 'byKind');
+    const planned = plan('settings: { allowPlaintextKeys: true }\nauth: { keySelection: { labels: { g: u } } }\nteams:\n  - { team: t1, key: { literal: fixture-t1-key-0123456789abcdef }, metadata: { x-org: o1 } }\n', 'byKind');
     expect([...planned.keyMaterial]).toEqual(['secret.yaml']);
     await writeOutputFolder(out, planned, { privateFiles: planned.keyMaterial });
     const modes = Object.fromEntries(readdirSync(out).map(f => [f, (lstatSync(join(out, f)).mode & 0o777).toString(8)]));
@@ -288,9 +288,9 @@ describe('check diffs are redacted and honest', () => {
   const KEYS = ['fixture-ext-0123456789abcdef', 'fixture-builtin-0123456789abcdef', 'fixture-hashed-0123456789abcdef',
     'fixture-ext2-0123456789abcdef', 'fixture-builtin2-0123456789abcdef', 'fixture-provider-0123456789abcdef'];
   const config = (ext: string, builtIn: string, hashed: string) => ({
-    ext: `auth: { keySelection: { labels: { g: u } }, headersFromMetadata: [{ header: x-org }] }\nteams:\n  - { team: t1, key: { literal: ${ext} }, metadata: { x-org: org-one } }\n`,
-    builtIn: `auth: { mode: builtIn, keySelection: { labels: { g: u } }, headersFromMetadata: [{ header: x-org }] }\nteams:\n  - { team: t1, key: { literal: ${builtIn} }, metadata: { x-org: org-one } }\n`,
-    hashed: `auth: { mode: builtIn, builtIn: { hashedKeys: true }, keySelection: { labels: { g: u } } }\nteams:\n  - { team: t1, key: { literal: ${hashed} }, metadata: { x-org: org-one } }\n`,
+    ext: `settings: { allowPlaintextKeys: true }\nauth: { keySelection: { labels: { g: u } }, headersFromMetadata: [{ header: x-org }] }\nteams:\n  - { team: t1, key: { literal: ${ext} }, metadata: { x-org: org-one } }\n`,
+    builtIn: `settings: { allowPlaintextKeys: true }\nauth: { mode: builtIn, keySelection: { labels: { g: u } }, headersFromMetadata: [{ header: x-org }] }\nteams:\n  - { team: t1, key: { literal: ${builtIn} }, metadata: { x-org: org-one } }\n`,
+    hashed: `settings: { allowPlaintextKeys: true }\nauth: { mode: builtIn, builtIn: { hashedKeys: true }, keySelection: { labels: { g: u } } }\nteams:\n  - { team: t1, key: { literal: ${hashed} }, metadata: { x-org: org-one } }\n`,
   });
 
   test('leak scan: no key, its base64 or the base64 of any key-bearing entry appears in check output, in any mode', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ts from 'typescript';
@@ -34,6 +34,7 @@ describe('README examples', () => {
       paths: {
         'agentgateway-constructs': ['src/index.ts'],
         'agentgateway-constructs/pulumi': ['src/pulumi/index.ts'],
+        'agentgateway-constructs/config': ['src/config/index.ts'],
       },
     });
     const diagnostics = ts.getPreEmitDiagnostics(program)
@@ -45,16 +46,22 @@ describe('README examples', () => {
     for (const code of examples.filter(c => !c.includes("'agentgateway-constructs/pulumi'"))) {
       const outdir = mkdtempSync(join(tmpdir(), 'agw-readme-'));
       const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText
-        .replace(/require\("agentgateway-constructs"\)/g, `require(${JSON.stringify(join(ROOT, 'src'))})`);
-      process.env.CDK8S_OUTDIR = outdir; // where `new App()` writes
+        .replace(/require\("agentgateway-constructs"\)/g, `require(${JSON.stringify(join(ROOT, 'src'))})`)
+        .replace(/require\("agentgateway-constructs\/config"\)/g, `require(${JSON.stringify(join(ROOT, 'src', 'config'))})`);
+      process.env.CDK8S_OUTDIR = outdir; // where `new App()` writes; examples without cdk8s write to ./dist
+      const cwd = process.cwd();
+      process.chdir(mkdtempSync(join(tmpdir(), 'agw-readme-cwd-')));
+      const dist = join(process.cwd(), 'dist');
       try {
         new Function('require', 'exports', js)(require, {});
       } finally {
         delete process.env.CDK8S_OUTDIR;
+        process.chdir(cwd);
       }
-      const files = readdirSync(outdir);
+      const files = [...readdirSync(outdir).map(f => join(outdir, f)),
+        ...(existsSync(dist) ? readdirSync(dist, { recursive: true, encoding: 'utf8' }).map(f => join(dist, f)).filter(f => f.endsWith('.yaml')) : [])];
       expect(files.length).toBeGreaterThan(0);
-      expectValid(files.flatMap(f => parseYamlDocuments(readFileSync(join(outdir, f), 'utf8'))));
+      expectValid(files.flatMap(f => parseYamlDocuments(readFileSync(f, 'utf8'))));
     }
   });
 });

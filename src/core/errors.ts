@@ -55,6 +55,11 @@ export function displayField(field: string): string {
   return escaped.length > 200 ? `${escaped.slice(0, 197)}...` : escaped;
 }
 
+/** Text with control characters escaped, so a name quoted in a message can never break the message's line. */
+function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Collects issues for one construct path. */
 export class IssueCollector {
   public readonly issues: SpecIssue[] = [];
@@ -63,7 +68,7 @@ export class IssueCollector {
 
   /** Records that `field` held `value` where `expected` was wanted. */
   public add(field: string, value: unknown, expected: string): void {
-    this.issues.push({ path: this.path, field: displayField(field), value: displayValue(value), expected });
+    this.issues.push({ path: this.path, field: displayField(field), value: displayValue(value), expected: oneLine(expected) });
   }
 
   /** Throws a {@link SpecValidationError} if any issue was recorded. */

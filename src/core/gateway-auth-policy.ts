@@ -367,11 +367,11 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
     if (!h.required) return;
     for (const key of spec.selectedKeys) {
       if (key.metadataKeys === undefined) {
-        issues.add(`headersFromMetadata[${i}]`, h.header, `every selected key to carry metadata "${h.metadataKey}" (required), but ${key.path} `
+        issues.add(`headersFromMetadata[${i}]`, h.header, `every selected key to carry metadata ${JSON.stringify(h.metadataKey)} (required), but ${key.path} `
           + 'is managed elsewhere and does not declare its entries: list them in KeySource.fromExistingSecret({ metadataKeys })');
       } else if (!key.metadataKeys.includes(h.metadataKey)) {
         issues.add(`headersFromMetadata[${i}]`, h.header,
-          `every selected key to carry metadata "${h.metadataKey}" (required), but ${key.path} does not: add it to the team's `
+          `every selected key to carry metadata ${JSON.stringify(h.metadataKey)} (required), but ${key.path} does not: add it to the team's `
           + 'metadata, or set required: false if nothing relies on the header');
       }
     }
