@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, registryOf } from './app-registry';
@@ -58,8 +57,8 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
     this.emit();
   }
 
-  /** A summary without key material, for `console.log` and `util.inspect`. */
-  public [inspect.custom](): string {
+  /** A summary without key material, for `console.log` and `util.inspect` (its symbol, so the types need no node:util). */
+  public [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `TeamApiKey(${this.node.path}: team ${JSON.stringify(this.team)}, ${this.spec.keys.length} key(s), key material redacted)`;
   }
 

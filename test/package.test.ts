@@ -98,7 +98,7 @@ describe('the npm package', () => {
 
     const valid = run('validate', '--crds', crdList(dir), 'manifests');
     expect(valid.stderr).toBe('');
-    expect(valid.stdout.trim()).toMatch(/^validated 8 objects: 0 schema errors, [1-9]\d* CEL rules evaluated, 0 CEL rules unsupported, 0 skipped$/);
+    expect(valid.stdout.trim()).toMatch(/^validated 9 objects: 0 schema errors, [1-9]\d* CEL rules evaluated, 0 CEL rules unsupported, 0 skipped$/);
     expect(valid.status).toBe(0);
 
     const withoutCrds = run('validate', 'manifests');

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
@@ -143,8 +142,8 @@ export class TeamApiKey extends pulumi.ComponentResource {
     this.registerOutputs({ team: this.team, secretNames: this.keyRefs.map(k => k.secretName) });
   }
 
-  /** A summary without key material, for `console.log` and `util.inspect`. */
-  public [inspect.custom](): string {
+  /** A summary without key material, for `console.log` and `util.inspect` (its symbol, so the types need no node:util). */
+  public [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `TeamApiKey(${JSON.stringify(this.team)}, key material redacted)`;
   }
 
