@@ -4,29 +4,18 @@ import * as cdk8s from '../src';
 import { GatewayConfig, LoadedConfig, SEED_CONFIG, planConfig } from '../src/config';
 import type * as AgwPulumi from '../src/pulumi';
 import { fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
+import { usePulumiMocks } from './pulumi-mocks';
 
 // The three adapters (config file, cdk8s constructs, Pulumi components) must emit the same objects for the same
 // declarations. Each scenario is written once per adapter, as its users would write it. The fixtures use literal
 // keys, so every adapter opts in to plaintext keys.
 
 const NOW = '2026-11-27T00:00:00Z';
-const registered: pulumi.runtime.MockResourceArgs[] = [];
+const mocks = usePulumiMocks(() => ({ now: new Date(NOW), warn: () => undefined, allowPlaintextKeys: true }));
+const registered = mocks.registered;
 let agw: typeof AgwPulumi;
-
-beforeAll(async () => {
-  await pulumi.runtime.setMocks({
-    newResource: args => {
-      registered.push(args);
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: args => args.inputs,
-  }, 'agentgateway', 'test', false);
-  agw = await import('../src/pulumi'); // after setMocks, as Pulumi requires
-});
-
-beforeEach(() => {
-  registered.length = 0;
-  agw.configureStack({ now: new Date(NOW), warn: () => undefined, allowPlaintextKeys: true });
+beforeAll(() => {
+  agw = mocks.agw;
 });
 
 type Component = { resources: readonly pulumi.CustomResource[] };

@@ -44,7 +44,7 @@ describe('agentgateway-constructs CLI', () => {
       writeFileSync(join(repo, 'empty.yaml'), text);
       const result = cli(['synth', 'empty.yaml', '--out', 'manifests'], { cwd: repo });
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain('empty.yaml:1:1: the config yields no objects');
+      expect(result.stderr).toContain('empty.yaml:1:1: (config): expected at least one route in `routes` or team in `teams`');
     }
     expect(readdirSync(join(repo, 'manifests', 'teams'))).toEqual(['platform.yaml', 'research.yaml']);
     writeFileSync(join(repo, 'manifests', 'teams', 'backdoor.yaml'), 'kind: Secret\n');

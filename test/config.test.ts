@@ -77,7 +77,7 @@ describe('config file', () => {
       '2:36: teams[0].key.env: expected the name of a variable holding a key (uppercase letters, digits and "_", ending in "_KEY" '
         + 'or starting with "AGW_KEY_", e.g. TEAM1_KEY), got "PATH"']);
     expect(problemsOf('teams: [{ team: team1, key: { env: TEAM1_KEY } }]\n', env).join('\n'))
-      .toMatch(/teams\[0\]\.key: expected a key kept out of the manifests: KeySource\.fromExternalSecret.*settings\.allowPlaintextKeys.*got <redacted>$/);
+      .toMatch(/teams\[0\]\.key: expected a key kept out of the manifests: `key: \{ externalSecret: \.\.\. \}`.*settings\.allowPlaintextKeys.*got <redacted>$/);
   });
 
   test('an unknown route name in targetRoutes is located', () => {

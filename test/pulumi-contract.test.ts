@@ -4,25 +4,13 @@ import * as cdk8s from '../src';
 import type * as AgwPulumi from '../src/pulumi';
 import { buildDefaultApp } from '../src/main';
 import { fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
+import { usePulumiMocks } from './pulumi-mocks';
 
-/** Inputs of every resource the program registers, as the engine would receive them. */
-const registered: pulumi.runtime.MockResourceArgs[] = [];
+const mocks = usePulumiMocks(() => ({ now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined, allowPlaintextKeys: true }));
+const registered = mocks.registered;
 let agw: typeof AgwPulumi;
-
-beforeAll(async () => {
-  await pulumi.runtime.setMocks({
-    newResource: args => {
-      registered.push(args);
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: args => args.inputs,
-  }, 'agentgateway', 'test', false);
-  agw = await import('../src/pulumi'); // after setMocks, as Pulumi requires
-});
-
-beforeEach(() => {
-  registered.length = 0;
-  agw.configureStack({ now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined, allowPlaintextKeys: true });
+beforeAll(() => {
+  agw = mocks.agw;
 });
 
 /** An output's value, or its error (Outputs expose their promise to tests). */
