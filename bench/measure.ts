@@ -6,10 +6,14 @@ import { join } from 'node:path';
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Manifest, synthApp } from '../src';
 import { writeCdk8sYaml } from '../src/core/yaml';
-import { buildScaleApp, prepareKeys, scenarioManifests } from './scenario';
+import { parseConfig, planConfig, renderFiles } from '../src/config';
+import { buildScaleApp, prepareKeys, scenarioConfigText, scenarioManifests } from './scenario';
 
-export type Variant = 'library' | 'libraryHelper' | 'bareCdk8s' | 'plainYaml' | 'writer';
-export const VARIANTS: Variant[] = ['library', 'libraryHelper', 'bareCdk8s', 'plainYaml', 'writer'];
+export type Variant = 'library' | 'libraryHelper' | 'bareCdk8s' | 'plainYaml' | 'writer' | 'configAdapter';
+export const VARIANTS: Variant[] = ['library', 'libraryHelper', 'bareCdk8s', 'plainYaml', 'writer', 'configAdapter'];
+
+/** The config file of the current size, made outside the timed runs. */
+let configText = '';
 
 function withOutdir(run: (outdir: string) => void): number {
   const outdir = mkdtempSync(join(tmpdir(), 'agw-bench-'));
@@ -42,6 +46,12 @@ export function runVariant(variant: Variant, teams: number, manifests: Map<strin
       return withOutdir(outdir => {
         for (const [id, docs] of manifests) writeFileSync(join(outdir, `${id}.k8s.yaml`), Yaml.stringify(...docs));
       });
+    case 'configAdapter':
+      // What `synth gateway.yaml` does before the output folder: parse, plan with the core, render the files.
+      return withOutdir(outdir => {
+        const files = renderFiles(planConfig(parseConfig(configText, 'gateway.yaml'), { warn: () => undefined }), 'byKind', 'gateway.yaml');
+        for (const [file, text] of files) writeFileSync(join(outdir, file), text);
+      });
     case 'writer':
       return withOutdir(outdir => {
         for (const [id, docs] of manifests) writeFileSync(join(outdir, `${id}.k8s.yaml`), writeCdk8sYaml(docs));
@@ -60,6 +70,7 @@ function main(): void {
   const teams = Number(teamsArg);
   prepareKeys(teams);
   const manifests = scenarioManifests(teams);
+  configText = scenarioConfigText(teams);
   if (runsArg === '--rss') {
     const variant = variantArg as Variant;
     // The library builds its own manifests; the baselines get them from the core, outside any timing.

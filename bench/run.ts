@@ -12,7 +12,7 @@ const MEASURE = join(__dirname, 'measure.js');
 
 interface SizeResult {
   teams: number; runs: number; objects: number;
-  medianMs: { library: number; libraryHelper: number; bareCdk8s: number; plainYaml: number; writer: number };
+  medianMs: { library: number; libraryHelper: number; bareCdk8s: number; plainYaml: number; writer: number; configAdapter: number };
 }
 
 function node(args: string[]): string {
@@ -62,10 +62,11 @@ function main(): void {
   say('| teams | objects | library | bare cdk8s | plain YAML | library ÷ bare | library ÷ plain | library per team | peak RSS library / bare / plain |');
   say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const helperRows: string[] = [];
+  const configRows: string[] = [];
   for (const teams of sizes) {
     const runs = teams >= 50_000 ? Math.min(3, Number(values.runs)) : Number(values.runs);
     const result = JSON.parse(node([MEASURE, String(teams), String(runs)])) as SizeResult;
-    const rss = (['library', 'bareCdk8s', 'plainYaml', 'libraryHelper', 'writer'] as const)
+    const rss = (['library', 'bareCdk8s', 'plainYaml', 'libraryHelper', 'writer', 'configAdapter'] as const)
       .map(variant => JSON.parse(node([MEASURE, String(teams), '--rss', variant])).peakRssMiB as number);
     const m = result.medianMs;
     say(`| ${teams} | ${result.objects} | ${fmt(m.library)} | ${fmt(m.bareCdk8s)} | ${fmt(m.plainYaml)} | `
@@ -74,6 +75,7 @@ function main(): void {
     helperRows.push(`| ${teams} | ${fmt(m.libraryHelper)} | ${fmt(m.library)} | ${fmt(m.bareCdk8s)} | `
       + `${(m.libraryHelper / m.library).toFixed(2)} | ${(m.libraryHelper / m.bareCdk8s).toFixed(2)} | ${rss[3].toFixed(0)} MiB | `
       + `${fmt(m.writer)} | ${fmt(m.plainYaml)} | ${(m.writer / m.plainYaml).toFixed(3)} | ${rss[4].toFixed(0)} MiB |`);
+    configRows.push(`| ${teams} | ${fmt(m.configAdapter)} | ${fmt(m.bareCdk8s)} | ${(m.configAdapter / m.bareCdk8s).toFixed(2)} | ${rss[5].toFixed(0)} MiB |`);
   }
 
   say();
@@ -83,6 +85,14 @@ function main(): void {
   say('| teams | constructs + `synthApp` | constructs + `app.synth()` | bare cdk8s | synthApp ÷ app.synth | synthApp ÷ bare | peak RSS synthApp | writer | `Yaml.stringify` | writer ÷ stringify | peak RSS writer |');
   say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   helperRows.forEach(row => say(row));
+
+  say();
+  say('The config adapter (what `synth gateway.yaml` does before the output folder: parse the YAML config, plan with '
+    + 'the core, render the files), same runs, against bare cdk8s synth of the same objects:');
+  say();
+  say('| teams | config adapter | bare cdk8s | config ÷ bare | peak RSS config |');
+  say('| ---: | ---: | ---: | ---: | ---: |');
+  configRows.forEach(row => say(row));
 
   say();
   say('Cold start (median of 5 fresh processes):');

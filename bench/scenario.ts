@@ -71,3 +71,20 @@ export function scenarioManifests(teams: number): Map<string, Manifest[]> {
     ]],
   ]);
 }
+
+/** The same declarations as a GitOps config file (YAML), for the config adapter: what `synth gateway.yaml` reads. */
+export function scenarioConfigText(teams: number): string {
+  const lines = [
+    'settings: { now: "2026-11-27T00:00:00Z", allowPlaintextKeys: true }',
+    'routes:',
+    '  - { provider: openai, name: openai }',
+    '  - { provider: anthropic, name: anthropic, options: { model: claude-sonnet-4-5 } }',
+    '  - { provider: gemini, name: gemini }',
+    'auth: { keySelection: { labels: { api-key-group: llm-users } }, headersFromMetadata: [{ header: x-org }] }',
+    'teams:',
+  ];
+  for (let i = 0; i < teams; i++) {
+    lines.push(`  - { team: team-${i}, key: { literal: "${benchKey(i).unsafeUnwrap()}" }, metadata: { x-org: org-${i % 100} } }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
