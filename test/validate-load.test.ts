@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -30,6 +30,31 @@ const problems = (validator: ReturnType<typeof loadCrds>, ...objects: ReturnType
   validator.validate(objects).problems.map(p => `${p.object} ${p.path}: ${p.message}`);
 
 describe('loading CRDs', () => {
+  test('parsed CRD files are cached in the project\'s node_modules/.cache by content; a damaged entry is parsed again', () => {
+    const project = tmp();
+    mkdirSync(join(project, 'node_modules'));
+    writeFileSync(join(project, 'crds.yaml'), stringify(crd('Widget', 3)));
+    const cwd = process.cwd();
+    process.chdir(project);
+    try {
+      const cache = join(project, 'node_modules', '.cache', 'agentgateway-constructs', 'crds');
+      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+      const [entry] = readdirSync(cache);
+      expect(entry).toMatch(/^[0-9a-f]{64}\.json$/);
+      // From the cache: the same rules.
+      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+      writeFileSync(join(cache, entry), '[{"kind": "CustomRes');
+      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+      expect(JSON.parse(readFileSync(join(cache, entry), 'utf8'))[0].kind).toBe('CustomResourceDefinition');
+      // Another text is another entry: an edited CRD file is never read from a stale entry.
+      writeFileSync(join(project, 'crds.yaml'), stringify(crd('Widget', 10)));
+      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual([]);
+      expect(readdirSync(cache)).toHaveLength(2);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   test('from a `kubectl get crd -o yaml` List, a CustomResourceDefinitionList (JSON) and a multi-document file', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'list.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: [crd('Widget')], metadata: { resourceVersion: '' } }));
