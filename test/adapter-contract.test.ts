@@ -193,4 +193,29 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     // ExternalSecret, SealedSecret, two active rotating keys, and the policy's AuthConfig, policy and strip policy.
     await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { headersFromMetadata: [{ header: 'x-org' }], keys: pKeys })], 7);
   });
+
+  test('budgets and access: the config file emits them; cdk8s and Pulumi refuse them plainly instead of dropping them', () => {
+    const team = { team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ tokens: 1000, unit: 'Hours' as const }], access: { routes: ['openai'] } };
+    const config: GatewayConfig = {
+      routes: [{ provider: 'openai' }], auth: { mode: 'builtIn', headersFromMetadata: [{ header: 'x-org' }] },
+      teams: [{ ...team, key: { literal: fixtureKeyText('research') } }],
+    };
+    expect(fromConfig(config).map(m => (m as cdk8s.Manifest).metadata.name)).toContain('api-key-auth-access-openai');
+    // Without an auth policy nothing would enforce them: every adapter says so.
+    expect(() => fromConfig({ ...config, auth: undefined })).toThrow('budgets: expected no budgets without an auth policy (`auth`): nothing would enforce them');
+
+    const chart = cdk8sChart();
+    new cdk8s.TeamApiKey(chart, 'research', { ...team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')) });
+    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] budgets: expected no budgets on a cdk8s TeamApiKey yet \(the config file and planGateway\(\) emit them\)/);
+    let reasons: string[] = [];
+    try {
+      new agw.TeamApiKey('research-budgets', { ...team, key: pulumi.secret(fixtureKeyText('research')) });
+    } catch (e) {
+      reasons = (e as { errors: { propertyPath: string; reason: string }[] }).errors.map(x => `${x.propertyPath}: ${x.reason}`);
+    }
+    expect(reasons).toEqual([
+      'budgets: expected no budgets on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "budgets"',
+      'access: expected no access on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "access"',
+    ]);
+  });
 });

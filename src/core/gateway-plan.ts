@@ -17,7 +17,7 @@ import {
   teamApiKeyObjectIds,
 } from './team-api-key';
 import {
-  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, renderTeamAccessPolicies, renderTeamRateLimit, teamIdentityHeader,
+  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderTeamAccessPolicies, renderTeamRateLimit, teamIdentityHeader,
 } from './team-policy';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
@@ -138,6 +138,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     registry.checkTeam(c, item.path, spec, storage);
     registry.checkObjects(c, item.path, teamApiKeyObjectIds(spec, now, storage));
     checkTeamApiKeySize(c, spec);
+    if (!policyItem) checkTeamPolicyUnenforced(c, spec, 'without an auth policy (`auth`)');
   }));
   if (policyItem && policy) {
     const spec = policy;

@@ -78,6 +78,16 @@ export function teamIdentityHeader(policy: GatewayAuthPolicySpec): IdentityHeade
   return policy.identityHeaders.find(h => h.required);
 }
 
+/**
+ * Reports budgets or access a team declares where nothing would enforce them: an adapter that does not emit them
+ * yet (`where` says which), or a gateway without an auth policy. Never silently unenforced.
+ */
+export function checkTeamPolicyUnenforced(issues: IssueCollector, team: Pick<TeamPolicyInput, 'budgets' | 'access'>, where: string): void {
+  for (const field of ['budgets', 'access'] as const) {
+    if (team[field] !== undefined) issues.add(field, field, `no ${field} ${where}: nothing would enforce them`);
+  }
+}
+
 /** Checks one team's budgets and access on their own (the team's own path). */
 export function checkTeamPolicy(issues: IssueCollector, team: Pick<TeamPolicyInput, 'budgets' | 'access' | 'metadata'>): void {
   for (const entry of Object.keys(team.metadata ?? {})) {
