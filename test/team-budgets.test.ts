@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, planConfig } from '../src/config';
+import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
 import { kubernetesCelEnvironment } from '../src/validate';
 import { expectValid, fixtureKeyText } from './helpers';
@@ -126,6 +126,28 @@ describe('team budgets and access (built-in auth)', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^gateway\.yaml:\d+:\d+: teams\[0\]\.budgets: expected one gateway replica for local limits: each of the 3 replicas counts alone/),
       expect.stringMatching(/teams\[1\]\.budgets: expected one gateway replica/),
+    ]);
+  });
+});
+
+describe('matrix', () => {
+  const planned = () => planConfig(parseConfig(configText(), 'gateway.yaml'), { env: {}, warn: () => undefined });
+
+  test('Markdown: access per route, budgets and model patterns per team', () => {
+    const rows = accessMatrix(planned()).trimEnd().split('\n');
+    expect(rows[0]).toBe('| team | openai | anthropic | headers set | client copies | key expiry | budgets | models |');
+    expect(rows.slice(2)).toEqual([
+      '| research | allowed | allowed | x-org: research | dropped before auth: x-org | never | 100000 tokens/Hours; 60 requests/Minutes (+10 burst) | gpt-4o*, claude-* |',
+      '| support | allowed | denied (access) | x-org: support | dropped before auth: x-org | never | 10 requests/Minutes | any |',
+      '| platform | allowed | allowed | x-org: platform | dropped before auth: x-org | never | none | any |',
+    ]);
+  });
+
+  test('JSON: the same decisions as data', () => {
+    expect(accessMatrixJson(planned())).toEqual([
+      { team: 'research', routes: { openai: 'allowed', anthropic: 'allowed' }, budgets: [{ tokens: 100000, unit: 'Hours' }, { requests: 60, unit: 'Minutes', burst: 10 }], models: ['gpt-4o*', 'claude-*'] },
+      { team: 'support', routes: { openai: 'allowed', anthropic: 'denied (access)' }, budgets: [{ requests: 10, unit: 'Minutes' }] },
+      { team: 'platform', routes: { openai: 'allowed', anthropic: 'allowed' }, budgets: [] },
     ]);
   });
 });
