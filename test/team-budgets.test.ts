@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
 import { kubernetesCelEnvironment } from '../src/validate';
@@ -206,5 +208,19 @@ describe('bad budgets and access are caught at synth', () => {
       messages = (e as ConfigError).problems.map(p => p.message);
     }
     expect(messages).toEqual([expect.stringContaining('a required identity header')]);
+  });
+});
+
+describe('README "Budgets and model access"', () => {
+  test('its example plans, with the limits, access policies and a CRD-valid output it describes', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Budgets and model access'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const docs = planConfig(parseConfig(yaml, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.map(m => m.manifest);
+    expectValid(docs);
+    expect(policy(docs, 'api-key-auth').spec.traffic.rateLimit.conditional.map((e: { condition: string }) => e.condition))
+      .toEqual(['apiKey["x-org"] == "research"', 'apiKey["x-org"] == "support"']);
+    expect(policy(docs, 'api-key-auth-access-anthropic').spec.traffic.authorization.policy.matchExpressions)
+      .toEqual(['apiKey["x-org"] in ["platform","research"]']);
   });
 });
