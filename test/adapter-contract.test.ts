@@ -205,8 +205,11 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     expect(() => fromConfig({ ...config, auth: undefined })).toThrow('budgets: expected no budgets without an auth policy (`auth`): nothing would enforce them');
 
     const chart = cdk8sChart();
-    new cdk8s.TeamApiKey(chart, 'research', { ...team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')) });
-    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] budgets: expected no budgets on a cdk8s TeamApiKey yet \(the config file and planGateway\(\) emit them\)/);
+    const research = new cdk8s.TeamApiKey(chart, 'research', { ...team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')) });
+    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] access: expected no access on a cdk8s TeamApiKey yet \(the config file and planGateway\(\) emit them\)/);
+    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] budgets: expected no budgets on a team no GatewayAuthPolicy lists/);
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [research] });
+    expect(() => chart.toJson()).not.toThrow(/budgets: expected/);
     let reasons: string[] = [];
     try {
       new agw.TeamApiKey('research-budgets', { ...team, key: pulumi.secret(fixtureKeyText('research')) });
@@ -217,5 +220,26 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       'budgets: expected no budgets on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "budgets"',
       'access: expected no access on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "access"',
     ]);
+  });
+
+  test('budgets on built-in auth: config and cdk8s emit the same limits in the same auth policy', async () => {
+    const budgets = (team: string) => team === 'platform' ? {} : { budgets: [{ tokens: team === 'research' ? 100000 : 5000, unit: 'Hours' as const }] };
+    const names = ['research', 'support', 'platform'];
+    const config: GatewayConfig = {
+      routes: [{ provider: 'openai' }, { provider: 'anthropic' }],
+      auth: { mode: 'builtIn', headersFromMetadata: [{ header: 'x-org' }] },
+      teams: names.map(t => ({ team: t, key: { literal: fixtureKeyText(t) }, metadata: { 'x-org': t }, ...budgets(t) })),
+    };
+    const chart = cdk8sChart();
+    new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai() });
+    new cdk8s.LlmRoute(chart, 'anthropic', { provider: cdk8s.LlmProvider.anthropic() });
+    const keys = names.map(t => new cdk8s.TeamApiKey(chart, t, {
+      team: t, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(t)), metadata: { 'x-org': t }, ...budgets(t),
+    }));
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys });
+    const viaConfig = fromConfig(config);
+    expect(JSON.stringify(viaConfig.sort(compareIds))).toEqual(JSON.stringify([...chart.toJson()].sort(compareIds)));
+    const auth = (viaConfig as cdk8s.Manifest[]).find(m => m.metadata.name === 'api-key-auth')!;
+    expect((auth.spec as { traffic: { rateLimit: { conditional: unknown[] } } }).traffic.rateLimit.conditional).toHaveLength(2);
   });
 });

@@ -82,8 +82,9 @@ export function teamIdentityHeader(policy: GatewayAuthPolicySpec): IdentityHeade
  * Reports budgets or access a team declares where nothing would enforce them: an adapter that does not emit them
  * yet (`where` says which), or a gateway without an auth policy. Never silently unenforced.
  */
-export function checkTeamPolicyUnenforced(issues: IssueCollector, team: Pick<TeamPolicyInput, 'budgets' | 'access'>, where: string): void {
-  for (const field of ['budgets', 'access'] as const) {
+export function checkTeamPolicyUnenforced(issues: IssueCollector, team: Pick<TeamPolicyInput, 'budgets' | 'access'>, where: string,
+  fields: readonly ('budgets' | 'access')[] = ['budgets', 'access']): void {
+  for (const field of fields) {
     if (team[field] !== undefined) issues.add(field, field, `no ${field} ${where}: nothing would enforce them`);
   }
 }
