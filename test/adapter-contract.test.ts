@@ -210,6 +210,15 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     expect(() => chart.toJson()).toThrow(/\[scenario\/research\] budgets: expected no budgets on a team no GatewayAuthPolicy lists/);
     new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [research] });
     expect(() => chart.toJson()).not.toThrow(/budgets: expected/);
+    // A listed team without the identity metadata is caught by the policy, naming the team.
+    const bare = cdk8sChart();
+    const anonymous = new cdk8s.TeamApiKey(bare, 'anonymous', {
+      team: 'anonymous', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('anonymous')), budgets: team.budgets,
+    });
+    new cdk8s.GatewayAuthPolicy(bare, 'auth', {
+      mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org', required: false }, { header: 'x-team', metadataKey: 'team-id' }], keys: [anonymous],
+    });
+    expect(() => bare.toJson()).toThrow(/\[scenario\/auth\] keys \(scenario\/anonymous\) metadata\.team-id: expected the metadata entry "team-id" \(identity header x-team\)/);
     let reasons: string[] = [];
     try {
       new agw.TeamApiKey('research-budgets', { ...team, key: pulumi.secret(fixtureKeyText('research')) });

@@ -199,6 +199,12 @@ describe('bad budgets and access are caught at synth', () => {
     expect(problems({ mode: 'extAuth' })).toEqual([expect.stringContaining('budgets in ext-auth mode are not supported yet')]);
   });
 
+  test('an access policy name too long for Kubernetes', () => {
+    expect(problems({ auth: [`name: ${'a'.repeat(240)}`] })).toEqual(expect.arrayContaining([
+      expect.stringContaining('accessPolicyName (route openai): expected a DNS-1123 subdomain'),
+    ]));
+  });
+
   test('no identity header to tell teams apart', () => {
     const text = configText().replace('  headersFromMetadata: [{ header: x-org }]\n', '');
     let messages: string[] = [];

@@ -1,3 +1,4 @@
+import { checkDnsSubdomain } from './checks';
 import { IssueCollector } from './errors';
 import { GatewayAuthPolicySpec, IdentityHeader } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
@@ -202,6 +203,9 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
   if (budgeted.length > MAX_CONDITIONAL_ENTRIES) {
     issues.add('teams', budgeted.length, `at most ${MAX_CONDITIONAL_ENTRIES} teams with budgets on one policy (rateLimit.conditional holds at most `
       + `${MAX_CONDITIONAL_ENTRIES} entries): shared limits through a rate-limit server (traffic.rateLimit.global) scale further but are not supported yet`);
+  }
+  if (teams.some(t => t.access !== undefined)) {
+    for (const route of routes) checkDnsSubdomain(issues, `accessPolicyName (route ${route.name})`, accessPolicyName(policy, route));
   }
   const routeNames = routes.map(r => r.name);
   const models = routes.flatMap(r => r.model === undefined ? [] : [r.model]);
