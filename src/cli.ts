@@ -138,9 +138,11 @@ Examples:
   program.command('matrix')
     .description('print a Markdown table of team x route: allowed or not, headers set, key expiry')
     .argument('<config>', 'the YAML config file')
-    .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs matrix gateway.yaml >> "$GITHUB_STEP_SUMMARY"')
-    .action((config: string) => {
-      process.stdout.write(configModule().accessMatrix(plan(config).planned));
+    .option('--json', 'print the matrix as JSON (per team: route access, budgets, model patterns)')
+    .addHelpText('after', '\nExamples:\n  $ agentgateway-constructs matrix gateway.yaml >> "$GITHUB_STEP_SUMMARY"\n  $ agentgateway-constructs matrix --json gateway.yaml')
+    .action((config: string, options: { json?: boolean }) => {
+      const planned = plan(config).planned;
+      process.stdout.write(options.json ? `${JSON.stringify(configModule().accessMatrixJson(planned), null, 2)}\n` : configModule().accessMatrix(planned));
     });
 
   program.command('schema')

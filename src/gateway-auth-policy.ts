@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
-  checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds,
-  renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
+  checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, renderGatewayAuthPolicy, renderPolicyWithTeamPolicies,
+  resolveGatewayAuthPolicy, TeamPolicyInput,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -71,6 +71,12 @@ export class GatewayAuthPolicy extends Construct {
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);
       if (spec.stripPolicy) registry.checkIdentityStrips(issues, this.node.path, gatewaySlot, identityHeaders);
+      // Budgets only for now: access needs a policy per route, which the construct cannot create after construction.
+      const forwarded: IssueCollector[] = [];
+      checkTeamPolicies(issues, spec, this.teamPolicies(), [], props.replicas ?? 1,
+        w => registry.settings.strict ? issues.add('replicas', 'a warning (strict mode)', w) : registry.settings.warn(w),
+        path => { const c = new IssueCollector(path); forwarded.push(c); return c; });
+      for (const c of forwarded) for (const i of c.issues) issues.add(`keys (${c.path}) ${i.field}`, i.value, i.expected);
       for (const key of this.unbindable) {
         issues.add('keys', key.team, 'TeamApiKey constructs with built-in auth, which writes their keys in its own format');
       }
@@ -81,11 +87,17 @@ export class GatewayAuthPolicy extends Construct {
     const rendered = renderGatewayAuthPolicy(head);
     const objects = rendered.map((manifest, i) => new ApiObject(this, objectId(manifest, i, rendered.length, head),
       lazyManifest({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }, ['spec'],
-        () => renderGatewayAuthPolicy(this.resolve())[i])));
+        () => renderPolicyWithTeamPolicies(this.resolve(), this.teamPolicies(), [])[i])));
     this.authConfig = objects.find(o => o.kind === KINDS.authConfig.kind);
     this.authConfigName = this.authConfig ? head.authConfigName : undefined;
     this.stripPolicy = head.stripPolicy ? objects[objects.length - 1] : undefined;
     this.policy = objects[objects.length - (head.stripPolicy ? 2 : 1)];
+  }
+
+  /** Budgets of the teams this policy lists (constructs of other kinds carry none); access is refused by the team. */
+  private teamPolicies(): TeamPolicyInput[] {
+    return this.keys.flatMap(key => key instanceof TeamApiKey && !key.spec.revoked
+      ? [{ path: key.node.path, team: key.spec.team, metadata: key.spec.metadata, budgets: key.spec.budgets }] : []);
   }
 
   /** The policy with every default applied and the keys it selects now (read-only). */

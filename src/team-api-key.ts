@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { addCoreValidation, registryOf } from './app-registry';
 import {
   EXT_AUTH_STORAGE, KeyRef, KeyStorage, TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey,
-  resolveTeamApiKey, teamApiKeyObjectIds,
+  checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds,
 } from './core';
 
 /** Props of {@link TeamApiKey}. */
@@ -49,6 +49,10 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
       registry.checkTeam(issues, this.node.path, spec, this.storage);
       registry.checkObjects(issues, this.node.path, teamApiKeyObjectIds(spec, now, this.storage));
       checkTeamApiKeySize(issues, spec);
+      checkTeamPolicyUnenforced(issues, spec, 'on a cdk8s TeamApiKey yet (the config file and planGateway() emit them)', ['access']);
+      if (this.storageOwner === undefined) {
+        checkTeamPolicyUnenforced(issues, spec, 'on a team no GatewayAuthPolicy lists (`keys` or addKey())', ['budgets']);
+      }
       for (const other of this.storageConflicts) {
         issues.add('keys', other, `one way of storing the team's keys, but ${this.storageOwner} and ${other} need different ones `
           + '(ext-auth Secrets, built-in Secrets, hashed ConfigMaps, or other selector labels)');

@@ -193,4 +193,62 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     // ExternalSecret, SealedSecret, two active rotating keys, and the policy's AuthConfig, policy and strip policy.
     await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { headersFromMetadata: [{ header: 'x-org' }], keys: pKeys })], 7);
   });
+
+  test('budgets and access: the config file emits them; cdk8s and Pulumi refuse them plainly instead of dropping them', () => {
+    const team = { team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ tokens: 1000, unit: 'Hours' as const }], access: { routes: ['openai'] } };
+    const config: GatewayConfig = {
+      routes: [{ provider: 'openai' }], auth: { mode: 'builtIn', headersFromMetadata: [{ header: 'x-org' }] },
+      teams: [{ ...team, key: { literal: fixtureKeyText('research') } }],
+    };
+    expect(fromConfig(config).map(m => (m as cdk8s.Manifest).metadata.name)).toContain('api-key-auth-access-openai');
+    // Without an auth policy nothing would enforce them: every adapter says so.
+    expect(() => fromConfig({ ...config, auth: undefined })).toThrow('budgets: expected no budgets without an auth policy (`auth`): nothing would enforce them');
+
+    const chart = cdk8sChart();
+    const research = new cdk8s.TeamApiKey(chart, 'research', { ...team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')) });
+    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] access: expected no access on a cdk8s TeamApiKey yet \(the config file and planGateway\(\) emit them\)/);
+    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] budgets: expected no budgets on a team no GatewayAuthPolicy lists/);
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [research] });
+    expect(() => chart.toJson()).not.toThrow(/budgets: expected/);
+    // A listed team without the identity metadata is caught by the policy, naming the team.
+    const bare = cdk8sChart();
+    const anonymous = new cdk8s.TeamApiKey(bare, 'anonymous', {
+      team: 'anonymous', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('anonymous')), budgets: team.budgets,
+    });
+    new cdk8s.GatewayAuthPolicy(bare, 'auth', {
+      mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org', required: false }, { header: 'x-team', metadataKey: 'team-id' }], keys: [anonymous],
+    });
+    expect(() => bare.toJson()).toThrow(/\[scenario\/auth\] keys \(scenario\/anonymous\) metadata\.team-id: expected the metadata entry "team-id" \(identity header x-team\)/);
+    let reasons: string[] = [];
+    try {
+      new agw.TeamApiKey('research-budgets', { ...team, key: pulumi.secret(fixtureKeyText('research')) });
+    } catch (e) {
+      reasons = (e as { errors: { propertyPath: string; reason: string }[] }).errors.map(x => `${x.propertyPath}: ${x.reason}`);
+    }
+    expect(reasons).toEqual([
+      'budgets: expected no budgets on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "budgets"',
+      'access: expected no access on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "access"',
+    ]);
+  });
+
+  test('budgets on built-in auth: config and cdk8s emit the same limits in the same auth policy', async () => {
+    const budgets = (team: string) => team === 'platform' ? {} : { budgets: [{ tokens: team === 'research' ? 100000 : 5000, unit: 'Hours' as const }] };
+    const names = ['research', 'support', 'platform'];
+    const config: GatewayConfig = {
+      routes: [{ provider: 'openai' }, { provider: 'anthropic' }],
+      auth: { mode: 'builtIn', headersFromMetadata: [{ header: 'x-org' }] },
+      teams: names.map(t => ({ team: t, key: { literal: fixtureKeyText(t) }, metadata: { 'x-org': t }, ...budgets(t) })),
+    };
+    const chart = cdk8sChart();
+    new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai() });
+    new cdk8s.LlmRoute(chart, 'anthropic', { provider: cdk8s.LlmProvider.anthropic() });
+    const keys = names.map(t => new cdk8s.TeamApiKey(chart, t, {
+      team: t, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(t)), metadata: { 'x-org': t }, ...budgets(t),
+    }));
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys });
+    const viaConfig = fromConfig(config);
+    expect(JSON.stringify(viaConfig.sort(compareIds))).toEqual(JSON.stringify([...chart.toJson()].sort(compareIds)));
+    const auth = (viaConfig as cdk8s.Manifest[]).find(m => m.metadata.name === 'api-key-auth')!;
+    expect((auth.spec as { traffic: { rateLimit: { conditional: unknown[] } } }).traffic.rateLimit.conditional).toHaveLength(2);
+  });
 });

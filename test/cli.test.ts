@@ -114,6 +114,13 @@ describe('agentgateway-constructs CLI', () => {
     ].join('\n'));
   });
 
+  test('matrix --json gives the same decisions as data', () => {
+    const rows = JSON.parse(cli(['matrix', '--json', join(EXAMPLE, 'gateway.yaml')]).stdout);
+    expect(rows.map((r: { team: string; routes: Record<string, string>; budgets: unknown[] }) => [r.team, r.routes.openai, r.budgets])).toEqual([
+      ['platform', 'allowed', []], ['research', 'allowed', []], ['contractors', 'revoked: contract ended', []],
+    ]);
+  });
+
   test('--help shows examples', () => {
     const help = cli(['--help']).stdout;
     expect(help).toContain('Examples:');

@@ -102,6 +102,7 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
     }));
     return item<TeamApiKeyOptions>(path, {
       team: t.team, metadata: t.metadata, secretName: t.secretName, namespace: t.namespace, revoked: t.revoked,
+      budgets: t.budgets, access: t.access,
       // With a label selector, every team carries its labels, so the policy finds them.
       labels: selectorLabels ? { ...t.labels, ...selectorLabels } : t.labels,
       key: t.key === undefined ? undefined : keySource(t.key, [...path, 'key'], config, env, problems),
@@ -131,6 +132,7 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
         keySelection: selectorLabels ? KeySelection.labelSelector(selectorLabels) : undefined,
         headersFromMetadata: a.headersFromMetadata, allowSharedKeys: a.allowSharedKeys,
         trustClientIdentityHeaders: a.trustClientIdentityHeaders, stripPolicyName: a.stripPolicyName, forwardKeyHeader: a.forwardKeyHeader,
+        replicas: a.replicas,
       }),
       targetRoutes,
     };

@@ -1,4 +1,4 @@
-import { activeKeys, keyStatus } from '../core';
+import { TeamApiKeySpec, TeamBudget, activeKeys, keyStatus, teamMayUseRoute } from '../core';
 import { ConfigPlan } from './build';
 
 /** Text as one table cell: a line break or `|` in a value (a revocation reason, a header value) must not end it. */
@@ -12,21 +12,17 @@ const cell = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').repl
 export function accessMatrix(planned: ConfigPlan): string {
   const { routes, teams, policy, registry } = planned.plan;
   const now = registry.settings.now;
-  const protectedRoutes = policy && policy.target.routes.length > 0 ? new Set(policy.target.routes.map(r => r.routeName)) : undefined;
-  const selected = new Set(policy?.selectedKeys.map(k => `${k.namespace}/${k.secretName}`) ?? []);
 
+  // Budget columns only when a team declares them, so existing tables stay as they were.
+  const declared = teams.some(t => t.budgets !== undefined || t.access !== undefined);
+  const extra = declared ? ['budgets', 'models'] : [];
   const lines = [
-    `| team | ${routes.map(r => cell(r.name)).join(' | ')} | headers set | client copies | key expiry |`,
-    `| --- | ${routes.map(() => '---').join(' | ')} | --- | --- | --- |`,
+    `| team | ${routes.map(r => cell(r.name)).join(' | ')} | headers set | client copies | key expiry |${extra.map(e => ` ${e} |`).join('')}`,
+    `| --- | ${routes.map(() => '---').join(' | ')} | --- | --- | --- |${extra.map(() => ' --- |').join('')}`,
   ];
   for (const spec of teams) {
     const keys = activeKeys(spec, now);
-    const accepted = keys.some(k => selected.has(`${spec.namespace}/${k.secretName}`));
-    const access = routes.map(route => {
-      if (!policy || (protectedRoutes && !protectedRoutes.has(route.name))) return 'open (no key needed)';
-      if (spec.revoked) return `revoked: ${spec.revoked.reason}`;
-      return accepted ? 'allowed' : 'denied';
-    });
+    const access = routeAccess(planned, spec);
     const headers = (policy?.headersFromMetadata ?? [])
       .filter(h => Object.hasOwn(spec.metadata, h.metadataKey))
       .map(h => `${h.header}: ${spec.metadata[h.metadataKey]}`).join(', ') || '-';
@@ -36,7 +32,62 @@ export function accessMatrix(planned: ConfigPlan): string {
     const expiries = keys.map(k => k.notAfter ? k.notAfter.toISOString() : 'never');
     const pending = spec.keys.filter(k => keyStatus(spec, k, now) === 'pending').map(k => `next key from ${k.notBefore!.toISOString()}`);
     const expiry = spec.revoked ? '-' : [...expiries, ...pending].join('; ') || 'no valid key';
-    lines.push(`| ${[spec.team, ...access, headers, clientCopies, expiry].map(cell).join(' | ')} |`);
+    const budgetCells = declared ? [describeBudgets(spec.budgets), spec.access?.models?.join(', ') ?? 'any'] : [];
+    lines.push(`| ${[spec.team, ...access, headers, clientCopies, expiry, ...budgetCells].map(cell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `100000 tokens/Hours; 60 requests/Minutes (+10 burst)`, or `none`. */
+function describeBudgets(budgets: readonly TeamBudget[] | undefined): string {
+  if (!budgets?.length) return 'none';
+  return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}`).join('; ');
+}
+
+/** One team's row of {@link accessMatrixJson}. */
+export interface TeamMatrixEntry {
+  readonly team: string;
+  /** Route name → whether the team's key opens it (`allowed`, `denied`, `denied (access)`, `open (no key needed)`, `revoked: …`). */
+  readonly routes: Readonly<Record<string, string>>;
+  readonly budgets: readonly TeamBudget[];
+  /** Model patterns the team may use; undefined: any. */
+  readonly models?: readonly string[];
+}
+
+/** Per route, whether the team's key opens it, in declaration order. */
+function routeAccess(planned: ConfigPlan, spec: TeamApiKeySpec): string[] {
+  const { routes, policy, registry } = planned.plan;
+  const protectedRoutes = policy && policy.target.routes.length > 0 ? new Set(policy.target.routes.map(r => r.routeName)) : undefined;
+  const selected = new Set(policy?.selectedKeys.map(k => `${k.namespace}/${k.secretName}`) ?? []);
+  const accepted = activeKeys(spec, registry.settings.now).some(k => selected.has(`${spec.namespace}/${k.secretName}`));
+  return routes.map(route => {
+    if (!policy || (protectedRoutes && !protectedRoutes.has(route.name))) return 'open (no key needed)';
+    if (spec.revoked) return `revoked: ${spec.revoked.reason}`;
+    if (!accepted) return 'denied';
+    return teamMayUseRoute(spec.access, { name: route.name, namespace: route.namespace, model: route.provider.model }) ? 'allowed' : 'denied (access)';
+  });
+}
+
+/** One team's entry of {@link accessMatrixJson}. */
+export interface TeamMatrixEntry {
+  readonly team: string;
+  /** Route name → `allowed`, `denied`, `denied (access)`, `open (no key needed)` or `revoked: <reason>`. */
+  readonly routes: Readonly<Record<string, string>>;
+  readonly budgets: readonly TeamBudget[];
+  /** Model patterns the team may use; absent: any. */
+  readonly models?: readonly string[];
+}
+
+/** The matrix as data, for scripts and CI checks: per team, each route's access, its budgets and its model patterns. */
+export function accessMatrixJson(planned: ConfigPlan): TeamMatrixEntry[] {
+  const { routes, teams } = planned.plan;
+  return teams.map(spec => {
+    const access = routeAccess(planned, spec);
+    return {
+      team: spec.team,
+      routes: Object.fromEntries(routes.map((r, j) => [r.name, access[j]])),
+      budgets: spec.budgets ?? [],
+      ...(spec.access?.models ? { models: spec.access.models } : {}),
+    };
+  });
 }

@@ -44,6 +44,18 @@ const teamKey = z.object({
   revoked: revocation.optional(),
 }).strict();
 
+const budget = z.object({
+  requests: z.number().int().optional().describe('Requests per unit; give this or tokens.'),
+  tokens: z.number().int().optional().describe('LLM tokens (input plus output) per unit; give this or requests.'),
+  unit: z.enum(['Seconds', 'Minutes', 'Hours', 'Days']).describe('Days is refused: local limits have no day unit.'),
+  burst: z.number().int().optional(),
+}).strict().describe('A per-replica local limit of the team (built-in auth).');
+
+const access = z.object({
+  routes: z.array(z.string()).optional().describe('Names of the routes the team may call; default: every route.'),
+  models: z.array(z.string()).optional().describe('Model patterns (* matches anything): the team may call routes pinning a matching model.'),
+}).strict().describe('What the team may call; everything else is denied with 403. Default: every route.');
+
 const team = z.object({
   team: z.string(),
   key: keySource.optional(),
@@ -53,6 +65,8 @@ const team = z.object({
   secretName: z.string().optional(),
   namespace: z.string().optional(),
   revoked: revocation.optional(),
+  budgets: z.array(budget).optional(),
+  access: access.optional(),
 }).strict();
 
 const credential = z.union([
@@ -98,6 +112,7 @@ const auth = z.object({
   stripPolicyName: z.string().optional().describe('Name of the policy that removes client identity headers; default: <name>-strip-identity.'),
   forwardKeyHeader: z.boolean().optional()
     .describe('Send the vanity key header on to the provider (ext-auth). Default: false, it is removed after authentication.'),
+  replicas: z.number().int().optional().describe('Gateway replicas; team budgets count on each alone (warning above 1). Default: 1.'),
 }).strict();
 
 /** The GitOps config file: everything the constructs can express, and never a required plaintext key. */

@@ -211,6 +211,12 @@ export interface GatewayAuthPolicyOptions {
    * @default false
    */
   readonly forwardKeyHeader?: boolean;
+  /**
+   * How many gateway replicas serve the traffic. Team budgets are local limits counted by each replica alone, so
+   * more than one replica gets a warning.
+   * @default 1
+   */
+  readonly replicas?: number;
 }
 
 /** A key Secret as an auth policy sees it. */

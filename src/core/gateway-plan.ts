@@ -9,13 +9,16 @@ import {
   LlmRouteOptions, LlmRouteSpec, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds, renderLlmRoute,
   resolveLlmRoute,
 } from './llm-route';
-import { Manifest } from './manifest';
+import { KINDS, Manifest } from './manifest';
 import { AppRegistry } from './registry';
 import { SynthSettings } from './settings';
 import {
   TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey, resolveTeamApiKey,
   teamApiKeyObjectIds,
 } from './team-api-key';
+import {
+  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderTeamAccessPolicies, renderTeamRateLimit, teamIdentityHeader,
+} from './team-policy';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
 export interface PlanItem<T> {
@@ -106,9 +109,16 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     registry.registerPolicy(policyItem.path, options.allowSharedKeys ?? false, () => selected);
     if (policy.stripPolicy) registry.registerIdentityStrip(policyItem.path, gatewaySlot(policy), identityHeaders(policy));
   }
+  const teamPolicies: TeamPolicyInput[] = (input.teams ?? []).map((item, i) => ({
+    path: item.path, team: teams[i].spec.team, metadata: teams[i].spec.metadata, budgets: teams[i].spec.budgets, access: teams[i].spec.access,
+  })).filter((_, i) => !teams[i].spec.revoked);
+  const policyRoutes: TeamPolicyRoute[] = routes.map(r => ({ name: r.name, namespace: r.namespace, model: r.provider.model }));
+  const accessIds = policy ? teamAccessObjectIds(policy, teamPolicies, policyRoutes) : [];
+  if (policyItem) registry.registerObjects(`${policyItem.path}`, accessIds);
 
   // Checks run once everything is registered, as cdk8s validates a finished app.
   const issues: SpecIssue[] = [];
+  const teamWarnings: string[] = [];
   const check = (path: string, run: (collector: IssueCollector) => void) => {
     const collector = new IssueCollector(path);
     run(collector);
@@ -128,6 +138,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     registry.checkTeam(c, item.path, spec, storage);
     registry.checkObjects(c, item.path, teamApiKeyObjectIds(spec, now, storage));
     checkTeamApiKeySize(c, spec);
+    if (!policyItem) checkTeamPolicyUnenforced(c, spec, 'without an auth policy (`auth`)');
   }));
   if (policyItem && policy) {
     const spec = policy;
@@ -138,6 +149,12 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
       registry.checkObjects(c, policyItem.path, gatewayAuthPolicyObjectIds(spec));
       registry.checkSharedKeys(c, policyItem.path);
       if (spec.stripPolicy) registry.checkIdentityStrips(c, policyItem.path, gatewaySlot(spec), identityHeaders(spec));
+      const teamCollectors = new Map<string, IssueCollector>();
+      checkTeamPolicies(c, spec, teamPolicies, policyRoutes, policyItem.options.replicas ?? 1,
+        w => registry.settings.strict ? c.add('replicas', 'a warning (strict mode)', w) : teamWarnings.push(w),
+        path => teamCollectors.get(path) ?? teamCollectors.set(path, new IssueCollector(path)).get(path)!);
+      teamCollectors.forEach(collector => issues.push(...collector.issues));
+      registry.checkObjects(c, policyItem.path, accessIds);
     });
   }
 
@@ -145,7 +162,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
   if (issues.length === 0) {
     routes.forEach((spec, index) => renderLlmRoute(spec).forEach(manifest => manifests.push({ manifest, owner: { kind: 'route', index } })));
     teams.forEach(({ spec }, index) => renderTeamApiKey(spec, now, storage).forEach(manifest => manifests.push({ manifest, owner: { kind: 'team', index } })));
-    if (policy) renderGatewayAuthPolicy(policy).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
+    if (policy) renderPolicyWithTeamPolicies(policy, teamPolicies, policyRoutes).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
   }
   return {
     routes,
@@ -153,7 +170,34 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     policy,
     issues,
     manifests,
-    warnings: issues.length === 0 && !registry.settings.strict ? registry.warnings() : [],
+    warnings: issues.length === 0 && !registry.settings.strict ? [...registry.warnings(), ...teamWarnings] : [],
     registry,
   };
+}
+
+/** The access policies' object ids, so a name clash with another object is reported. */
+function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyRoute[]) {
+  const identity = teamIdentityHeader(policy);
+  if (!policy.mode.builtIn || !identity || !teams.some(t => t.access !== undefined)) return [];
+  const kind = policy.mode.builtIn.policyKind;
+  return routes.map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' }));
+}
+
+/**
+ * The auth policy's manifests with the teams' budgets folded into the built-in auth policy itself (one policy per
+ * target: a second policy on the Gateway could silently override it), and one access policy per route.
+ */
+export function renderPolicyWithTeamPolicies(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[],
+  routes: readonly TeamPolicyRoute[]): Manifest[] {
+  const rendered = renderGatewayAuthPolicy(policy);
+  const identity = teamIdentityHeader(policy);
+  if (!policy.mode.builtIn || !identity) return rendered;
+  const rateLimit = renderTeamRateLimit(identity, teams);
+  const withLimits = rendered.map(m => {
+    if (!rateLimit || m.metadata.name !== policy.name || m.metadata.namespace !== policy.namespace
+      || (m.kind !== KINDS.agentgatewayPolicy.kind && m.kind !== KINDS.enterpriseAgentgatewayPolicy.kind)) return m;
+    const spec = m.spec as { traffic: Record<string, unknown> };
+    return { ...m, spec: { ...spec, traffic: { ...spec.traffic, rateLimit } } };
+  });
+  return [...withLimits, ...renderTeamAccessPolicies(policy, identity, teams, routes)];
 }

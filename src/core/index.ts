@@ -17,6 +17,7 @@ export * from './registry';
 export * from './secret-value';
 export * from './settings';
 export * from './team-api-key';
+export * from './team-policy';
 export * from './time';
 export * from './gateway-plan';
 export * from './canonical';

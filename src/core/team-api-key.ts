@@ -10,6 +10,7 @@ import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
 import { API_KEY_ENTRY, KINDS, MAX_OBJECT_BYTES, Manifest, ObjectId, ObjectMeta } from './manifest';
 import { ResolvedSynthSettings } from './settings';
 import { SecretValue } from './secret-value';
+import { TeamAccess, TeamBudget, checkTeamPolicy } from './team-policy';
 import { RFC3339_DATE_EXPECTED, RFC3339_EXPECTED, isRfc3339Date, parseRfc3339 } from './time';
 
 /** Annotation on a key Secret that says when the key stops being valid. */
@@ -91,6 +92,16 @@ export interface TeamApiKeyOptions {
    * @default - not revoked
    */
   readonly revoked?: Revocation;
+  /**
+   * Limits on the team's requests or LLM tokens, enforced by a built-in auth policy that has an identity header.
+   * @default - no limit
+   */
+  readonly budgets?: readonly TeamBudget[];
+  /**
+   * The routes and models the team may use; everything else is denied with 403.
+   * @default - every route the auth policy guards
+   */
+  readonly access?: TeamAccess;
 }
 
 /** One key with every default applied. */
@@ -116,6 +127,8 @@ export interface TeamApiKeySpec {
   readonly namespace: string;
   readonly revoked?: Revocation;
   readonly keys: readonly TeamKeySpec[];
+  readonly budgets?: readonly TeamBudget[];
+  readonly access?: TeamAccess;
   /** Whether both or neither of `key` and `keys` were given. */
   readonly keyPropsConflict: 'both' | 'neither' | undefined;
 }
@@ -151,6 +164,8 @@ export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
     namespace: options.namespace ?? DEFAULT_NAMESPACE,
     revoked: options.revoked,
     keys,
+    ...(options.budgets === undefined ? {} : { budgets: options.budgets }),
+    ...(options.access === undefined ? {} : { access: options.access }),
     keyPropsConflict: hasKey && hasKeys ? 'both' : !hasKey && !hasKeys ? 'neither' : undefined,
   };
 }
@@ -200,6 +215,7 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
     if (entry === API_KEY_ENTRY) issues.add(`metadata.${entry}`, entry, `a metadata name other than "${API_KEY_ENTRY}", which holds the key`);
     checkHeaderValue(issues, `metadata.${entry}`, value);
   }
+  checkTeamPolicy(issues, { budgets: spec.budgets, access: spec.access, metadata });
   const names = new Set<string>();
   spec.keys.forEach((key, i) => {
     key.source.check(issues, key.field === 'key' ? 'key' : `${key.field}.source`, spec.metadata, storage);

@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
   TeamApiKeySpec, TeamKeyOptions, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings, renderTeamApiKey,
-  resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings,
+  checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 
@@ -116,6 +116,7 @@ export class TeamApiKey extends pulumi.ComponentResource {
     const issues = new IssueCollector(name);
     checkTeamApiKey(issues, spec, now, storage);
     checkTeamApiKeySize(issues, spec);
+    checkTeamPolicyUnenforced(issues, spec, 'on a Pulumi TeamApiKey yet (the config file and planGateway() emit them)');
     const deferredFields = new Set(deferred.map(d => spec.keys[d.index]));
     registry.checkTeam(issues, name, spec, storage, key => deferredFields.has(key));
     registry.checkTeamSecretsAreNotCredentials(issues, spec);
