@@ -182,6 +182,22 @@ describe('built-in apiKeyAuthentication', () => {
     expect(result.auth.identity?.source).toMatch(/^ConfigMap agentgateway-system\/team2-apikey entry /);
     expect(result.upstreamHeaders?.['x-org']).toBe('org-team2');
     expect(simulateRequest(manifests, { path: CHAT, key: 'wrong' }).status).toBe(401);
+    expect(simulateRequest(manifests, { path: CHAT, keyOf: 'team1-apikey' }).upstreamHeaders?.['x-org']).toBe('org-team1');
+  });
+
+  test('an authorization policy on the route: its CEL over the key metadata gives 403 to other teams', () => {
+    const manifests = [...builtInApp(), {
+      apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: 'openai-access', namespace: 'agentgateway-system' },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'openai' }],
+        traffic: { authorization: { policy: { matchExpressions: ['apiKey["x-org"] == "org-team1"'] } } },
+      },
+    }];
+    expect(simulateRequest(manifests, { path: CHAT, key: fixtureKeyText('team1') }).status).toBe(200);
+    const denied = simulateRequest(manifests, { path: CHAT, key: fixtureKeyText('team2') });
+    expect(denied.status).toBe(403);
+    expect(denied.reason).toBe('authorization failed (AgentgatewayPolicy agentgateway-system/openai-access, action Allow)');
+    expect(denied.auth.identity?.metadata).toEqual({ 'x-org': 'org-team2' });
   });
 
   test('a custom header location and Optional mode', () => {

@@ -98,10 +98,10 @@ function celEnvironment() {
   return new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
 }
 
-function celRequest(headers: Headers, request: SimulatedRequest) {
+function celRequest(headers: Headers, request: SimulatedRequest, path: string) {
   const h: Record<string, string> = {};
   for (const [k, v] of headers) h[k] = v.join(',');
-  return { method: request.method ?? 'GET', path: request.path, host: request.host ?? '', headers: h };
+  return { method: (request.method ?? 'GET').toUpperCase(), path, host: request.host ?? '', headers: h };
 }
 
 /** Evaluates one CEL string we emit; undefined (with a note) when it fails, as the gateway skips a failing value. */
@@ -185,7 +185,15 @@ function readKey(location: KeyLocation, headers: Headers, path: string): string 
   return undefined;
 }
 
-interface KeyRecord { readonly source: string; readonly key?: string; readonly keyHash?: string; readonly metadata: Record<string, string>; readonly secret?: SecretLike }
+interface KeyRecord {
+  readonly source: string;
+  /** The Secret or ConfigMap holding the key, `namespace/name`: what `keyOf` names. */
+  readonly holder: string;
+  readonly key?: string;
+  readonly keyHash?: string;
+  readonly metadata: Record<string, string>;
+  readonly secret?: SecretLike;
+}
 
 function parseEntry(text: string): { key?: string; keyHash?: string; metadata: Record<string, string> } {
   try {
@@ -202,7 +210,7 @@ function parseEntry(text: string): { key?: string; keyHash?: string; metadata: R
 function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
   const out: KeyRecord[] = [];
   const fromSecret = (s: SecretLike) => {
-    for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${s.namespace}/${s.name} entry ${entry}`, ...parseEntry(text), secret: s });
+    for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${s.namespace}/${s.name} entry ${entry}`, holder: `${s.namespace}/${s.name}`, ...parseEntry(text), secret: s });
   };
   const secrets = secretsOf(manifests).filter(s => s.namespace === ns);
   if (auth.secretRef) secrets.filter(s => s.name === auth.secretRef.name).forEach(fromSecret);
@@ -213,7 +221,7 @@ function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string)
       for (const [entry, text] of Object.entries(m.data ?? {})) {
         const parsed = parseEntry(String(text));
         // ConfigMap entries must be hashed: the gateway rejects a raw key there.
-        if (parsed.keyHash) out.push({ source: `ConfigMap ${idOf(m)} entry ${entry}`, keyHash: parsed.keyHash, metadata: parsed.metadata });
+        if (parsed.keyHash) out.push({ source: `ConfigMap ${idOf(m)} entry ${entry}`, holder: idOf(m), keyHash: parsed.keyHash, metadata: parsed.metadata });
       }
     }
   }
@@ -238,14 +246,12 @@ function extAuthKeys(manifests: readonly PlainManifest[], apiKeyAuth: any, authN
     .map(s => {
       const metadata: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.entries)) if (k !== 'api-key') metadata[k] = v;
-      return { source: `Secret ${s.namespace}/${s.name}${s.externalSource ? ` (from ${s.externalSource})` : ''}`, key: s.entries['api-key'], metadata, secret: s };
+      return { source: `Secret ${s.namespace}/${s.name}${s.externalSource ? ` (from ${s.externalSource})` : ''}`, holder: `${s.namespace}/${s.name}`, key: s.entries['api-key'], metadata, secret: s };
     });
 }
 
 function secretMatchesKeyOf(record: KeyRecord, keyOf: string, defaultNs: string): boolean {
-  if (!record.secret) return false;
-  const [ns, name] = keyOf.includes('/') ? keyOf.split('/', 2) : [defaultNs, keyOf];
-  return record.secret.namespace === ns && record.secret.name === name;
+  return record.holder === (keyOf.includes('/') ? keyOf : `${defaultNs}/${keyOf}`);
 }
 
 function expiryNote(record: KeyRecord, time: Date | undefined, notes: string[]): boolean {
@@ -325,7 +331,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   const policies = manifests.filter(m => POLICY_KINDS.has(m.kind ?? ''));
   const gatewayPolicies: Policy[] = policies.filter(p => targets(p, 'Gateway', gwNs, gwName))
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'gateway' }));
-  const celContext = (extra: Record<string, unknown> = {}) => () => ({ request: celRequest(headers, request), ...extra });
+  const celContext = (extra: Record<string, unknown> = {}) => () => ({ request: celRequest(headers, request, path), ...extra });
 
   // 1. PreRouting: gateway policies with `phase: PreRouting` run before route selection (GATEWAY-SEMANTICS 1.3).
   const pre = gatewayPolicies.filter(p => p.traffic.phase === 'PreRouting');
