@@ -303,6 +303,176 @@ function toHeaders(record: Readonly<Record<string, string>> | undefined): Header
   return out;
 }
 
+/** The request as it moves through the pipeline: each stage reads and changes it. */
+interface PipelineState {
+  readonly manifests: readonly PlainManifest[];
+  readonly request: SimulatedRequest;
+  readonly headers: Headers;
+  /** The path as sent, with a query-parameter key added. */
+  path: string;
+  readonly steps: string[];
+  readonly notes: string[];
+  /** Headers that carry a key: redacted in every output, whoever put the key there. */
+  readonly keyHeaders: Set<string>;
+  /** The route phase's policies: the HTTPRoute's, then the Gateway's. */
+  readonly policies: readonly Policy[];
+  auth: SimulationResult['auth'];
+  /** The CEL `apiKey` variable once built-in auth validated a key (GATEWAY-SEMANTICS 2). */
+  apiKeyClaims?: Record<string, unknown>;
+}
+
+interface Denial { readonly status: number; readonly outcome: SimulationResult['outcome']; readonly reason: string }
+
+/** One route-phase step; a denial ends the request. */
+type Stage = (state: PipelineState) => Denial | undefined;
+
+const celContext = (state: PipelineState) => () => ({
+  request: celRequest(state.headers, state.request, state.path), ...(state.apiKeyClaims ? { apiKey: state.apiKeyClaims } : {}),
+});
+
+/** Built-in `apiKeyAuthentication` (AGW httpproxy.rs L201). */
+const builtInApiKey: Stage = state => {
+  const { request, headers, notes, steps } = state;
+  const apiKeyPolicy = pick(state.policies, 'apiKeyAuthentication', notes);
+  if (!apiKeyPolicy) return undefined;
+  const spec = apiKeyPolicy.traffic.apiKeyAuthentication;
+  const mode: string = spec.mode ?? 'Strict';
+  const location = builtInLocation(spec);
+  if (location.kind === 'unsupported') notes.push(`${apiKeyPolicy.id}: a location expression is not simulated; the key is read from nowhere`);
+  state.path = placeKey(request, location, headers, state.path);
+  state.keyHeaders.add(location.kind === 'cookie' ? 'cookie' : location.name);
+  const records = builtInKeys(state.manifests, spec, nsOf(apiKeyPolicy.manifest));
+  const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, state.path);
+  const found = request.keyOf !== undefined
+    ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(apiKeyPolicy.manifest)))
+    : presented === undefined ? undefined : records.find(r => keyMatches(r, presented));
+  const expired = found ? expiryNote(found, request.time, notes) : false;
+  const policy = apiKeyPolicy.id;
+  const hasKey = presented !== undefined || request.keyOf !== undefined;
+  if (found && !expired) {
+    state.auth = { mode: 'built-in', policy, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
+    state.apiKeyClaims = { key: REDACTED, ...found.metadata };
+    // The gateway removes the credential once it is validated (AGW http/apikey.rs L411-416).
+    if (location.kind === 'header' && headers.delete(location.name)) steps.push(`${policy}: apiKeyAuthentication removes the validated key's header ${location.name}`);
+    return undefined;
+  }
+  if (mode === 'Permissive' || (mode === 'Optional' && !hasKey)) {
+    state.auth = { mode: 'built-in', policy, decision: 'anonymous' };
+    notes.push(`${policy}: mode ${mode} lets the request through without a validated key; apiKey.* expressions fail`);
+    return undefined;
+  }
+  state.auth = { mode: 'built-in', policy, decision: 'denied' };
+  return { status: 401, outcome: 'unauthorized', reason: hasKey ? 'api key authentication failure: invalid credentials' : 'api key authentication failure: no API Key found' };
+};
+
+/** Solo's `entExtAuth` with an AuthConfig's `apiKeyAuth` (AGW httpproxy.rs L206; GATEWAY-SEMANTICS 1.1, REFERENCE 4). */
+const entExtAuth: Stage = state => {
+  const { request, headers, notes, steps, manifests } = state;
+  const extAuthPolicy = pick(state.policies, 'entExtAuth', notes);
+  if (pick(state.policies, 'extAuth', notes)) notes.push('traffic.extAuth (a generic ext-auth server) is not simulated');
+  if (!extAuthPolicy) return undefined;
+  const ref = extAuthPolicy.traffic.entExtAuth.authConfigRef ?? {};
+  const authNs = ref.namespace ?? nsOf(extAuthPolicy.manifest);
+  const authConfig = manifests.find(m => m.kind === 'AuthConfig' && nsOf(m) === authNs && nameOf(m) === ref.name);
+  const policy = extAuthPolicy.id;
+  if (!authConfig) {
+    state.auth = { mode: 'ext-auth', policy, decision: 'denied' };
+    // Solo's ext-auth has no config to apply; the data plane's default for a failing ext-auth is 403 (GATEWAY-SEMANTICS 5).
+    return { status: 403, outcome: 'forbidden', reason: `AuthConfig ${authNs}/${ref.name} is not among the manifests (ext-auth fails closed: 403, inferred)` };
+  }
+  const configs = ((authConfig.spec?.configs ?? []) as any[]);
+  const apiKeyAuth = configs.find(c => c.apiKeyAuth)?.apiKeyAuth;
+  for (const c of configs) for (const k of Object.keys(c)) if (k !== 'apiKeyAuth') notes.push(`AuthConfig ${idOf(authConfig)}: ${k} is not simulated`);
+  if (!apiKeyAuth) {
+    notes.push(`AuthConfig ${idOf(authConfig)} has no apiKeyAuth: its decision is not simulated (treated as allowed)`);
+    state.auth = { mode: 'ext-auth', policy, decision: 'anonymous' };
+    return undefined;
+  }
+  const location: KeyLocation = { kind: 'header', name: String(apiKeyAuth.headerName ?? 'api-key').toLowerCase(), prefix: '' };
+  state.path = placeKey(request, location, headers, state.path);
+  state.keyHeaders.add(location.name);
+  const records = extAuthKeys(manifests, apiKeyAuth, nsOf(authConfig));
+  const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, state.path);
+  const found = request.keyOf !== undefined
+    ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(authConfig)))
+    : presented === undefined ? undefined : records.find(r => r.key !== undefined && r.key === presented);
+  if (presented !== undefined && !found && records.some(r => r.key === undefined)) {
+    notes.push('some keys come from a secret store and are unknown offline; use keyOf to present one of them');
+  }
+  const authResult = { mode: 'ext-auth' as const, policy: `${policy} with AuthConfig ${idOf(authConfig)}` };
+  if (!found || expiryNote(found, request.time, notes)) {
+    state.auth = { ...authResult, decision: 'denied' };
+    return { status: 401, outcome: 'unauthorized',
+      reason: presented === undefined && request.keyOf === undefined ? `no API key in header ${location.name}` : 'the API key is not one of the selected key Secrets' };
+  }
+  const entries = Object.entries((apiKeyAuth.headersFromMetadataEntry ?? {}) as Record<string, { name: string; required?: boolean }>);
+  const missing = entries.filter(([, e]) => e.required === true && found.metadata[e.name] === undefined);
+  if (missing.length > 0) {
+    state.auth = { ...authResult, decision: 'denied' };
+    return { status: 401, outcome: 'unauthorized',
+      reason: `the key's Secret lacks the required metadata entr${missing.length > 1 ? 'ies' : 'y'} ${missing.map(([, e]) => e.name).join(', ')}` };
+  }
+  state.auth = { ...authResult, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
+  for (const [header, e] of entries) {
+    const name = header.toLowerCase();
+    const value = found.metadata[e.name];
+    if (value === undefined) {
+      if (headers.has(name)) notes.push(`the key's Secret lacks ${e.name} (not required): the client's own ${name} passes through (GATEWAY-SEMANTICS 1.1)`);
+      continue;
+    }
+    const had = headers.get(name);
+    // Overwrite when Solo's server leaves `append` unset (AGW envoy_proto_common.rs L36-41); its flag is not established.
+    headers.set(name, [value]);
+    steps.push(`${authResult.policy}: ext-auth sets ${name}: ${value}${had ? ` (overwriting the client's ${had.join(',')}; assumes Solo's ext-auth does not set append)` : ''}`);
+  }
+  return undefined;
+};
+
+const noAuthenticationNote: Stage = state => {
+  if (state.auth.mode === 'none') state.notes.push('no authentication policy applies to this route: any client reaches the backend');
+  return undefined;
+};
+
+/** `traffic.authorization` (AGW httpproxy.rs L211): 403 on deny; an expression that errors does not match. */
+const authorization: Stage = state => {
+  const authzPolicy = pick(state.policies, 'authorization', state.notes);
+  if (!authzPolicy) return undefined;
+  const a = authzPolicy.traffic.authorization;
+  const expressions: string[] = a.policy?.matchExpressions ?? [];
+  const context = celContext(state)();
+  const matched = expressions.some(e => evalCel(e, context, state.notes, `${authzPolicy.id} authorization`) === true);
+  const action = a.action ?? 'Allow';
+  if ((action === 'Allow' && !matched) || (action === 'Deny' && matched)) {
+    return { status: 403, outcome: 'forbidden', reason: `authorization failed (${authzPolicy.id}, action ${action})` };
+  }
+  return undefined;
+};
+
+/** Local and remote rate limits (L229, L234): the budgets stage goes here; until then the result says they are not evaluated. */
+const rateLimits: Stage = state => {
+  for (const p of state.policies) {
+    for (const f of ['rateLimit', 'entRateLimit']) if (p.traffic[f] !== undefined) state.notes.push(`${p.id}: traffic.${f} is not simulated yet (budgets)`);
+  }
+  return undefined;
+};
+
+/** `transformation` (L257). */
+const transformation: Stage = state => {
+  const policy = pick(state.policies, 'transformation', state.notes);
+  if (policy) applyTransformation(policy.traffic.transformation, state.headers, celContext(state), state.steps, state.notes, policy.id);
+  return undefined;
+};
+
+/** Request `headerModifiers` (L272). */
+const headerModifiers: Stage = state => {
+  const policy = pick(state.policies, 'headerModifiers', state.notes);
+  if (policy) applyHeaderModifiers(policy.traffic.headerModifiers, state.headers, state.steps, policy.id);
+  return undefined;
+};
+
+/** The route phase in agentgateway's order (GATEWAY-SEMANTICS 1.3). */
+const ROUTE_PHASE: readonly Stage[] = [builtInApiKey, entExtAuth, noAuthenticationNote, authorization, rateLimits, transformation, headerModifiers];
+
 /**
  * Simulates one request against the manifests and reports, without a cluster, what agentgateway would do: the
  * route, the auth decision and team, the headers forwarded and the backend with its credential's source. The
@@ -312,11 +482,6 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   const notes: string[] = [];
   const steps: string[] = [];
   const headers = toHeaders(request.headers);
-  const secretsToHide = new Set<string>();
-  if (request.key !== undefined) secretsToHide.add(request.key);
-  // Headers that carry a key are redacted in every output, whoever put the key there.
-  const keyHeaders = new Set<string>();
-  let path = request.path;
   const method = (request.method ?? 'GET').toUpperCase();
   const base = { headerSteps: steps, backends: [] as SimulatedBackend[], notes };
 
@@ -331,16 +496,14 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   const policies = manifests.filter(m => POLICY_KINDS.has(m.kind ?? ''));
   const gatewayPolicies: Policy[] = policies.filter(p => targets(p, 'Gateway', gwNs, gwName))
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'gateway' }));
-  const celContext = (extra: Record<string, unknown> = {}) => () => ({ request: celRequest(headers, request, path), ...extra });
 
-  // 1. PreRouting: gateway policies with `phase: PreRouting` run before route selection (GATEWAY-SEMANTICS 1.3).
-  const pre = gatewayPolicies.filter(p => p.traffic.phase === 'PreRouting');
-  for (const p of [...pre].sort((a, b) => a.id.localeCompare(b.id))) {
-    if (p.traffic.transformation) applyTransformation(p.traffic.transformation, headers, celContext(), steps, notes, `${p.id} (PreRouting)`);
+  // PreRouting: gateway policies with `phase: PreRouting` run before route selection (GATEWAY-SEMANTICS 1.3).
+  const preRouting = () => ({ request: celRequest(headers, request, request.path) });
+  for (const p of gatewayPolicies.filter(g => g.traffic.phase === 'PreRouting').sort((a, b) => a.id.localeCompare(b.id))) {
+    if (p.traffic.transformation) applyTransformation(p.traffic.transformation, headers, preRouting, steps, notes, `${p.id} (PreRouting)`);
     for (const f of Object.keys(p.traffic)) if (!['phase', 'transformation'].includes(f)) notes.push(`${p.id}: PreRouting traffic.${f} is not simulated`);
   }
 
-  // The key goes where the auth policy reads it; that needs the route-phase policies, so place it after selection.
   const candidate = selectRoute(routesOfGateway(manifests, gateway), { method, path: request.path, host: request.host, headers });
   if (!candidate) {
     return { ...base, status: 404, outcome: 'not-found', gateway, auth: { mode: 'none', decision: 'not-reached' },
@@ -350,127 +513,22 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
     ...(candidate.hostname ? { hostname: candidate.hostname } : {}) };
   const routePolicies: Policy[] = policies.filter(p => targets(p, 'HTTPRoute', nsOf(candidate.route), nameOf(candidate.route)))
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'route' }));
-  const phase = [...routePolicies, ...gatewayPolicies.filter(p => p.traffic.phase !== 'PreRouting')];
 
-  // 2. Authentication: built-in api key (AGW httpproxy.rs L201), then ext-auth (L206).
-  const apiKeyPolicy = pick(phase, 'apiKeyAuthentication', notes);
-  const extAuthPolicy = pick(phase, 'entExtAuth', notes);
-  if (pick(phase, 'extAuth', notes)) notes.push('traffic.extAuth (a generic ext-auth server) is not simulated');
-  let auth: SimulationResult['auth'] = { mode: 'none', decision: 'anonymous' };
-  let apiKeyClaims: Record<string, unknown> | undefined;
-  const deny = (status: number, outcome: SimulationResult['outcome'], reason: string, authResult: SimulationResult['auth']): SimulationResult =>
-    ({ ...base, status, outcome, reason, gateway, route, auth: authResult });
-
-  if (apiKeyPolicy) {
-    const spec = apiKeyPolicy.traffic.apiKeyAuthentication;
-    const mode: string = spec.mode ?? 'Strict';
-    const location = builtInLocation(spec);
-    if (location.kind === 'unsupported') notes.push(`${apiKeyPolicy.id}: a location expression is not simulated; the key is read from nowhere`);
-    path = placeKey(request, location, headers, path);
-    keyHeaders.add(location.kind === 'cookie' ? 'cookie' : location.name);
-    const records = builtInKeys(manifests, spec, nsOf(apiKeyPolicy.manifest));
-    const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, path);
-    const found = request.keyOf !== undefined
-      ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(apiKeyPolicy.manifest)))
-      : presented === undefined ? undefined : records.find(r => keyMatches(r, presented));
-    const expired = found ? expiryNote(found, request.time, notes) : false;
-    const policy = apiKeyPolicy.id;
-    const hasKey = presented !== undefined || request.keyOf !== undefined;
-    if (found && !expired) {
-      auth = { mode: 'built-in', policy, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
-      apiKeyClaims = { key: REDACTED, ...found.metadata };
-      // The gateway removes the credential once it is validated (AGW http/apikey.rs L411-416).
-      if (location.kind === 'header' && headers.delete(location.name)) steps.push(`${policy}: apiKeyAuthentication removes the validated key's header ${location.name}`);
-    } else if (mode === 'Permissive' || (mode === 'Optional' && !hasKey)) {
-      auth = { mode: 'built-in', policy, decision: 'anonymous' };
-      notes.push(`${policy}: mode ${mode} lets the request through without a validated key; apiKey.* expressions fail`);
-    } else {
-      return deny(401, 'unauthorized', hasKey ? 'api key authentication failure: invalid credentials' : 'api key authentication failure: no API Key found',
-        { mode: 'built-in', policy, decision: 'denied' });
-    }
+  const state: PipelineState = {
+    manifests, request, headers, path: request.path, steps, notes, keyHeaders: new Set(),
+    policies: [...routePolicies, ...gatewayPolicies.filter(p => p.traffic.phase !== 'PreRouting')],
+    auth: { mode: 'none', decision: 'anonymous' },
+  };
+  for (const stage of ROUTE_PHASE) {
+    const denial = stage(state);
+    if (denial) return { ...base, ...denial, gateway, route, auth: state.auth };
   }
-  if (extAuthPolicy) {
-    const ref = extAuthPolicy.traffic.entExtAuth.authConfigRef ?? {};
-    const authNs = ref.namespace ?? nsOf(extAuthPolicy.manifest);
-    const authConfig = manifests.find(m => m.kind === 'AuthConfig' && nsOf(m) === authNs && nameOf(m) === ref.name);
-    const policy = extAuthPolicy.id;
-    if (!authConfig) {
-      // Solo's ext-auth has no config to apply; the data plane's default for a failing ext-auth is 403 (GATEWAY-SEMANTICS 5).
-      return deny(403, 'forbidden', `AuthConfig ${authNs}/${ref.name} is not among the manifests (ext-auth fails closed: 403, inferred)`, { mode: 'ext-auth', policy, decision: 'denied' });
-    }
-    const configs = ((authConfig.spec?.configs ?? []) as any[]);
-    const apiKeyAuth = configs.find(c => c.apiKeyAuth)?.apiKeyAuth;
-    for (const c of configs) for (const k of Object.keys(c)) if (k !== 'apiKeyAuth') notes.push(`AuthConfig ${idOf(authConfig)}: ${k} is not simulated`);
-    if (apiKeyAuth) {
-      const location: KeyLocation = { kind: 'header', name: String(apiKeyAuth.headerName ?? 'api-key').toLowerCase(), prefix: '' };
-      path = placeKey(request, location, headers, path);
-    keyHeaders.add(location.kind === 'cookie' ? 'cookie' : location.name);
-      const records = extAuthKeys(manifests, apiKeyAuth, nsOf(authConfig));
-      const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, path);
-      const found = request.keyOf !== undefined
-        ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(authConfig)))
-        : presented === undefined ? undefined : records.find(r => r.key !== undefined && r.key === presented);
-      if (presented !== undefined && !found && records.some(r => r.key === undefined)) {
-        notes.push(`some keys come from a secret store and are unknown offline; use keyOf to present one of them`);
-      }
-      const authResult = { mode: 'ext-auth' as const, policy: `${policy} with AuthConfig ${idOf(authConfig)}` };
-      if (!found || expiryNote(found, request.time, notes)) {
-        return deny(401, 'unauthorized', presented === undefined && request.keyOf === undefined ? `no API key in header ${location.name}` : 'the API key is not one of the selected key Secrets',
-          { ...authResult, decision: 'denied' });
-      }
-      const entries = Object.entries((apiKeyAuth.headersFromMetadataEntry ?? {}) as Record<string, { name: string; required?: boolean }>);
-      const missing = entries.filter(([, e]) => e.required === true && found.metadata[e.name] === undefined);
-      if (missing.length > 0) {
-        return deny(401, 'unauthorized', `the key's Secret lacks the required metadata entr${missing.length > 1 ? 'ies' : 'y'} ${missing.map(([, e]) => e.name).join(', ')}`,
-          { ...authResult, decision: 'denied' });
-      }
-      auth = { ...authResult, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
-      for (const [header, e] of entries) {
-        const name = header.toLowerCase();
-        const value = found.metadata[e.name];
-        if (value === undefined) {
-          if (headers.has(name)) notes.push(`the key's Secret lacks ${e.name} (not required): the client's own ${name} passes through (GATEWAY-SEMANTICS 1.1)`);
-          continue;
-        }
-        const had = headers.get(name);
-        // Overwrite when Solo's server leaves `append` unset (AGW envoy_proto_common.rs L36-41); its flag is not established.
-        headers.set(name, [value]);
-        steps.push(`${authResult.policy}: ext-auth sets ${name}: ${value}${had ? ` (overwriting the client's ${had.join(',')}; assumes Solo's ext-auth does not set append)` : ''}`);
-      }
-    } else {
-      notes.push(`AuthConfig ${idOf(authConfig)} has no apiKeyAuth: its decision is not simulated (treated as allowed)`);
-      auth = { mode: 'ext-auth', policy, decision: 'anonymous' };
-    }
-  }
-  if (!apiKeyPolicy && !extAuthPolicy) notes.push('no authentication policy applies to this route: any client reaches the backend');
-
-  // 3. Authorization (AGW httpproxy.rs L211): 403 on deny. An expression that errors does not match.
-  const authzPolicy = pick(phase, 'authorization', notes);
-  if (authzPolicy) {
-    const a = authzPolicy.traffic.authorization;
-    const expressions: string[] = a.policy?.matchExpressions ?? [];
-    const ctx = celContext(apiKeyClaims ? { apiKey: apiKeyClaims } : {})();
-    const matched = expressions.some(e => evalCel(e, ctx, notes, `${authzPolicy.id} authorization`) === true);
-    const action = a.action ?? 'Allow';
-    if ((action === 'Allow' && !matched) || (action === 'Deny' && matched)) {
-      return deny(403, 'forbidden', `authorization failed (${authzPolicy.id}, action ${action})`, auth);
-    }
-  }
-  for (const p of phase) {
-    for (const f of ['rateLimit', 'entRateLimit']) if (p.traffic[f] !== undefined) notes.push(`${p.id}: traffic.${f} is not simulated yet (budgets)`);
-  }
-
-  // 4. Transformation (L257), then header modifiers (L272).
-  const transformation = pick(phase, 'transformation', notes);
-  if (transformation) applyTransformation(transformation.traffic.transformation, headers, celContext(apiKeyClaims ? { apiKey: apiKeyClaims } : {}), steps, notes, transformation.id);
-  const modifiers = pick(phase, 'headerModifiers', notes);
-  if (modifiers) applyHeaderModifiers(modifiers.traffic.headerModifiers, headers, steps, modifiers.id);
 
   const backends = backendsOf(manifests, candidate, request);
   const upstreamHeaders: Record<string, string> = {};
   for (const [k, v] of [...headers].sort(([a], [b]) => a.localeCompare(b))) {
     const joined = v.join(',');
-    const isKey = keyHeaders.has(k) || [...secretsToHide].some(s => s.length > 0 && joined.includes(s));
+    const isKey = state.keyHeaders.has(k) || (request.key !== undefined && request.key.length > 0 && joined.includes(request.key));
     upstreamHeaders[k] = isKey ? REDACTED : joined;
     if (isKey && k !== 'cookie') notes.push(`the key's header ${k} is forwarded to the provider: remove it with headerModifiers.request.remove (GATEWAY-SEMANTICS 1.1, point 4)`);
   }
@@ -478,7 +536,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   for (const b of backends) if (!b.found) notes.push(`${b.ref} is not among the manifests`);
   return {
     ...base, status: 200, outcome: 'forwarded', reason: `forwarded to ${backends.map(b => b.ref).join(', ') || 'no backend'}`,
-    gateway, route, auth, upstreamHeaders, backends,
+    gateway, route, auth: state.auth, upstreamHeaders, backends,
   };
 }
 
