@@ -267,6 +267,28 @@ describe('route precedence (GATEWAY-SEMANTICS 3)', () => {
   });
 });
 
+describe('the Gateway listener', () => {
+  const gateway = (listeners: any[]): PlainManifest => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'agentgateway', namespace: 'agentgateway-system' },
+    spec: { gatewayClassName: 'enterprise-agentgateway', listeners },
+  });
+
+  test('the seed with its Gateway: the listener is reported; a host no listener accepts gives 404', () => {
+    const manifests = [...seed(), gateway([
+      { name: 'api', port: 8443, protocol: 'HTTPS', hostname: 'api.example.com' },
+      { name: 'http', port: 8080, protocol: 'HTTP' },
+      { name: 'tcp', port: 9000, protocol: 'TCP' },
+    ])];
+    expect(simulateRequest(manifests, { path: CHAT, key: 'team1-key' }).listener).toBe('http:8080');
+    expect(simulateRequest(manifests, { path: CHAT, key: 'team1-key', host: 'api.example.com' }).listener).toBe('api:8443');
+    expect(simulateRequest(manifests, { path: CHAT, key: 'team1-key', host: 'x.example.org' }).listener).toBe('http:8080');
+    const only = [...seed(), gateway([{ name: 'api', port: 8443, protocol: 'HTTPS', hostname: '*.example.com' }])];
+    expect(simulateRequest(only, { path: CHAT, key: 'team1-key', host: 'llm.example.com' }).listener).toBe('api:8443');
+    const refused = simulateRequest(only, { path: CHAT, key: 'team1-key', host: 'llm.example.org' });
+    expect([refused.status, refused.reason]).toEqual([404, 'no HTTP listener of Gateway agentgateway-system/agentgateway accepts host llm.example.org']);
+  });
+});
+
 describe('the text report', () => {
   test('names status, route, team, headers and credential source', () => {
     const text = formatSimulation(simulateRequest(seed(), { path: CHAT, key: 'team1-key', headers: { 'x-org': 'finance' } }));

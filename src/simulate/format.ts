@@ -3,7 +3,7 @@ import { SimulationResult } from './simulate';
 /** The result as a short review text: status, route, auth, upstream headers, backend, then caveats. */
 export function formatSimulation(result: SimulationResult): string {
   const lines = [`${result.status} ${result.outcome}: ${result.reason}`];
-  if (result.gateway) lines.push(`  gateway: ${result.gateway}`);
+  if (result.gateway) lines.push(`  gateway: ${result.gateway}${result.listener ? `, listener ${result.listener}` : ''}`);
   if (result.route) {
     lines.push(`  route: HTTPRoute ${result.route.httpRoute} rule ${result.route.rule} match ${result.route.match} (key ${result.route.key}${result.route.hostname ? `, hostname ${result.route.hostname}` : ''})`);
   }

@@ -65,6 +65,8 @@ export interface SimulationResult {
   readonly outcome: 'forwarded' | 'not-found' | 'unauthorized' | 'forbidden';
   readonly reason: string;
   readonly gateway?: string;
+  /** The Gateway listener taking the request (`name:port`), when the Gateway is among the manifests. */
+  readonly listener?: string;
   readonly route?: { readonly httpRoute: string; readonly rule: number; readonly match: number; readonly key: string; readonly hostname?: string };
   readonly auth: { readonly mode: AuthMode; readonly policy?: string; readonly decision: 'allowed' | 'denied' | 'anonymous' | 'not-reached'; readonly identity?: SimulatedIdentity };
   /** Headers as forwarded upstream (the key's header shown as `<redacted>` if it is still there). */
@@ -492,7 +494,17 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
       reason: gateways.length === 0 ? 'no HTTPRoute attaches to a Gateway in these manifests' : `several Gateways (${gateways.join(', ')}): name one` };
   }
   const [gwNs, gwName] = gateway.split('/', 2);
-  if (!manifests.some(m => m.kind === 'Gateway' && idOf(m) === gateway)) notes.push(`Gateway ${gateway} is not among the manifests: its listeners are not checked`);
+  const gatewayManifest = manifests.find(m => m.kind === 'Gateway' && idOf(m) === gateway);
+  let listener: string | undefined;
+  if (!gatewayManifest) notes.push(`Gateway ${gateway} is not among the manifests: its listeners are not checked`);
+  else {
+    const found = selectListener(gatewayManifest, request.host);
+    if (!found) {
+      return { ...base, status: 404, outcome: 'not-found', gateway, auth: { mode: 'none', decision: 'not-reached' },
+        reason: `no HTTP listener of Gateway ${gateway} accepts host ${request.host ?? '(none)'}` };
+    }
+    listener = `${found.name}:${found.port}`;
+  }
   const policies = manifests.filter(m => POLICY_KINDS.has(m.kind ?? ''));
   const gatewayPolicies: Policy[] = policies.filter(p => targets(p, 'Gateway', gwNs, gwName))
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'gateway' }));
@@ -506,7 +518,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
 
   const candidate = selectRoute(routesOfGateway(manifests, gateway), { method, path: request.path, host: request.host, headers });
   if (!candidate) {
-    return { ...base, status: 404, outcome: 'not-found', gateway, auth: { mode: 'none', decision: 'not-reached' },
+    return { ...base, status: 404, outcome: 'not-found', gateway, ...(listener ? { listener } : {}), auth: { mode: 'none', decision: 'not-reached' },
       reason: `no HTTPRoute rule on Gateway ${gateway} matches ${method} ${request.path}${request.host ? ` (host ${request.host})` : ''}` };
   }
   const route = { httpRoute: idOf(candidate.route), rule: candidate.ruleIndex, match: candidate.matchIndex, key: candidate.key,
@@ -521,7 +533,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   };
   for (const stage of ROUTE_PHASE) {
     const denial = stage(state);
-    if (denial) return { ...base, ...denial, gateway, route, auth: state.auth };
+    if (denial) return { ...base, ...denial, gateway, ...(listener ? { listener } : {}), route, auth: state.auth };
   }
 
   const backends = backendsOf(manifests, candidate, request);
@@ -536,8 +548,26 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   for (const b of backends) if (!b.found) notes.push(`${b.ref} is not among the manifests`);
   return {
     ...base, status: 200, outcome: 'forwarded', reason: `forwarded to ${backends.map(b => b.ref).join(', ') || 'no backend'}`,
-    gateway, route, auth: state.auth, upstreamHeaders, backends,
+    gateway, ...(listener ? { listener } : {}), route, auth: state.auth, upstreamHeaders, backends,
   };
+}
+
+/**
+ * The HTTP(S) listener for a host: an exact hostname first, then the most specific wildcard, then one without a
+ * hostname (Gateway API listener matching); without a host, the first listener without a hostname.
+ */
+function selectListener(gateway: PlainManifest, host: string | undefined): { name: string; port: number } | undefined {
+  const listeners = ((gateway.spec?.listeners ?? []) as Array<{ name: string; port: number; protocol?: string; hostname?: string }>)
+    .filter(l => l.protocol === undefined || l.protocol === 'HTTP' || l.protocol === 'HTTPS');
+  const h = host?.toLowerCase().replace(/:\d+$/, '');
+  const score = (l: { hostname?: string }) => {
+    if (l.hostname === undefined) return 0;
+    if (h === undefined) return -1;
+    const name = l.hostname.toLowerCase();
+    if (name === h) return 1000;
+    return name.startsWith('*.') && h.endsWith(name.slice(1)) ? name.length : -1;
+  };
+  return listeners.filter(l => score(l) >= 0).sort((a, b) => score(b) - score(a))[0];
 }
 
 /** Puts the request's `key` where the policy reads it (header with prefix, query parameter or cookie); the new path. */
