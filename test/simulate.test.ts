@@ -3,6 +3,7 @@ import {
   ApiKeyAuthMode, GatewayAuthPolicy, KeySelection, KeySource, LlmProvider, LlmRoute, TeamApiKey, configureSynth, hashKey,
 } from '../src';
 import { PlainManifest, SimulatedRequest, formatSimulation, simulateRequest } from '../src/simulate';
+import fc from 'fast-check';
 import { fixtureKey, fixtureKeyText, seedManifests, synth } from './helpers';
 
 const seed = (): PlainManifest[] => [...seedManifests().values()].flat() as PlainManifest[];
@@ -297,5 +298,19 @@ describe('the text report', () => {
     expect(text).toContain('x-org: developers');
     expect(text).toContain('credential: Secret agentgateway-system/openai-secret entry Authorization');
     expect(text).not.toContain('team1-key');
+  });
+});
+
+describe('keys never leak (property)', () => {
+  test('whatever key, headers and path a client sends, no rendering of the result contains the key', () => {
+    const manifests = seed();
+    const keyArb = fc.stringMatching(/^[A-Za-z0-9_-]{12,40}$/);
+    const headerName = fc.constantFrom('vanity-auth', 'x-org', 'authorization', 'x-other', 'cookie');
+    fc.assert(fc.property(keyArb, fc.dictionary(headerName, fc.string({ maxLength: 20 })), fc.constantFrom(CHAT, '/openai', '/x', '/openai?k=1'),
+      fc.boolean(), (key, headers, path, asHeader) => {
+        fc.pre(Object.values(headers).every(v => !v.includes(key)));
+        const request: SimulatedRequest = asHeader ? { path, headers: { ...headers, 'vanity-auth': key } } : { path, headers, key };
+        expectKeyNowhere(simulateRequest(manifests, request), key);
+      }), { numRuns: 200 });
   });
 });
