@@ -301,6 +301,20 @@ describe('the text report', () => {
   });
 });
 
+describe('hand-written manifests', () => {
+  test('list fields of the wrong shape read as empty instead of crashing', () => {
+    const broken: PlainManifest[] = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'a', namespace: 'gw' },
+        spec: { parentRefs: [null, { name: 'edge' }], rules: [null, { matches: 'oops', backendRefs: [{ name: 'svc' }] }] } },
+      { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: 'p', namespace: 'gw' },
+        spec: { targetRefs: 'Gateway', traffic: { transformation: { request: { set: 'x', remove: [1, 'x-org'] } } } } },
+    ];
+    const result = simulateRequest(broken, { path: '/anything', headers: { 'x-org': 'finance' } });
+    expect([result.status, result.route?.key, result.backends[0]?.ref]).toEqual([200, 'gw/a.00', 'Service gw/svc']);
+    expect(result.notes).toContain('no authentication policy applies to this route: any client reaches the backend');
+  });
+});
+
 describe('keys never leak (property)', () => {
   test('whatever key, headers and path a client sends, no rendering of the result contains the key', () => {
     const manifests = seed();

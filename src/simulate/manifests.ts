@@ -71,7 +71,7 @@ export function secretsOf(manifests: readonly PlainManifest[]): SecretLike[] {
         if (String(v).includes('{{')) external.add(k);
         else entries[k] = String(v);
       }
-      for (const d of (m.spec?.data ?? []) as Array<{ secretKey?: string }>) {
+      for (const d of list<{ secretKey?: string }>(m.spec?.data)) {
         if (d.secretKey && template.data === undefined) external.add(d.secretKey);
       }
       out.push({
@@ -86,4 +86,9 @@ export function secretsOf(manifests: readonly PlainManifest[]): SecretLike[] {
 export function labelsMatch(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** A list field's objects; anything else (a hand-written manifest's typo) reads as empty rather than crashing. */
+export function list<T = any>(value: unknown): T[] {
+  return Array.isArray(value) ? value.filter(item => item !== null && typeof item === 'object') as T[] : [];
 }

@@ -1,7 +1,7 @@
 // HTTPRoute selection as agentgateway implements it (docs GATEWAY-SEMANTICS section 3, AGW http/route.rs).
 
 import { re2Test } from '../validate/re2';
-import { PlainManifest, idOf, nameOf, nsOf } from './manifests';
+import { PlainManifest, idOf, list, nameOf, nsOf } from './manifests';
 
 export interface RouteCandidate {
   readonly route: PlainManifest;
@@ -23,7 +23,7 @@ export interface RouteRequest {
 
 /** The routes attached to a Gateway `ns/name` (parentRefs of kind Gateway, the route's namespace by default). */
 export function routesOfGateway(manifests: readonly PlainManifest[], gateway: string): PlainManifest[] {
-  return manifests.filter(m => m.kind === 'HTTPRoute' && ((m.spec?.parentRefs ?? []) as any[]).some(p =>
+  return manifests.filter(m => m.kind === 'HTTPRoute' && list<any>(m.spec?.parentRefs).some(p =>
     (p.kind ?? 'Gateway') === 'Gateway' && `${p.namespace ?? nsOf(m)}/${p.name}` === gateway));
 }
 
@@ -32,7 +32,7 @@ export function gatewaysOfRoutes(manifests: readonly PlainManifest[]): string[] 
   const out = new Set<string>();
   for (const m of manifests) {
     if (m.kind !== 'HTTPRoute') continue;
-    for (const p of (m.spec?.parentRefs ?? []) as any[]) if ((p.kind ?? 'Gateway') === 'Gateway') out.add(`${p.namespace ?? nsOf(m)}/${p.name}`);
+    for (const p of list<any>(m.spec?.parentRefs)) if ((p.kind ?? 'Gateway') === 'Gateway') out.add(`${p.namespace ?? nsOf(m)}/${p.name}`);
   }
   for (const m of manifests) if (m.kind === 'Gateway') out.add(idOf(m));
   return [...out].sort();
@@ -65,11 +65,11 @@ function matchesRequest(match: any, request: RouteRequest): boolean {
   const { pathOnly, query } = splitPath(request.path);
   if (!pathMatches(match, pathOnly)) return false;
   if (match.method !== undefined && match.method !== request.method) return false;
-  for (const h of (match.headers ?? []) as any[]) {
+  for (const h of list<any>(match.headers)) {
     const values = request.headers.get(String(h.name).toLowerCase());
     if (!valueMatches(h, values?.join(','))) return false;
   }
-  for (const q of (match.queryParams ?? []) as any[]) {
+  for (const q of list<any>(match.queryParams)) {
     if (!valueMatches(q, query.get(q.name) ?? undefined)) return false;
   }
   return true;
@@ -84,8 +84,8 @@ function compareCandidates(a: RouteCandidate, b: RouteCandidate): number {
   return (PATH_RANK[pb.type ?? 'PathPrefix'] - PATH_RANK[pa.type ?? 'PathPrefix'])
     || (String(pb.value ?? '/').length - String(pa.value ?? '/').length)
     || (Number(b.match.method !== undefined) - Number(a.match.method !== undefined))
-    || ((b.match.headers ?? []).length - (a.match.headers ?? []).length)
-    || ((b.match.queryParams ?? []).length - (a.match.queryParams ?? []).length)
+    || (list(b.match.headers).length - list(a.match.headers).length)
+    || (list(b.match.queryParams).length - list(a.match.queryParams).length)
     || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
@@ -105,8 +105,8 @@ export function selectRoute(routes: readonly PlainManifest[], request: RouteRequ
   const all: RouteCandidate[] = [];
   for (const route of routes) {
     const hostnames: string[] = route.spec?.hostnames ?? [];
-    ((route.spec?.rules ?? []) as any[]).forEach((rule, ruleIndex) => {
-      const matches: any[] = rule.matches?.length ? rule.matches : [{}];
+    list<any>(route.spec?.rules).forEach((rule, ruleIndex) => {
+      const matches: any[] = list(rule.matches).length > 0 ? list(rule.matches) : [{}];
       const key = `${nsOf(route)}/${nameOf(route)}.${String(ruleIndex).padStart(2, '0')}`;
       matches.forEach((match, matchIndex) => {
         if (hostnames.length === 0) all.push({ route, ruleIndex, matchIndex, key, match });

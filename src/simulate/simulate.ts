@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Environment } from '@marcbachmann/cel-js';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
 import {
-  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, idOf, labelsMatch, nameOf, nsOf, secretsOf,
+  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
 } from './manifests';
 import { RouteCandidate, gatewaysOfRoutes, routesOfGateway, selectRoute } from './routes';
 
@@ -85,7 +85,7 @@ type Headers = Map<string, string[]>;
 interface Policy { readonly manifest: PlainManifest; readonly id: string; readonly traffic: any; readonly level: 'route' | 'gateway' }
 
 function targets(policy: PlainManifest, kind: string, ns: string, name: string): boolean {
-  return nsOf(policy) === ns && ((policy.spec?.targetRefs ?? []) as any[]).some(t => t.kind === kind && t.name === name);
+  return nsOf(policy) === ns && list<any>(policy.spec?.targetRefs).some(t => t.kind === kind && t.name === name);
 }
 
 /** One traffic field from the most specific policy: a route's beats the gateway's; ties go to `ns/name` order. */
@@ -119,7 +119,7 @@ function evalCel(expression: string, context: Record<string, unknown>, notes: st
 
 function applyTransformation(t: any, headers: Headers, context: () => Record<string, unknown>, steps: string[], notes: string[], by: string): void {
   const request = t?.request ?? {};
-  for (const entry of (request.set ?? []) as Array<{ name: string; value: string }>) {
+  for (const entry of list<{ name: string; value: string }>(request.set)) {
     const value = evalCel(entry.value, context(), notes, `${by} transformation.request.set ${entry.name}`);
     const name = entry.name.toLowerCase();
     if (value === undefined || value === null) continue;
@@ -127,7 +127,7 @@ function applyTransformation(t: any, headers: Headers, context: () => Record<str
     headers.set(name, [String(value)]);
     steps.push(`${by}: transformation sets ${name}: ${String(value)}${had ? ` (replacing the client's ${had.join(',')})` : ''}`);
   }
-  for (const entry of (request.add ?? []) as Array<{ name: string; value: string }>) {
+  for (const entry of list<{ name: string; value: string }>(request.add)) {
     const value = evalCel(entry.value, context(), notes, `${by} transformation.request.add ${entry.name}`);
     if (value === undefined || value === null) continue;
     const name = entry.name.toLowerCase();
@@ -137,8 +137,8 @@ function applyTransformation(t: any, headers: Headers, context: () => Record<str
   removeHeaders(request.remove, headers, steps, `${by}: transformation`);
 }
 
-function removeHeaders(names: readonly string[] | undefined, headers: Headers, steps: string[], by: string): void {
-  for (const raw of names ?? []) {
+function removeHeaders(names: unknown, headers: Headers, steps: string[], by: string): void {
+  for (const raw of Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []) {
     const name = raw.toLowerCase();
     if (headers.delete(name)) steps.push(`${by} removes ${name}`);
   }
@@ -146,11 +146,11 @@ function removeHeaders(names: readonly string[] | undefined, headers: Headers, s
 
 function applyHeaderModifiers(m: any, headers: Headers, steps: string[], by: string): void {
   const request = m?.request ?? {};
-  for (const { name, value } of (request.set ?? []) as Array<{ name: string; value: string }>) {
+  for (const { name, value } of list<{ name: string; value: string }>(request.set)) {
     headers.set(name.toLowerCase(), [value]);
     steps.push(`${by}: headerModifiers sets ${name.toLowerCase()}: ${value}`);
   }
-  for (const { name, value } of (request.add ?? []) as Array<{ name: string; value: string }>) {
+  for (const { name, value } of list<{ name: string; value: string }>(request.add)) {
     headers.set(name.toLowerCase(), [...(headers.get(name.toLowerCase()) ?? []), value]);
     steps.push(`${by}: headerModifiers adds ${name.toLowerCase()}: ${value}`);
   }
@@ -268,8 +268,8 @@ function expiryNote(record: KeyRecord, time: Date | undefined, notes: string[]):
 }
 
 function backendsOf(manifests: readonly PlainManifest[], candidate: RouteCandidate, request: SimulatedRequest): SimulatedBackend[] {
-  const rule = candidate.route.spec.rules[candidate.ruleIndex];
-  return ((rule.backendRefs ?? []) as any[]).map(ref => {
+  const rule = list<any>(candidate.route.spec?.rules)[candidate.ruleIndex];
+  return list<any>(rule.backendRefs).map(ref => {
     const ns = ref.namespace ?? nsOf(candidate.route);
     const kind = ref.kind ?? 'Service';
     const id = `${kind} ${ns}/${ref.name}`;
@@ -382,7 +382,7 @@ const entExtAuth: Stage = state => {
     // Solo's ext-auth has no config to apply; the data plane's default for a failing ext-auth is 403 (GATEWAY-SEMANTICS 5).
     return { status: 403, outcome: 'forbidden', reason: `AuthConfig ${authNs}/${ref.name} is not among the manifests (ext-auth fails closed: 403, inferred)` };
   }
-  const configs = ((authConfig.spec?.configs ?? []) as any[]);
+  const configs = list<any>(authConfig.spec?.configs);
   const apiKeyAuth = configs.find(c => c.apiKeyAuth)?.apiKeyAuth;
   for (const c of configs) for (const k of Object.keys(c)) if (k !== 'apiKeyAuth') notes.push(`AuthConfig ${idOf(authConfig)}: ${k} is not simulated`);
   if (!apiKeyAuth) {
@@ -505,7 +505,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
     }
     listener = `${found.name}:${found.port}`;
   }
-  const policies = manifests.filter(m => POLICY_KINDS.has(m.kind ?? ''));
+  const policies = list<PlainManifest>(manifests).filter(m => POLICY_KINDS.has(m.kind ?? ''));
   const gatewayPolicies: Policy[] = policies.filter(p => targets(p, 'Gateway', gwNs, gwName))
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'gateway' }));
 
@@ -557,7 +557,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
  * hostname (Gateway API listener matching); without a host, the first listener without a hostname.
  */
 function selectListener(gateway: PlainManifest, host: string | undefined): { name: string; port: number } | undefined {
-  const listeners = ((gateway.spec?.listeners ?? []) as Array<{ name: string; port: number; protocol?: string; hostname?: string }>)
+  const listeners = list<{ name: string; port: number; protocol?: string; hostname?: string }>(gateway.spec?.listeners)
     .filter(l => l.protocol === undefined || l.protocol === 'HTTP' || l.protocol === 'HTTPS');
   const h = host?.toLowerCase().replace(/:\d+$/, '');
   const score = (l: { hostname?: string }) => {
