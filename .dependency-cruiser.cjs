@@ -33,6 +33,13 @@ module.exports = {
       to: { path: [CDK8S, PULUMI, CDK8S_ADAPTER, CONFIG, '^src/pulumi/', CLI, ENTRIES] },
     },
     {
+      name: 'simulate-without-adapters',
+      comment: 'The simulator reads manifests, whoever wrote them; it depends on the core (and the validator\'s RE2) at most.',
+      severity: 'error',
+      from: { path: '^src/simulate/' },
+      to: { path: [CDK8S, PULUMI, CDK8S_ADAPTER, CONFIG, '^src/pulumi/', CLI, ENTRIES] },
+    },
+    {
       name: 'constructs-entry-is-lean',
       comment: 'Importing the constructs must not load the config parser or the CLI and their dependencies.',
       severity: 'error',

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import type { Layout } from './config';
 import { gatewayConfigJsonSchema } from './config/schema';
 import { crdsOption, runValidateCommand, validateOption, validateOutputIfAsked } from './cli-validate';
+import { addSimulateCommand } from './cli-simulate';
 import { SecretValue, generateKey, hashKey } from './core';
 
 /** The config adapter, loaded only by the commands that read a config, so the key commands start fast. */
@@ -157,6 +158,7 @@ Examples:
     .action((paths: string[] | undefined, options: { crds?: string[] }) => {
       process.exitCode = runValidateCommand(paths ?? [], options);
     });
+  addSimulateCommand(program, readStdin);
   return program;
 }
 

@@ -36,6 +36,7 @@ describe('layering', () => {
       'src/validate/index.ts': "export * from '../pulumi';\n",
       'src/index.ts': "export * from './team-api-key';\nexport * from './helper';\n",
       'src/helper.ts': "export * from './config/load';\n", // reaches the config code indirectly
+      'src/simulate/planted.ts': "import { TeamApiKey } from '../team-api-key';\nimport { x } from '../config/load';\nexport const s = [TeamApiKey, x];\n",
     };
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(dirname(join(base, file)), { recursive: true });
@@ -49,6 +50,8 @@ describe('layering', () => {
       'core-is-framework-free: src/core/planted.ts -> node_modules/cdk8s/lib/index.js',
       'core-is-framework-free: src/core/planted.ts -> src/config/load.ts',
       'pulumi-without-cdk8s: src/pulumi/index.ts -> node_modules/cdk8s/lib/index.js',
+      'simulate-without-adapters: src/simulate/planted.ts -> src/config/load.ts',
+      'simulate-without-adapters: src/simulate/planted.ts -> src/team-api-key.ts',
       'validate-without-adapters: src/validate/index.ts -> src/pulumi/index.ts',
     ]);
   });

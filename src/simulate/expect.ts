@@ -1,0 +1,129 @@
+// Executable access tests for CI: a YAML table of requests and what the gateway must do with each.
+
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { PlainManifest } from './manifests';
+import { SimulatedRequest, SimulationResult, simulateRequest } from './simulate';
+
+/** What one request must produce; every field given is checked, the others are not. */
+export interface ExpectedOutcome {
+  readonly status?: number;
+  /** The name of the Secret (or ConfigMap) holding the matched key, e.g. `team1-apikey`. */
+  readonly team?: string;
+  /** Headers forwarded upstream: a value must match exactly, `null` means the header must be absent. */
+  readonly upstreamHeaders?: Readonly<Record<string, string | null>>;
+  /** The first backend's name, e.g. `openai-all-models`. */
+  readonly backend?: string;
+  readonly provider?: string;
+  readonly model?: string;
+  /** Where the provider credential comes from, e.g. `Secret agentgateway-system/openai-secret entry Authorization`. */
+  readonly credential?: string;
+}
+
+/** One row: a request (its key from an environment variable or a named Secret, never written here) and its outcome. */
+export interface Expectation {
+  readonly name: string;
+  readonly request: Omit<SimulatedRequest, 'key' | 'time'> & { readonly keyEnv?: string; readonly time?: string };
+  readonly expect: ExpectedOutcome;
+}
+
+export interface ExpectationResult {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly failures: readonly string[];
+  readonly result?: SimulationResult;
+}
+
+/** Thrown for a malformed expectations file: the file, the row and field, what was found and what was expected. */
+export class ExpectationsError extends Error {
+  override name = 'ExpectationsError';
+}
+
+const REQUEST_FIELDS = new Set(['method', 'path', 'host', 'headers', 'keyEnv', 'keyOf', 'model', 'time', 'gateway']);
+const EXPECT_FIELDS = new Set(['status', 'team', 'upstreamHeaders', 'backend', 'provider', 'model', 'credential']);
+
+/**
+ * Parses an expectations file: `expectations: [{name, request: {...}, expect: {...}}]`. A literal `key` is refused:
+ * keys come from `keyEnv` (an environment variable's name) or `keyOf` (a Secret's name), so none lands in a repo.
+ */
+export function parseExpectations(text: string, file: string): Expectation[] {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const where = (path: string, node?: unknown) => {
+    const range = (node as { range?: [number, number] } | undefined)?.range;
+    if (!range) return `${file}: ${path}`;
+    const before = text.slice(0, range[0]).split('\n');
+    return `${file}:${before.length}:${before[before.length - 1].length + 1}: ${path}`;
+  };
+  if (doc.errors.length > 0) throw new ExpectationsError(`${file}: ${doc.errors[0].message.split('\n')[0]}`);
+  const rows = doc.get('expectations', true);
+  if (!isSeq(rows)) throw new ExpectationsError(`${where('expectations', rows)}: expected a list of {name, request, expect}, got ${rows === undefined ? 'nothing' : 'something else'}`);
+  return rows.items.map((node, i) => {
+    const path = `expectations[${i}]`;
+    if (!isMap(node)) throw new ExpectationsError(`${where(path, node)}: expected {name, request, expect}`);
+    const row = node.toJS(doc) as Record<string, any>;
+    const fail = (field: string, expected: string, value: unknown) => {
+      const at = field.split('.').reduce<unknown>((n, k) => (isMap(n) ? n.get(k, true) : undefined), node);
+      throw new ExpectationsError(`${where(`${path}.${field}`, at ?? node)}: expected ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+    };
+    if (typeof row.name !== 'string' || row.name.length === 0) fail('name', 'a non-empty string', row.name);
+    const request = row.request;
+    if (!request || typeof request !== 'object' || Array.isArray(request)) fail('request', 'a map with at least `path`', request);
+    for (const k of Object.keys(request)) {
+      if (k === 'key') fail('request.key', 'no key in the file: use keyEnv (an environment variable\'s name) or keyOf (a Secret\'s name)', '<not shown>');
+      if (!REQUEST_FIELDS.has(k)) fail(`request.${k}`, `one of ${[...REQUEST_FIELDS].join(', ')}`, k);
+    }
+    if (typeof request.path !== 'string' || !request.path.startsWith('/')) fail('request.path', 'a path starting with /', request.path);
+    if (request.keyEnv !== undefined && request.keyOf !== undefined) fail('request.keyEnv', 'either keyEnv or keyOf, not both', request.keyEnv);
+    if (request.time !== undefined && Number.isNaN(new Date(String(request.time)).getTime())) fail('request.time', 'an RFC 3339 time', request.time);
+    for (const [k, v] of Object.entries(request.headers ?? {})) if (typeof v !== 'string') fail(`request.headers.${k}`, 'a string', v);
+    const expect = row.expect;
+    if (!expect || typeof expect !== 'object' || Array.isArray(expect)) fail('expect', `a map of ${[...EXPECT_FIELDS].join(', ')}`, expect);
+    for (const k of Object.keys(expect)) if (!EXPECT_FIELDS.has(k)) fail(`expect.${k}`, `one of ${[...EXPECT_FIELDS].join(', ')}`, k);
+    if (expect.status !== undefined && !Number.isInteger(expect.status)) fail('expect.status', 'an HTTP status such as 200 or 401', expect.status);
+    if (request.time instanceof Date) request.time = request.time.toISOString();
+    return { name: row.name, request, expect } as Expectation;
+  });
+}
+
+const sourceName = (source: string) => /^(?:Secret|ConfigMap) [^/]+\/(\S+)/.exec(source)?.[1];
+
+/** Runs every expectation; a missing key environment variable fails its row rather than simulating without a key. */
+export function runExpectations(manifests: readonly PlainManifest[], expectations: readonly Expectation[],
+  env: Readonly<Record<string, string | undefined>>): ExpectationResult[] {
+  return expectations.map(({ name, request, expect }) => {
+    const { keyEnv, time, ...rest } = request;
+    const key = keyEnv === undefined ? undefined : env[keyEnv];
+    if (keyEnv !== undefined && !key) return { name, passed: false, failures: [`environment variable ${keyEnv} is not set or empty`] };
+    const result = simulateRequest(manifests, { ...rest, ...(key !== undefined ? { key } : {}), ...(time ? { time: new Date(time) } : {}) });
+    const failures: string[] = [];
+    const check = (field: string, expected: unknown, actual: unknown) => {
+      if (expected !== undefined && expected !== actual) failures.push(`${field}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual) ?? 'nothing'}`);
+    };
+    check('status', expect.status, result.status);
+    check('team', expect.team, result.auth.identity ? sourceName(result.auth.identity.source) : undefined);
+    for (const [header, value] of Object.entries(expect.upstreamHeaders ?? {})) {
+      const actual = result.upstreamHeaders?.[header.toLowerCase()];
+      if (value === null ? actual !== undefined : actual !== value) {
+        failures.push(`upstream header ${header}: expected ${value === null ? 'absent' : JSON.stringify(value)}, got ${actual === undefined ? 'absent' : JSON.stringify(actual)}`);
+      }
+    }
+    const backend = result.backends[0];
+    check('backend', expect.backend, backend?.ref.split('/').pop());
+    check('provider', expect.provider, backend?.provider);
+    check('model', expect.model, backend?.model);
+    check('credential', expect.credential, backend?.credential);
+    return { name, passed: failures.length === 0, failures, result };
+  });
+}
+
+/** One line per row, failures indented under it; the result's reason explains a wrong status. */
+export function formatExpectationResults(results: readonly ExpectationResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.passed ? 'ok  ' : 'FAIL'} ${r.name}`);
+    for (const f of r.failures) lines.push(`       ${f}`);
+    if (!r.passed && r.result) lines.push(`       (${r.result.status} ${r.result.outcome}: ${r.result.reason})`);
+  }
+  const failed = results.filter(r => !r.passed).length;
+  lines.push(`${results.length - failed} of ${results.length} expectations met`);
+  return `${lines.join('\n')}\n`;
+}

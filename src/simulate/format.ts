@@ -1,0 +1,35 @@
+import { SimulationResult } from './simulate';
+
+/** The result as a short review text: status, route, auth, upstream headers, backend, then caveats. */
+export function formatSimulation(result: SimulationResult): string {
+  const lines = [`${result.status} ${result.outcome}: ${result.reason}`];
+  if (result.gateway) lines.push(`  gateway: ${result.gateway}${result.listener ? `, listener ${result.listener}` : ''}`);
+  if (result.route) {
+    lines.push(`  route: HTTPRoute ${result.route.httpRoute} rule ${result.route.rule} match ${result.route.match} (key ${result.route.key}${result.route.hostname ? `, hostname ${result.route.hostname}` : ''})`);
+  }
+  const a = result.auth;
+  lines.push(`  auth: ${a.mode}${a.policy ? ` (${a.policy})` : ''}: ${a.decision}`);
+  if (a.identity) {
+    const meta = Object.entries(a.identity.metadata).map(([k, v]) => `${k}=${v}`).join(', ');
+    lines.push(`  team: ${a.identity.source}${meta ? ` [${meta}]` : ''}`);
+  }
+  if (result.headerSteps.length > 0) {
+    lines.push('  header steps:');
+    for (const s of result.headerSteps) lines.push(`    - ${s}`);
+  }
+  if (result.upstreamHeaders) {
+    lines.push('  upstream headers:');
+    for (const [k, v] of Object.entries(result.upstreamHeaders)) lines.push(`    ${k}: ${v}`);
+  }
+  for (const b of result.backends) {
+    lines.push(`  backend: ${b.ref}${b.weight !== undefined ? ` (weight ${b.weight})` : ''}${b.found ? '' : ' (not in the manifests)'}`);
+    if (b.provider) lines.push(`    provider: ${b.provider}`);
+    if (b.model !== undefined) lines.push(`    model: ${b.model}${b.modelOverride ? ' (the backend overrides the request\'s model)' : ''}`);
+    if (b.credential) lines.push(`    credential: ${b.credential}`);
+  }
+  if (result.notes.length > 0) {
+    lines.push('  notes:');
+    for (const n of result.notes) lines.push(`    - ${n}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,4 @@
+export * from './expect';
+export * from './format';
+export * from './manifests';
+export * from './simulate';

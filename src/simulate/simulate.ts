@@ -1,0 +1,580 @@
+// What the gateway does with one request, from the manifests alone. The steps follow agentgateway's pipeline
+// (docs GATEWAY-SEMANTICS section 1.3): PreRouting policies, route selection, then the route phase in the data
+// plane's order: api key, ext-auth, authorization, transformation, header modifiers; then the backend.
+
+import { createHash } from 'node:crypto';
+import { Environment } from '@marcbachmann/cel-js';
+import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
+import {
+  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
+} from './manifests';
+import { RouteCandidate, gatewaysOfRoutes, routesOfGateway, selectRoute } from './routes';
+
+/** One request to simulate. Header names are case-insensitive; the key is never printed. */
+export interface SimulatedRequest {
+  /** @default 'GET' */
+  readonly method?: string;
+  /** Path with an optional query string, e.g. `/openai/v1/chat/completions`. */
+  readonly path: string;
+  /** The Host header; routes with `hostnames` only match when it is given. @default none */
+  readonly host?: string;
+  /** Client headers as sent (a spoofed `x-org` included). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The client's key, put where the auth policy reads it (header and prefix, query parameter or cookie). Use this
+   * rather than a header so the key can be redacted in every output.
+   */
+  readonly key?: string;
+  /**
+   * Present the key stored in this Secret (`name` or `namespace/name`) without knowing it: for keys kept in a secret
+   * store (ExternalSecret) or review without key material.
+   */
+  readonly keyOf?: string;
+  /** The model the client asks for (the body's `model`). */
+  readonly model?: string;
+  /** When the request is sent; checked against the keys' `not-after` annotations. @default now */
+  readonly time?: Date;
+  /** The Gateway `namespace/name`. @default the only Gateway the routes attach to */
+  readonly gateway?: string;
+}
+
+export type AuthMode = 'none' | 'built-in' | 'ext-auth';
+
+export interface SimulatedIdentity {
+  /** Where the matched key lives, e.g. `Secret agentgateway-system/team1-apikey` or `ConfigMap ns/x entry team4`. */
+  readonly source: string;
+  /** The key's metadata (ext-auth: the Secret's other entries; built-in: the entry's `metadata`). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface SimulatedBackend {
+  readonly ref: string;
+  readonly weight?: number;
+  readonly found: boolean;
+  readonly provider?: string;
+  /** The model sent upstream: the backend's override, else the client's. */
+  readonly model?: string;
+  readonly modelOverride?: boolean;
+  /** Where the provider credential comes from, never its value. */
+  readonly credential?: string;
+}
+
+export interface SimulationResult {
+  /** The status the client would see, or 200 when the request is forwarded. */
+  readonly status: number;
+  readonly outcome: 'forwarded' | 'not-found' | 'unauthorized' | 'forbidden';
+  readonly reason: string;
+  readonly gateway?: string;
+  /** The Gateway listener taking the request (`name:port`), when the Gateway is among the manifests. */
+  readonly listener?: string;
+  readonly route?: { readonly httpRoute: string; readonly rule: number; readonly match: number; readonly key: string; readonly hostname?: string };
+  readonly auth: { readonly mode: AuthMode; readonly policy?: string; readonly decision: 'allowed' | 'denied' | 'anonymous' | 'not-reached'; readonly identity?: SimulatedIdentity };
+  /** Headers as forwarded upstream (the key's header shown as `<redacted>` if it is still there). */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
+  /** What happened to each header, in pipeline order. */
+  readonly headerSteps: readonly string[];
+  readonly backends: readonly SimulatedBackend[];
+  /** Caveats: behaviours assumed or not modelled for this request. */
+  readonly notes: readonly string[];
+}
+
+export const REDACTED = '<redacted>';
+
+type Headers = Map<string, string[]>;
+
+interface Policy { readonly manifest: PlainManifest; readonly id: string; readonly traffic: any; readonly level: 'route' | 'gateway' }
+
+function targets(policy: PlainManifest, kind: string, ns: string, name: string): boolean {
+  return nsOf(policy) === ns && list<any>(policy.spec?.targetRefs).some(t => t.kind === kind && t.name === name);
+}
+
+/** One traffic field from the most specific policy: a route's beats the gateway's; ties go to `ns/name` order. */
+function pick(policies: readonly Policy[], field: string, notes: string[]): Policy | undefined {
+  const having = policies.filter(p => p.traffic?.[field] !== undefined)
+    .sort((a, b) => (a.level === b.level ? a.id.localeCompare(b.id) : a.level === 'route' ? -1 : 1));
+  if (having.length > 1) notes.push(`traffic.${field} is set by ${having.map(p => p.id).join(', ')}; simulated with ${having[0].id} (the most specific, then by name)`);
+  return having[0];
+}
+
+function celEnvironment() {
+  return new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+}
+
+function celRequest(headers: Headers, request: SimulatedRequest, path: string) {
+  const h: Record<string, string> = {};
+  for (const [k, v] of headers) h[k] = v.join(',');
+  return { method: (request.method ?? 'GET').toUpperCase(), path, host: request.host ?? '', headers: h };
+}
+
+/** Evaluates one CEL string we emit; undefined (with a note) when it fails, as the gateway skips a failing value. */
+function evalCel(expression: string, context: Record<string, unknown>, notes: string[], what: string): unknown {
+  try {
+    const value = celEnvironment().evaluate(expression, context);
+    return typeof value === 'bigint' ? value.toString() : value;
+  } catch (e) {
+    notes.push(`${what}: the CEL expression ${JSON.stringify(expression)} fails here (${(e as Error).message.split('\n')[0]}); treated as not set`);
+    return undefined;
+  }
+}
+
+function applyTransformation(t: any, headers: Headers, context: () => Record<string, unknown>, steps: string[], notes: string[], by: string): void {
+  const request = t?.request ?? {};
+  for (const entry of list<{ name: string; value: string }>(request.set)) {
+    const value = evalCel(entry.value, context(), notes, `${by} transformation.request.set ${entry.name}`);
+    const name = entry.name.toLowerCase();
+    if (value === undefined || value === null) continue;
+    const had = headers.get(name);
+    headers.set(name, [String(value)]);
+    steps.push(`${by}: transformation sets ${name}: ${String(value)}${had ? ` (replacing the client's ${had.join(',')})` : ''}`);
+  }
+  for (const entry of list<{ name: string; value: string }>(request.add)) {
+    const value = evalCel(entry.value, context(), notes, `${by} transformation.request.add ${entry.name}`);
+    if (value === undefined || value === null) continue;
+    const name = entry.name.toLowerCase();
+    headers.set(name, [...(headers.get(name) ?? []), String(value)]);
+    steps.push(`${by}: transformation adds ${name}: ${String(value)}`);
+  }
+  removeHeaders(request.remove, headers, steps, `${by}: transformation`);
+}
+
+function removeHeaders(names: unknown, headers: Headers, steps: string[], by: string): void {
+  for (const raw of Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []) {
+    const name = raw.toLowerCase();
+    if (headers.delete(name)) steps.push(`${by} removes ${name}`);
+  }
+}
+
+function applyHeaderModifiers(m: any, headers: Headers, steps: string[], by: string): void {
+  const request = m?.request ?? {};
+  for (const { name, value } of list<{ name: string; value: string }>(request.set)) {
+    headers.set(name.toLowerCase(), [value]);
+    steps.push(`${by}: headerModifiers sets ${name.toLowerCase()}: ${value}`);
+  }
+  for (const { name, value } of list<{ name: string; value: string }>(request.add)) {
+    headers.set(name.toLowerCase(), [...(headers.get(name.toLowerCase()) ?? []), value]);
+    steps.push(`${by}: headerModifiers adds ${name.toLowerCase()}: ${value}`);
+  }
+  removeHeaders(request.remove, headers, steps, `${by}: headerModifiers`);
+}
+
+interface KeyLocation { readonly kind: 'header' | 'query' | 'cookie' | 'unsupported'; readonly name: string; readonly prefix: string }
+
+function builtInLocation(auth: any): KeyLocation {
+  const l = auth.location;
+  if (!l) return { kind: 'header', name: 'authorization', prefix: 'Bearer ' };
+  if (l.header) return { kind: 'header', name: String(l.header.name).toLowerCase(), prefix: l.header.prefix ?? '' };
+  if (l.queryParameter) return { kind: 'query', name: l.queryParameter.name, prefix: '' };
+  if (l.cookie) return { kind: 'cookie', name: l.cookie.name, prefix: '' };
+  return { kind: 'unsupported', name: '', prefix: '' };
+}
+
+function readKey(location: KeyLocation, headers: Headers, path: string): string | undefined {
+  if (location.kind === 'header') {
+    const v = headers.get(location.name)?.[0];
+    if (v === undefined || !v.startsWith(location.prefix)) return undefined;
+    return v.slice(location.prefix.length);
+  }
+  if (location.kind === 'query') {
+    const q = path.indexOf('?');
+    return q < 0 ? undefined : new URLSearchParams(path.slice(q + 1)).get(location.name) ?? undefined;
+  }
+  if (location.kind === 'cookie') {
+    for (const c of (headers.get('cookie') ?? []).join(';').split(';')) {
+      const [k, ...v] = c.trim().split('=');
+      if (k === location.name) return v.join('=');
+    }
+  }
+  return undefined;
+}
+
+interface KeyRecord {
+  readonly source: string;
+  /** The Secret or ConfigMap holding the key, `namespace/name`: what `keyOf` names. */
+  readonly holder: string;
+  readonly key?: string;
+  readonly keyHash?: string;
+  readonly metadata: Record<string, string>;
+  readonly secret?: SecretLike;
+}
+
+function parseEntry(text: string): { key?: string; keyHash?: string; metadata: Record<string, string> } {
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(parsed.metadata ?? {})) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      return { key: parsed.key, keyHash: parsed.keyHash, metadata };
+    }
+  } catch { /* a plain string is the key itself */ }
+  return { key: text, metadata: {} };
+}
+
+function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
+  const out: KeyRecord[] = [];
+  const fromSecret = (s: SecretLike) => {
+    for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${s.namespace}/${s.name} entry ${entry}`, holder: `${s.namespace}/${s.name}`, ...parseEntry(text), secret: s });
+  };
+  const secrets = secretsOf(manifests).filter(s => s.namespace === ns);
+  if (auth.secretRef) secrets.filter(s => s.name === auth.secretRef.name).forEach(fromSecret);
+  if (auth.secretSelector) secrets.filter(s => labelsMatch(s.labels, auth.secretSelector.matchLabels)).forEach(fromSecret);
+  if (auth.configMapSelector) {
+    for (const m of manifests) {
+      if (m.kind !== 'ConfigMap' || nsOf(m) !== ns || !labelsMatch(m.metadata?.labels ?? {}, auth.configMapSelector.matchLabels)) continue;
+      for (const [entry, text] of Object.entries(m.data ?? {})) {
+        const parsed = parseEntry(String(text));
+        // ConfigMap entries must be hashed: the gateway rejects a raw key there.
+        if (parsed.keyHash) out.push({ source: `ConfigMap ${idOf(m)} entry ${entry}`, holder: idOf(m), keyHash: parsed.keyHash, metadata: parsed.metadata });
+      }
+    }
+  }
+  return out;
+}
+
+function keyMatches(record: KeyRecord, key: string): boolean {
+  if (record.key !== undefined) return record.key === key;
+  if (record.keyHash?.startsWith('sha256:')) return createHash('sha256').update(key).digest('hex') === record.keyHash.slice(7).toLowerCase();
+  return false;
+}
+
+function extAuthKeys(manifests: readonly PlainManifest[], apiKeyAuth: any, authNs: string): KeyRecord[] {
+  const storage = apiKeyAuth.k8sSecretApikeyStorage ?? apiKeyAuth;
+  const refs: Array<{ name: string; namespace?: string }> = storage.apiKeySecretRefs ?? [];
+  const selector: Record<string, string> | undefined = storage.labelSelector;
+  return secretsOf(manifests)
+    .filter(s => s.type === EXT_AUTH_SECRET_TYPE)
+    .filter(s => refs.some(r => r.name === s.name && (r.namespace ?? authNs) === s.namespace) || labelsMatch(s.labels, selector))
+    // Secrets without the `api-key` entry are skipped by the ext-auth service.
+    .filter(s => s.entries['api-key'] !== undefined || s.external.has('api-key'))
+    .map(s => {
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.entries)) if (k !== 'api-key') metadata[k] = v;
+      return { source: `Secret ${s.namespace}/${s.name}${s.externalSource ? ` (from ${s.externalSource})` : ''}`, holder: `${s.namespace}/${s.name}`, key: s.entries['api-key'], metadata, secret: s };
+    });
+}
+
+function secretMatchesKeyOf(record: KeyRecord, keyOf: string, defaultNs: string): boolean {
+  return record.holder === (keyOf.includes('/') ? keyOf : `${defaultNs}/${keyOf}`);
+}
+
+function expiryNote(record: KeyRecord, time: Date | undefined, notes: string[]): boolean {
+  const notAfter = record.secret?.annotations[NOT_AFTER_ANNOTATION];
+  if (!notAfter || !time) return false;
+  const end = new Date(notAfter);
+  if (!Number.isNaN(end.getTime()) && time.getTime() >= end.getTime()) {
+    notes.push(`${record.source} expires at ${notAfter} (annotation ${NOT_AFTER_ANNOTATION}); the gateway does not read it, synthesis leaves the key out once expired: simulated as expired`);
+    return true;
+  }
+  return false;
+}
+
+function backendsOf(manifests: readonly PlainManifest[], candidate: RouteCandidate, request: SimulatedRequest): SimulatedBackend[] {
+  const rule = list<any>(candidate.route.spec?.rules)[candidate.ruleIndex];
+  return list<any>(rule.backendRefs).map(ref => {
+    const ns = ref.namespace ?? nsOf(candidate.route);
+    const kind = ref.kind ?? 'Service';
+    const id = `${kind} ${ns}/${ref.name}`;
+    const backend = manifests.find(m => m.kind === kind && nsOf(m) === ns && nameOf(m) === ref.name);
+    const base = { ref: id, ...(ref.weight !== undefined ? { weight: ref.weight } : {}) };
+    if (!backend) return { ...base, found: false, model: request.model };
+    if (!BACKEND_KINDS.has(kind)) return { ...base, found: true, model: request.model };
+    const ai = backend.spec?.ai ?? {};
+    const provider = ai.provider ?? ai.groups?.[0]?.providers?.[0] ?? {};
+    const type = Object.keys(provider).find(k => !['host', 'port', 'path', 'pathPrefix', 'name', 'policies'].includes(k));
+    const override: string | undefined = type ? provider[type]?.model ?? provider[type]?.deploymentName : undefined;
+    const auth = provider.policies?.auth ?? backend.spec?.policies?.auth;
+    return {
+      ...base, found: true, provider: type,
+      model: override ?? request.model, modelOverride: override !== undefined,
+      credential: credentialSource(auth, ns),
+    };
+  });
+}
+
+function credentialSource(auth: any, ns: string): string {
+  if (!auth) return 'none (the client\'s own Authorization header is not replaced)';
+  if (auth.secretRef) return `Secret ${ns}/${auth.secretRef.name} entry ${auth.secretRef.key ?? 'Authorization'}`;
+  if (auth.key !== undefined) return 'inline key in the backend (value not shown)';
+  if (auth.passthrough) return 'passthrough: the client\'s own credential';
+  const other = Object.keys(auth)[0];
+  return other ? `${other} (cloud identity)` : 'none';
+}
+
+function toHeaders(record: Readonly<Record<string, string>> | undefined): Headers {
+  const out: Headers = new Map();
+  for (const [k, v] of Object.entries(record ?? {})) out.set(k.toLowerCase(), [v]);
+  return out;
+}
+
+/** The request as it moves through the pipeline: each stage reads and changes it. */
+interface PipelineState {
+  readonly manifests: readonly PlainManifest[];
+  readonly request: SimulatedRequest;
+  readonly headers: Headers;
+  /** The path as sent, with a query-parameter key added. */
+  path: string;
+  readonly steps: string[];
+  readonly notes: string[];
+  /** Headers that carry a key: redacted in every output, whoever put the key there. */
+  readonly keyHeaders: Set<string>;
+  /** The route phase's policies: the HTTPRoute's, then the Gateway's. */
+  readonly policies: readonly Policy[];
+  auth: SimulationResult['auth'];
+  /** The CEL `apiKey` variable once built-in auth validated a key (GATEWAY-SEMANTICS 2). */
+  apiKeyClaims?: Record<string, unknown>;
+}
+
+interface Denial { readonly status: number; readonly outcome: SimulationResult['outcome']; readonly reason: string }
+
+/** One route-phase step; a denial ends the request. */
+type Stage = (state: PipelineState) => Denial | undefined;
+
+const celContext = (state: PipelineState) => () => ({
+  request: celRequest(state.headers, state.request, state.path), ...(state.apiKeyClaims ? { apiKey: state.apiKeyClaims } : {}),
+});
+
+/** Built-in `apiKeyAuthentication` (AGW httpproxy.rs L201). */
+const builtInApiKey: Stage = state => {
+  const { request, headers, notes, steps } = state;
+  const apiKeyPolicy = pick(state.policies, 'apiKeyAuthentication', notes);
+  if (!apiKeyPolicy) return undefined;
+  const spec = apiKeyPolicy.traffic.apiKeyAuthentication;
+  const mode: string = spec.mode ?? 'Strict';
+  const location = builtInLocation(spec);
+  if (location.kind === 'unsupported') notes.push(`${apiKeyPolicy.id}: a location expression is not simulated; the key is read from nowhere`);
+  state.path = placeKey(request, location, headers, state.path);
+  state.keyHeaders.add(location.kind === 'cookie' ? 'cookie' : location.name);
+  const records = builtInKeys(state.manifests, spec, nsOf(apiKeyPolicy.manifest));
+  const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, state.path);
+  const found = request.keyOf !== undefined
+    ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(apiKeyPolicy.manifest)))
+    : presented === undefined ? undefined : records.find(r => keyMatches(r, presented));
+  const expired = found ? expiryNote(found, request.time, notes) : false;
+  const policy = apiKeyPolicy.id;
+  const hasKey = presented !== undefined || request.keyOf !== undefined;
+  if (found && !expired) {
+    state.auth = { mode: 'built-in', policy, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
+    state.apiKeyClaims = { key: REDACTED, ...found.metadata };
+    // The gateway removes the credential once it is validated (AGW http/apikey.rs L411-416).
+    if (location.kind === 'header' && headers.delete(location.name)) steps.push(`${policy}: apiKeyAuthentication removes the validated key's header ${location.name}`);
+    return undefined;
+  }
+  if (mode === 'Permissive' || (mode === 'Optional' && !hasKey)) {
+    state.auth = { mode: 'built-in', policy, decision: 'anonymous' };
+    notes.push(`${policy}: mode ${mode} lets the request through without a validated key; apiKey.* expressions fail`);
+    return undefined;
+  }
+  state.auth = { mode: 'built-in', policy, decision: 'denied' };
+  return { status: 401, outcome: 'unauthorized', reason: hasKey ? 'api key authentication failure: invalid credentials' : 'api key authentication failure: no API Key found' };
+};
+
+/** Solo's `entExtAuth` with an AuthConfig's `apiKeyAuth` (AGW httpproxy.rs L206; GATEWAY-SEMANTICS 1.1, REFERENCE 4). */
+const entExtAuth: Stage = state => {
+  const { request, headers, notes, steps, manifests } = state;
+  const extAuthPolicy = pick(state.policies, 'entExtAuth', notes);
+  if (pick(state.policies, 'extAuth', notes)) notes.push('traffic.extAuth (a generic ext-auth server) is not simulated');
+  if (!extAuthPolicy) return undefined;
+  const ref = extAuthPolicy.traffic.entExtAuth.authConfigRef ?? {};
+  const authNs = ref.namespace ?? nsOf(extAuthPolicy.manifest);
+  const authConfig = manifests.find(m => m.kind === 'AuthConfig' && nsOf(m) === authNs && nameOf(m) === ref.name);
+  const policy = extAuthPolicy.id;
+  if (!authConfig) {
+    state.auth = { mode: 'ext-auth', policy, decision: 'denied' };
+    // Solo's ext-auth has no config to apply; the data plane's default for a failing ext-auth is 403 (GATEWAY-SEMANTICS 5).
+    return { status: 403, outcome: 'forbidden', reason: `AuthConfig ${authNs}/${ref.name} is not among the manifests (ext-auth fails closed: 403, inferred)` };
+  }
+  const configs = list<any>(authConfig.spec?.configs);
+  const apiKeyAuth = configs.find(c => c.apiKeyAuth)?.apiKeyAuth;
+  for (const c of configs) for (const k of Object.keys(c)) if (k !== 'apiKeyAuth') notes.push(`AuthConfig ${idOf(authConfig)}: ${k} is not simulated`);
+  if (!apiKeyAuth) {
+    notes.push(`AuthConfig ${idOf(authConfig)} has no apiKeyAuth: its decision is not simulated (treated as allowed)`);
+    state.auth = { mode: 'ext-auth', policy, decision: 'anonymous' };
+    return undefined;
+  }
+  const location: KeyLocation = { kind: 'header', name: String(apiKeyAuth.headerName ?? 'api-key').toLowerCase(), prefix: '' };
+  state.path = placeKey(request, location, headers, state.path);
+  state.keyHeaders.add(location.name);
+  const records = extAuthKeys(manifests, apiKeyAuth, nsOf(authConfig));
+  const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, state.path);
+  const found = request.keyOf !== undefined
+    ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(authConfig)))
+    : presented === undefined ? undefined : records.find(r => r.key !== undefined && r.key === presented);
+  if (presented !== undefined && !found && records.some(r => r.key === undefined)) {
+    notes.push('some keys come from a secret store and are unknown offline; use keyOf to present one of them');
+  }
+  const authResult = { mode: 'ext-auth' as const, policy: `${policy} with AuthConfig ${idOf(authConfig)}` };
+  if (!found || expiryNote(found, request.time, notes)) {
+    state.auth = { ...authResult, decision: 'denied' };
+    return { status: 401, outcome: 'unauthorized',
+      reason: presented === undefined && request.keyOf === undefined ? `no API key in header ${location.name}` : 'the API key is not one of the selected key Secrets' };
+  }
+  const entries = Object.entries((apiKeyAuth.headersFromMetadataEntry ?? {}) as Record<string, { name: string; required?: boolean }>);
+  const missing = entries.filter(([, e]) => e.required === true && found.metadata[e.name] === undefined);
+  if (missing.length > 0) {
+    state.auth = { ...authResult, decision: 'denied' };
+    return { status: 401, outcome: 'unauthorized',
+      reason: `the key's Secret lacks the required metadata entr${missing.length > 1 ? 'ies' : 'y'} ${missing.map(([, e]) => e.name).join(', ')}` };
+  }
+  state.auth = { ...authResult, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
+  for (const [header, e] of entries) {
+    const name = header.toLowerCase();
+    const value = found.metadata[e.name];
+    if (value === undefined) {
+      if (headers.has(name)) notes.push(`the key's Secret lacks ${e.name} (not required): the client's own ${name} passes through (GATEWAY-SEMANTICS 1.1)`);
+      continue;
+    }
+    const had = headers.get(name);
+    // Overwrite when Solo's server leaves `append` unset (AGW envoy_proto_common.rs L36-41); its flag is not established.
+    headers.set(name, [value]);
+    steps.push(`${authResult.policy}: ext-auth sets ${name}: ${value}${had ? ` (overwriting the client's ${had.join(',')}; assumes Solo's ext-auth does not set append)` : ''}`);
+  }
+  return undefined;
+};
+
+const noAuthenticationNote: Stage = state => {
+  if (state.auth.mode === 'none') state.notes.push('no authentication policy applies to this route: any client reaches the backend');
+  return undefined;
+};
+
+/** `traffic.authorization` (AGW httpproxy.rs L211): 403 on deny; an expression that errors does not match. */
+const authorization: Stage = state => {
+  const authzPolicy = pick(state.policies, 'authorization', state.notes);
+  if (!authzPolicy) return undefined;
+  const a = authzPolicy.traffic.authorization;
+  const expressions: string[] = a.policy?.matchExpressions ?? [];
+  const context = celContext(state)();
+  const matched = expressions.some(e => evalCel(e, context, state.notes, `${authzPolicy.id} authorization`) === true);
+  const action = a.action ?? 'Allow';
+  if ((action === 'Allow' && !matched) || (action === 'Deny' && matched)) {
+    return { status: 403, outcome: 'forbidden', reason: `authorization failed (${authzPolicy.id}, action ${action})` };
+  }
+  return undefined;
+};
+
+/** Local and remote rate limits (L229, L234): the budgets stage goes here; until then the result says they are not evaluated. */
+const rateLimits: Stage = state => {
+  for (const p of state.policies) {
+    for (const f of ['rateLimit', 'entRateLimit']) if (p.traffic[f] !== undefined) state.notes.push(`${p.id}: traffic.${f} is not simulated yet (budgets)`);
+  }
+  return undefined;
+};
+
+/** `transformation` (L257). */
+const transformation: Stage = state => {
+  const policy = pick(state.policies, 'transformation', state.notes);
+  if (policy) applyTransformation(policy.traffic.transformation, state.headers, celContext(state), state.steps, state.notes, policy.id);
+  return undefined;
+};
+
+/** Request `headerModifiers` (L272). */
+const headerModifiers: Stage = state => {
+  const policy = pick(state.policies, 'headerModifiers', state.notes);
+  if (policy) applyHeaderModifiers(policy.traffic.headerModifiers, state.headers, state.steps, policy.id);
+  return undefined;
+};
+
+/** The route phase in agentgateway's order (GATEWAY-SEMANTICS 1.3). */
+const ROUTE_PHASE: readonly Stage[] = [builtInApiKey, entExtAuth, noAuthenticationNote, authorization, rateLimits, transformation, headerModifiers];
+
+/**
+ * Simulates one request against the manifests and reports, without a cluster, what agentgateway would do: the
+ * route, the auth decision and team, the headers forwarded and the backend with its credential's source. The
+ * client's key is never part of the result.
+ */
+export function simulateRequest(manifests: readonly PlainManifest[], request: SimulatedRequest): SimulationResult {
+  const notes: string[] = [];
+  const steps: string[] = [];
+  const headers = toHeaders(request.headers);
+  const method = (request.method ?? 'GET').toUpperCase();
+  const base = { headerSteps: steps, backends: [] as SimulatedBackend[], notes };
+
+  const gateways = gatewaysOfRoutes(manifests);
+  const gateway = request.gateway ?? (gateways.length === 1 ? gateways[0] : undefined);
+  if (!gateway) {
+    return { ...base, status: 404, outcome: 'not-found', auth: { mode: 'none', decision: 'not-reached' },
+      reason: gateways.length === 0 ? 'no HTTPRoute attaches to a Gateway in these manifests' : `several Gateways (${gateways.join(', ')}): name one` };
+  }
+  const [gwNs, gwName] = gateway.split('/', 2);
+  const gatewayManifest = manifests.find(m => m.kind === 'Gateway' && idOf(m) === gateway);
+  let listener: string | undefined;
+  if (!gatewayManifest) notes.push(`Gateway ${gateway} is not among the manifests: its listeners are not checked`);
+  else {
+    const found = selectListener(gatewayManifest, request.host);
+    if (!found) {
+      return { ...base, status: 404, outcome: 'not-found', gateway, auth: { mode: 'none', decision: 'not-reached' },
+        reason: `no HTTP listener of Gateway ${gateway} accepts host ${request.host ?? '(none)'}` };
+    }
+    listener = `${found.name}:${found.port}`;
+  }
+  const policies = list<PlainManifest>(manifests).filter(m => POLICY_KINDS.has(m.kind ?? ''));
+  const gatewayPolicies: Policy[] = policies.filter(p => targets(p, 'Gateway', gwNs, gwName))
+    .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'gateway' }));
+
+  // PreRouting: gateway policies with `phase: PreRouting` run before route selection (GATEWAY-SEMANTICS 1.3).
+  const preRouting = () => ({ request: celRequest(headers, request, request.path) });
+  for (const p of gatewayPolicies.filter(g => g.traffic.phase === 'PreRouting').sort((a, b) => a.id.localeCompare(b.id))) {
+    if (p.traffic.transformation) applyTransformation(p.traffic.transformation, headers, preRouting, steps, notes, `${p.id} (PreRouting)`);
+    for (const f of Object.keys(p.traffic)) if (!['phase', 'transformation'].includes(f)) notes.push(`${p.id}: PreRouting traffic.${f} is not simulated`);
+  }
+
+  const candidate = selectRoute(routesOfGateway(manifests, gateway), { method, path: request.path, host: request.host, headers });
+  if (!candidate) {
+    return { ...base, status: 404, outcome: 'not-found', gateway, ...(listener ? { listener } : {}), auth: { mode: 'none', decision: 'not-reached' },
+      reason: `no HTTPRoute rule on Gateway ${gateway} matches ${method} ${request.path}${request.host ? ` (host ${request.host})` : ''}` };
+  }
+  const route = { httpRoute: idOf(candidate.route), rule: candidate.ruleIndex, match: candidate.matchIndex, key: candidate.key,
+    ...(candidate.hostname ? { hostname: candidate.hostname } : {}) };
+  const routePolicies: Policy[] = policies.filter(p => targets(p, 'HTTPRoute', nsOf(candidate.route), nameOf(candidate.route)))
+    .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'route' }));
+
+  const state: PipelineState = {
+    manifests, request, headers, path: request.path, steps, notes, keyHeaders: new Set(),
+    policies: [...routePolicies, ...gatewayPolicies.filter(p => p.traffic.phase !== 'PreRouting')],
+    auth: { mode: 'none', decision: 'anonymous' },
+  };
+  for (const stage of ROUTE_PHASE) {
+    const denial = stage(state);
+    if (denial) return { ...base, ...denial, gateway, ...(listener ? { listener } : {}), route, auth: state.auth };
+  }
+
+  const backends = backendsOf(manifests, candidate, request);
+  const upstreamHeaders: Record<string, string> = {};
+  for (const [k, v] of [...headers].sort(([a], [b]) => a.localeCompare(b))) {
+    const joined = v.join(',');
+    const isKey = state.keyHeaders.has(k) || (request.key !== undefined && request.key.length > 0 && joined.includes(request.key));
+    upstreamHeaders[k] = isKey ? REDACTED : joined;
+    if (isKey && k !== 'cookie') notes.push(`the key's header ${k} is forwarded to the provider: remove it with headerModifiers.request.remove (GATEWAY-SEMANTICS 1.1, point 4)`);
+  }
+  if (backends.length === 0) notes.push(`rule ${candidate.key} has no backendRefs`);
+  for (const b of backends) if (!b.found) notes.push(`${b.ref} is not among the manifests`);
+  return {
+    ...base, status: 200, outcome: 'forwarded', reason: `forwarded to ${backends.map(b => b.ref).join(', ') || 'no backend'}`,
+    gateway, ...(listener ? { listener } : {}), route, auth: state.auth, upstreamHeaders, backends,
+  };
+}
+
+/**
+ * The HTTP(S) listener for a host: an exact hostname first, then the most specific wildcard, then one without a
+ * hostname (Gateway API listener matching); without a host, the first listener without a hostname.
+ */
+function selectListener(gateway: PlainManifest, host: string | undefined): { name: string; port: number } | undefined {
+  const listeners = list<{ name: string; port: number; protocol?: string; hostname?: string }>(gateway.spec?.listeners)
+    .filter(l => l.protocol === undefined || l.protocol === 'HTTP' || l.protocol === 'HTTPS');
+  const h = host?.toLowerCase().replace(/:\d+$/, '');
+  const score = (l: { hostname?: string }) => {
+    if (l.hostname === undefined) return 0;
+    if (h === undefined) return -1;
+    const name = l.hostname.toLowerCase();
+    if (name === h) return 1000;
+    return name.startsWith('*.') && h.endsWith(name.slice(1)) ? name.length : -1;
+  };
+  return listeners.filter(l => score(l) >= 0).sort((a, b) => score(b) - score(a))[0];
+}
+
+/** Puts the request's `key` where the policy reads it (header with prefix, query parameter or cookie); the new path. */
+function placeKey(request: SimulatedRequest, location: KeyLocation, headers: Headers, path: string): string {
+  if (request.key === undefined) return path;
+  if (location.kind === 'header') headers.set(location.name, [`${location.prefix}${request.key}`]);
+  else if (location.kind === 'cookie') headers.set('cookie', [...(headers.get('cookie') ?? []), `${location.name}=${request.key}`]);
+  else if (location.kind === 'query') return `${path}${path.includes('?') ? '&' : '?'}${encodeURIComponent(location.name)}=${encodeURIComponent(request.key)}`;
+  return path;
+}

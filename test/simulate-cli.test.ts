@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { PlainManifest, parseExpectations, runExpectations } from '../src/simulate';
+import { SEED_MANIFESTS_DIR, seedManifests } from './helpers';
+
+// The compiled CLI, run as a user would (lib/ is built by the global setup).
+const ROOT = join(__dirname, '..');
+const EXAMPLE = join(ROOT, 'examples', 'gitops');
+const CHAT = '/openai/v1/chat/completions';
+
+function cli(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'lib', 'cli.js'), ...args],
+    { cwd: options.cwd ?? ROOT, input: options.input, encoding: 'utf8', env: { ...process.env, ...options.env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('simulate on the command line', () => {
+  test('the example GitOps repo\'s CI step runs its expectations, against the committed manifests and the config alike', () => {
+    const workflow = parse(readFileSync(join(EXAMPLE, '.github', 'workflows', 'check.yaml'), 'utf8'));
+    const step: string = workflow.jobs.check.steps.map((s: { run?: string }) => s.run ?? '').find((run: string) => / simulate /.test(run));
+    expect(step).toBe('npx agentgateway-constructs simulate manifests --expect expectations.yaml');
+    const fromManifests = cli(step.split(' ').slice(2), { cwd: EXAMPLE });
+    expect(fromManifests.stderr).toBe('');
+    expect(fromManifests.stdout).toMatch(/5 of 5 expectations met\n$/);
+    expect(fromManifests.status).toBe(0);
+    const fromConfig = cli(['simulate', 'gateway.yaml', '--expect', 'expectations.yaml'], { cwd: EXAMPLE });
+    expect(fromConfig.stdout).toBe(fromManifests.stdout);
+  });
+
+  test('a failing expectation exits 1 and says what differed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agw-sim-'));
+    writeFileSync(join(dir, 'x.yaml'), 'expectations:\n  - name: spoof\n    request: {path: /openai/v1/chat/completions, keyOf: platform-apikey, headers: {x-org: finance}}\n    expect: {status: 200, upstreamHeaders: {x-org: finance}}\n');
+    const result = cli(['simulate', 'manifests', '--expect', join(dir, 'x.yaml')], { cwd: EXAMPLE });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('FAIL spoof\n       upstream header x-org: expected "finance", got "platform"');
+  });
+
+  test('the workshop with the key from the environment or standard input: forwarded, and the key printed nowhere', () => {
+    const args = ['simulate', SEED_MANIFESTS_DIR, '--path', CHAT, '-H', 'x-org: finance'];
+    const viaEnv = cli([...args, '--key-env', 'TEAM1', '--json'], { env: { TEAM1: 'team1-key' } });
+    expect(viaEnv.stderr).toBe('');
+    const json = JSON.parse(viaEnv.stdout);
+    expect(json.status).toBe(200);
+    expect(json.upstreamHeaders['x-org']).toBe('developers');
+    expect(json.backends[0].credential).toBe('Secret agentgateway-system/openai-secret entry Authorization');
+    const viaStdin = cli([...args, '--key-stdin'], { input: 'team1-key\n' });
+    expect(viaStdin.stdout).toMatch(/^200 forwarded/);
+    for (const out of [viaEnv, viaStdin]) {
+      expect(out.stdout + out.stderr).not.toContain('team1-key');
+      expect(out.stdout + out.stderr).not.toContain(Buffer.from('team1-key').toString('base64'));
+    }
+    expect(cli(args).stdout).toMatch(/^401 unauthorized: no API key in header vanity-auth/);
+  });
+
+  test('bad input: a missing key variable, two key sources, a bad header; none quotes a key', () => {
+    const base = ['simulate', SEED_MANIFESTS_DIR, '--path', CHAT];
+    const missing = cli([...base, '--key-env', 'NOPE_NOT_SET']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('--key-env: expected the environment variable NOPE_NOT_SET to hold a key, got no such variable');
+    expect(cli([...base, '--key-env', 'K', '--key-of', 'team1-apikey'], { env: { K: 'team1-key' } }).stderr).toContain('at most one of --key-env, --key-stdin and --key-of');
+    expect(cli([...base, '-H', 'novalue']).stderr).toContain('--header: expected "name: value", got "novalue"');
+  });
+});
+
+describe('expectations files', () => {
+  const seed = (): PlainManifest[] => [...seedManifests().values()].flat() as PlainManifest[];
+
+  test('a literal key is refused, with the file position and without the key', () => {
+    const text = 'expectations:\n  - name: x\n    request:\n      path: /openai\n      key: team1-key\n    expect: {status: 200}\n';
+    expect(() => parseExpectations(text, 'e.yaml')).toThrow(/^e\.yaml:5:12: expectations\[0\]\.request\.key: expected no key in the file: use keyEnv/);
+    try { parseExpectations(text, 'e.yaml'); } catch (e) { expect((e as Error).message).not.toContain('team1-key'); }
+  });
+
+  test('unknown fields and bad values name the row and field', () => {
+    expect(() => parseExpectations('expectations:\n  - name: x\n    request: {path: /a}\n    expect: {stauts: 200}\n', 'e.yaml'))
+      .toThrow(/^e\.yaml:4:\d+: expectations\[0\]\.expect\.stauts: expected one of status, team/);
+    expect(() => parseExpectations('expectations:\n  - name: x\n    request: {path: a}\n    expect: {}\n', 'e.yaml'))
+      .toThrow(/expectations\[0\]\.request\.path: expected a path starting with \/, got "a"/);
+    expect(() => parseExpectations('rows: []\n', 'e.yaml')).toThrow(/^e\.yaml: expectations: expected a list/);
+  });
+
+  test('keyEnv reads the key from the environment; an unset variable fails the row instead of simulating without a key', () => {
+    const rows = parseExpectations([
+      'expectations:',
+      '  - name: team1',
+      '    request: {path: /openai/v1/chat/completions, keyEnv: TEAM1_KEY, headers: {x-org: finance}}',
+      '    expect: {status: 200, team: team1-apikey, upstreamHeaders: {x-org: developers}, backend: openai-all-models}',
+      '  - name: unset',
+      '    request: {path: /openai/v1/chat/completions, keyEnv: UNSET_KEY}',
+      '    expect: {status: 401}',
+    ].join('\n'), 'e.yaml');
+    const results = runExpectations(seed(), rows, { TEAM1_KEY: 'team1-key' });
+    expect(results.map(r => [r.name, r.passed, r.failures])).toEqual([
+      ['team1', true, []],
+      ['unset', false, ['environment variable UNSET_KEY is not set or empty']],
+    ]);
+  });
+});
