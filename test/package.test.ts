@@ -71,14 +71,14 @@ describe('the npm package', () => {
   });
 
   test('holds compiled JavaScript and .d.ts for ".", "./pulumi" and "./validate", the CLI and the config schema, and nothing from test/ or imports/', () => {
-    for (const entry of ['lib/index', 'lib/pulumi/index', 'lib/validate/index']) {
+    for (const entry of ['lib/index', 'lib/pulumi/index', 'lib/validate/index', 'lib/config/index', 'lib/simulate/index']) {
       expect(files).toContain(`${entry}.js`);
       expect(files).toContain(`${entry}.d.ts`);
     }
     expect(files).toEqual(expect.arrayContaining(['lib/cli.js', 'schema/gateway-config.schema.json', 'LICENSE', 'README.md']));
     expect(files.filter(f => /^(test|imports|src|bench|scripts|examples)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    expect(Object.keys(manifest.exports)).toEqual(['.', './pulumi', './validate', './config', './package.json']);
+    expect(Object.keys(manifest.exports)).toEqual(['.', './pulumi', './validate', './config', './simulate', './package.json']);
     expect(manifest.bin).toEqual({ 'agentgateway-constructs': 'lib/cli.js' });
     for (const peer of ['cdk8s', 'constructs', '@pulumi/pulumi', '@pulumi/kubernetes']) expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true });
     // npm warns about, and may refuse, scripts that run when a consumer installs the package; lib/ is built on pack.
