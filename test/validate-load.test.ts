@@ -118,6 +118,14 @@ describe('reading manifests', () => {
     }
     expect(message).toBe(`${join(dir, 'bad.yaml')}:5:1: Missing closing "quote`);
     expect(message).not.toContain(key.slice(0, 12));
+    // The parser quotes the token it did not expect: a key after a stray bracket must not be shown.
+    writeFileSync(join(dir, 'bad.yaml'), `apiVersion: v1\n]  api-key: ${key}\n`);
+    expect(() => readManifests([join(dir, 'bad.yaml')])).toThrow(`${join(dir, 'bad.yaml')}:2:1: Unexpected flow-seq-end token in YAML stream`);
+    try {
+      readManifests([join(dir, 'bad.yaml')]);
+    } catch (e) {
+      expect((e as Error).message).not.toContain(key.slice(0, 12));
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { yamlErrorText } from '../core/yaml';
 import { GatewayConfig, gatewayConfigSchema } from './schema';
 
 /** A place in the config file. */
@@ -298,7 +299,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
       const { line, col } = lines.linePos(e.pos[0]);
       // A stack overflow in the parser is a nesting problem; the errors that follow it are its echoes.
       const tooDeep = /call stack/i.test(e.message);
-      const message = tooDeep ? `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` : e.message.split('\n')[0];
+      const message = tooDeep ? `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` : yamlErrorText(e.message);
       problems.set(`${line}:${col}`, problems.get(`${line}:${col}`) ?? { file, line, column: col, field: '(yaml)', message });
       if (tooDeep || problems.size >= 20) break;
     }

@@ -197,3 +197,13 @@ export function writeCdk8sYaml(docs: readonly unknown[]): string {
   }
   return parts.join('---\n');
 }
+
+/**
+ * A YAML parser message without the source it quotes: `Unexpected scalar token in YAML stream: "<text>"` can quote a
+ * pasted key. Callers report the location, which already points at the text.
+ */
+export function yamlErrorText(message: string): string {
+  const first = message.split('\n')[0];
+  const cut = first.indexOf(': ');
+  return cut > 0 ? first.slice(0, cut) : first;
+}

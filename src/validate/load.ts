@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { yamlErrorText } from '../core/yaml';
 import { ManifestValidator } from './manifest-validator';
 
 /** Sub-folder of the CRD directory holding the agentgateway release the library targets. */
@@ -106,7 +107,7 @@ export function parseObjects(text: string, source: string): any[] {
     const error = doc.errors[0];
     if (error) {
       const [line, column] = error.linePos ? [error.linePos[0].line, error.linePos[0].col] : [0, 0];
-      const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      const message = yamlErrorText(error.message.replace(/ at line \d+, column \d+:?/, ''));
       throw new Error(`${source}:${line}:${column}: ${message}`);
     }
     return unwrapLists(doc.toJS());
