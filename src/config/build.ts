@@ -140,11 +140,10 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
   // Problems only the config can have come first: the core would report their stand-ins again.
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const plan = planGateway({
     settings: {
       strict: c.settings?.strict, expiryWarningDays: c.settings?.expiryWarningDays, now,
-      allowPlaintextKeys: c.settings?.allowPlaintextKeys,
+      allowPlaintextKeys: c.settings?.allowPlaintextKeys, warn: options.warn,
     },
     routes, teams, policy,
   });
@@ -155,6 +154,6 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
     located.set(`${problem.line}:${problem.column}:${problem.field}:${problem.message}`, problem);
   }
   if (located.size > 0) throw new ConfigError([...located.values()]);
-  plan.warnings.forEach(w => warn(configWarning(config, origins, w)));
+  plan.warnings.forEach(w => plan.registry.settings.warn(configWarning(config, origins, w)));
   return { config, plan };
 }

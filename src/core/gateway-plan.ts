@@ -9,7 +9,7 @@ import {
   LlmRouteOptions, LlmRouteSpec, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds, renderLlmRoute,
   resolveLlmRoute,
 } from './llm-route';
-import { KINDS, Manifest } from './manifest';
+import { Manifest } from './manifest';
 import { AppRegistry } from './registry';
 import { SynthSettings } from './settings';
 import {
@@ -17,7 +17,7 @@ import {
   teamApiKeyObjectIds,
 } from './team-api-key';
 import {
-  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderTeamAccessPolicies, renderTeamRateLimit, teamIdentityHeader,
+  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderPolicyWithTeamPolicies, teamIdentityHeader,
 } from './team-policy';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
@@ -181,23 +181,4 @@ function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly Team
   if (!policy.mode.builtIn || !identity || !teams.some(t => t.access !== undefined)) return [];
   const kind = policy.mode.builtIn.policyKind;
   return routes.map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' }));
-}
-
-/**
- * The auth policy's manifests with the teams' budgets folded into the built-in auth policy itself (one policy per
- * target: a second policy on the Gateway could silently override it), and one access policy per route.
- */
-export function renderPolicyWithTeamPolicies(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[],
-  routes: readonly TeamPolicyRoute[]): Manifest[] {
-  const rendered = renderGatewayAuthPolicy(policy);
-  const identity = teamIdentityHeader(policy);
-  if (!policy.mode.builtIn || !identity) return rendered;
-  const rateLimit = renderTeamRateLimit(identity, teams);
-  const withLimits = rendered.map(m => {
-    if (!rateLimit || m.metadata.name !== policy.name || m.metadata.namespace !== policy.namespace
-      || (m.kind !== KINDS.agentgatewayPolicy.kind && m.kind !== KINDS.enterpriseAgentgatewayPolicy.kind)) return m;
-    const spec = m.spec as { traffic: Record<string, unknown> };
-    return { ...m, spec: { ...spec, traffic: { ...spec.traffic, rateLimit } } };
-  });
-  return [...withLimits, ...renderTeamAccessPolicies(policy, identity, teams, routes)];
 }

@@ -1,6 +1,6 @@
 import { checkDnsSubdomain } from './checks';
 import { IssueCollector } from './errors';
-import { GatewayAuthPolicySpec, IdentityHeader } from './gateway-auth-policy';
+import { GatewayAuthPolicySpec, IdentityHeader, renderGatewayAuthPolicy } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
 
 /** Time units of a budget. `Days` is named so it can be refused with advice: local limits have no day unit. */
@@ -283,4 +283,23 @@ export function renderTeamAccessPolicies(policy: GatewayAuthPolicySpec, identity
       },
     };
   });
+}
+
+/**
+ * The auth policy's manifests with the teams' budgets folded into the built-in auth policy itself (one policy per
+ * target: a second policy on the Gateway could silently override it), and one access policy per route.
+ */
+export function renderPolicyWithTeamPolicies(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[],
+  routes: readonly TeamPolicyRoute[]): Manifest[] {
+  const rendered = renderGatewayAuthPolicy(policy);
+  const identity = teamIdentityHeader(policy);
+  if (!policy.mode.builtIn || !identity) return rendered;
+  const rateLimit = renderTeamRateLimit(identity, teams);
+  const withLimits = rendered.map(m => {
+    if (!rateLimit || m.metadata.name !== policy.name || m.metadata.namespace !== policy.namespace
+      || (m.kind !== KINDS.agentgatewayPolicy.kind && m.kind !== KINDS.enterpriseAgentgatewayPolicy.kind)) return m;
+    const spec = m.spec as { traffic: Record<string, unknown> };
+    return { ...m, spec: { ...spec, traffic: { ...spec.traffic, rateLimit } } };
+  });
+  return [...withLimits, ...renderTeamAccessPolicies(policy, identity, teams, routes)];
 }
