@@ -14,4 +14,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.js',
   setupFiles: ['<rootDir>/test/setup-fast-check.ts'],
   testTimeout: 60000,
+  // Jest's default leaves one core to its parent, which on a 2-core machine runs the suites one at a time.
+  maxWorkers: '100%',
 };
