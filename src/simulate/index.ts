@@ -3,3 +3,4 @@ export * from './format';
 export * from './manifests';
 export * from './rate-limits';
 export * from './simulate';
+export * from './standalone';

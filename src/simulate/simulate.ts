@@ -192,7 +192,8 @@ function readKey(location: KeyLocation, headers: Headers, path: string): string 
   return undefined;
 }
 
-interface KeyRecord {
+/** A key the built-in policy accepts, where it lives, and its metadata. */
+export interface KeyRecord {
   readonly source: string;
   /** The Secret or ConfigMap holding the key, `namespace/name`: what `keyOf` names. */
   readonly holder: string;
@@ -214,7 +215,8 @@ function parseEntry(text: string): { key?: string; keyHash?: string; metadata: R
   return { key: text, metadata: {} };
 }
 
-function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
+/** The keys an `apiKeyAuthentication` selects: Secret refs, Secret labels, hashed ConfigMap entries. */
+export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
   const out: KeyRecord[] = [];
   const fromSecret = (s: SecretLike) => {
     for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${s.namespace}/${s.name} entry ${entry}`, holder: `${s.namespace}/${s.name}`, ...parseEntry(text), secret: s });
