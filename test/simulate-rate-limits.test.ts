@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfig, planConfig } from '../src/config';
 import { hashKey } from '../src/core';
 import { PlainManifest, SimulatedRequest, formatSimulation, parseExpectations, runExpectations, simulateRequest } from '../src/simulate';
@@ -328,5 +330,22 @@ describe('--expect rows for budgets', () => {
     expect(() => parseExpectations(row(', count: 0', '{}'), 'e.yaml')).toThrow(/expectations\[0\]\.request\.count: expected a whole number from 1/);
     expect(() => parseExpectations(row('', '{ rateLimit: { limit: [] } }'), 'e.yaml')).toThrow(/expectations\[0\]\.expect\.rateLimit\.limit: expected one of limits, skipped, limitedBy/);
     expect(() => parseExpectations(row('', '{ rateLimit: { limits: [1] } }'), 'e.yaml')).toThrow(/expect\.rateLimit\.limits: expected a list of limit summaries/);
+  });
+});
+
+describe('README', () => {
+  test('the simulate section\'s access and budget rows hold for the "Budgets and model access" example', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const block = (heading: string, lang: string, nth = 0) => {
+      const section = readme.slice(readme.indexOf(heading));
+      return [...section.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))][nth][1];
+    };
+    const config = block('## Budgets and model access', 'yaml');
+    const manifests = planConfig(parseConfig(config, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests
+      .map(m => m.manifest) as unknown as PlainManifest[];
+    const rows = parseExpectations(block('## Simulating a request offline', 'yaml'), 'README.md')
+      .filter(r => /\((access|budget)\)$/.test(r.name));
+    expect(rows).toHaveLength(2);
+    expect(runExpectations(manifests, rows, {}).map(r => [r.name, r.failures])).toEqual(rows.map(r => [r.name, []]));
   });
 });
