@@ -70,6 +70,11 @@ export interface RateLimitInput {
   readonly httpRoute: string;
   /** This request is the count-th of a burst sent faster than any bucket refills. */
   readonly count?: number;
+  /**
+   * Hides key material in bucket identities: a descriptor built from the key's header or a value holding the key.
+   * @default nothing is hidden
+   */
+  readonly redact?: { readonly headers: ReadonlySet<string>; readonly value: (value: string) => string };
 }
 
 interface Amount { readonly counts: 'requests' | 'tokens'; readonly limit?: number; readonly unit?: string; readonly burst?: number }
@@ -134,6 +139,11 @@ class Collector {
   readonly warnings: string[] = [];
   constructor(readonly input: RateLimitInput) {}
 
+  /** A value as it may be shown: key material never is. */
+  shown(value: string): string {
+    return this.input.redact ? this.input.redact.value(value) : value;
+  }
+
   attachment(p: RateLimitPolicy): SimulatedLimit['attachment'] {
     return p.level === 'route' ? 'HTTPRoute' : 'Gateway';
   }
@@ -162,7 +172,7 @@ class Collector {
       let bucket = `one bucket in each gateway replica for ${this.audience(p)}${condition !== undefined ? ' matching this condition' : ''}`;
       if (typeof l.key === 'string') {
         const v = descriptorValue(tryCel(l.key, this.input.context));
-        bucket = v.value !== undefined ? `${bucket}, per key value ${JSON.stringify(v.value)} (key ${l.key})` : `${bucket}; its key ${JSON.stringify(l.key)} ${v.error}: bucket not established`;
+        bucket = v.value !== undefined ? `${bucket}, per key value ${JSON.stringify(this.shown(v.value))} (key ${l.key})` : `${bucket}; its key ${JSON.stringify(l.key)} ${v.error}: bucket not established`;
       }
       this.add(p, `${path}[${i}]`, 'local', amount, bucket, condition);
     });
@@ -184,7 +194,7 @@ class Collector {
           this.skipped.push({ source: `${p.id} ${source}`, reason: `entry ${e.name}: ${JSON.stringify(e.expression)} ${v.error}: the gateway drops this descriptor silently, so this limit does not apply (GATEWAY-SEMANTICS 4.2)` });
           return;
         }
-        entries.push([String(e.name), v.value]);
+        entries.push([String(e.name), this.shown(v.value)]);
       }
       let override: { limit: number; unit: string } | undefined;
       for (const field of ['cost', 'limitOverride'] as const) {
@@ -277,13 +287,15 @@ class Collector {
   action(action: any): { entry: [string, string] } | { skip: string } {
     if (action.requestHeaders) {
       const { headerName, descriptorKey } = action.requestHeaders;
-      const value = this.input.headers.get(String(headerName).toLowerCase());
-      return value === undefined ? { skip: `request header ${headerName} is absent` } : { entry: [String(descriptorKey), value.join(',')] };
+      const name = String(headerName).toLowerCase();
+      const value = this.input.headers.get(name);
+      if (value === undefined) return { skip: `request header ${headerName} is absent` };
+      return { entry: [String(descriptorKey), this.input.redact?.headers.has(name) ? '<redacted>' : this.shown(value.join(','))] };
     }
     if (action.genericKey) return { entry: [String(action.genericKey.descriptorKey ?? 'generic_key'), String(action.genericKey.descriptorValue)] };
     if (action.cel) {
       const v = descriptorValue(tryCel(String(action.cel.expression), this.input.context));
-      return v.value === undefined ? { skip: `cel ${JSON.stringify(action.cel.expression)} ${v.error}` } : { entry: [String(action.cel.key), v.value] };
+      return v.value === undefined ? { skip: `cel ${JSON.stringify(action.cel.expression)} ${v.error}` } : { entry: [String(action.cel.key), this.shown(v.value)] };
     }
     return { skip: `action ${Object.keys(action)[0] ?? '(empty)'} is not simulated` };
   }

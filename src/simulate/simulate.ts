@@ -472,9 +472,12 @@ const authorization: Stage = state => {
 
 /** Local and remote rate limits, `entRateLimit` included (L229, L234): 429 when a request limit is used up. */
 const rateLimits: Stage = state => {
+  // The key as given and every value of a header that carries it: no bucket identity may show them.
+  const secrets = [state.request.key ?? '', ...[...state.keyHeaders].flatMap(h => state.headers.get(h) ?? [])].filter(k => k.length > 0);
   const report = evaluateRateLimits({
     manifests: state.manifests, policies: state.policies, context: celContext(state)(), headers: state.headers,
     gateway: state.gateway, httpRoute: state.httpRoute, ...(state.request.count !== undefined ? { count: state.request.count } : {}),
+    redact: { headers: state.keyHeaders, value: v => (secrets.some(k => v.includes(k)) ? REDACTED : v) },
   });
   state.rateLimits = report;
   for (const w of report.warnings) state.notes.push(w);
