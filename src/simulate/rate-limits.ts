@@ -5,7 +5,7 @@
 
 import { parse as parseYaml } from 'yaml';
 import { CelOutcome, tryCel } from './cel';
-import { PlainManifest, idOf, list, nameOf, nsOf } from './manifests';
+import { PlainManifest, bySpecificity, idOf, list, nameOf, nsOf } from './manifests';
 
 /** A policy in the route phase, as simulate holds it. */
 export interface RateLimitPolicy {
@@ -301,13 +301,9 @@ class Collector {
   }
 }
 
-function specificity(a: RateLimitPolicy, b: RateLimitPolicy): number {
-  return a.level === b.level ? a.id.localeCompare(b.id) : a.level === 'route' ? -1 : 1;
-}
-
 /** The policy whose `field` applies, with a warning when several set it on the request's targets. */
 function effective(c: Collector, field: string): RateLimitPolicy | undefined {
-  const having = c.input.policies.filter(p => p.traffic?.[field] !== undefined).sort(specificity);
+  const having = c.input.policies.filter(p => p.traffic?.[field] !== undefined).sort(bySpecificity);
   if (having.length > 1) {
     c.warnings.push(`traffic.${field} is set by ${having.map(p => `${p.id} (${c.attachment(p)}-targeted)`).join(' and ')}: the gateway keeps one `
       + `(simulated: ${having[0].id}, the most specific); the limits of ${having.slice(1).map(p => p.id).join(', ')} do not apply to this request. `

@@ -1,11 +1,11 @@
 // What the gateway does with one request, from the manifests alone. The steps follow agentgateway's pipeline
 // (docs GATEWAY-SEMANTICS section 1.3): PreRouting policies, route selection, then the route phase in the data
-// plane's order: api key, ext-auth, authorization, transformation, header modifiers; then the backend.
+// plane's order: api key, ext-auth, authorization, rate limits, transformation, header modifiers; then the backend.
 
 import { createHash } from 'node:crypto';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
 import {
-  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
+  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, bySpecificity, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
 } from './manifests';
 import { tryCel } from './cel';
 import { RateLimitReport, evaluateRateLimits } from './rate-limits';
@@ -94,11 +94,6 @@ interface Policy { readonly manifest: PlainManifest; readonly id: string; readon
 
 function targets(policy: PlainManifest, kind: string, ns: string, name: string): boolean {
   return nsOf(policy) === ns && list<any>(policy.spec?.targetRefs).some(t => t.kind === kind && t.name === name);
-}
-
-/** A route's policy before a Gateway's; ties in `kind ns/name` order. */
-export function bySpecificity(a: { level: string; id: string }, b: { level: string; id: string }): number {
-  return a.level === b.level ? a.id.localeCompare(b.id) : a.level === 'route' ? -1 : 1;
 }
 
 /** One traffic field from the most specific policy: a route's beats the gateway's; ties go to `ns/name` order. */

@@ -2,8 +2,8 @@
 // expectations can run against a real gateway binary on localhost (VIRTUAL-KEYS 3). Field names follow
 // agentgateway's schema/config.md: binds[].listeners[].routes[]{name, matches, backends, policies}.
 
-import { bySpecificity, builtInKeys } from './simulate';
-import { PlainManifest, POLICY_KINDS, BACKEND_KINDS, idOf, list, nameOf, nsOf } from './manifests';
+import { BACKEND_KINDS, POLICY_KINDS, PlainManifest, bySpecificity, idOf, list, nameOf, nsOf } from './manifests';
+import { builtInKeys } from './simulate';
 import { gatewaysOfRoutes, routesOfGateway } from './routes';
 
 export interface StandaloneOptions {
