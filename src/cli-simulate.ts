@@ -45,7 +45,7 @@ export function loadSimulationManifests(source: string): Record<string, unknown>
 
 interface SimulateOptions {
   method: string; path?: string; host?: string; header?: string[]; model?: string; time?: string; gateway?: string;
-  keyEnv?: string; keyStdin?: boolean; keyOf?: string; json?: boolean; expect?: string;
+  keyEnv?: string; keyStdin?: boolean; keyOf?: string; json?: boolean; expect?: string; count?: string;
 }
 
 /** Adds `simulate` to the CLI. Keys come from `--key-env` or `--key-stdin`, never an argument, and are never printed. */
@@ -63,6 +63,7 @@ export function addSimulateCommand(program: Command, readStdin: () => Promise<st
     .option('--key-env <NAME>', 'read the client key from this environment variable')
     .option('--key-stdin', 'read the client key from standard input')
     .option('--key-of <secret>', 'present the key stored in this Secret ([namespace/]name) without knowing it')
+    .option('--count <n>', 'the request is the n-th of a burst from the same client: does a request limit answer 429?')
     .option('--json', 'print the result as JSON')
     .option('--expect <file.yaml>', 'run a table of requests and expected outcomes; exit 1 when one is not met')
     .addHelpText('after', `
@@ -70,6 +71,7 @@ Examples:
   $ agentgateway-constructs simulate manifests --path /openai/v1/chat/completions                 # no key: 401
   $ TEAM1_KEY=... agentgateway-constructs simulate manifests --path /openai/v1/chat/completions --key-env TEAM1_KEY -H 'x-org: finance'
   $ agentgateway-constructs simulate gateway.yaml --path /anthropic/v1/messages --key-of platform-apikey --json
+  $ agentgateway-constructs simulate gateway.yaml --path /openai/v1/chat/completions --key-of research-apikey --count 61
   $ agentgateway-constructs simulate manifests --expect expectations.yaml`)
     .action(async (source: string, options: SimulateOptions) => {
       const sim = simulateModule();
@@ -104,9 +106,14 @@ Examples:
         time = new Date(options.time);
         if (Number.isNaN(time.getTime())) throw new Error(`--time: expected an RFC 3339 time such as 2026-12-01T00:00:00Z, got ${JSON.stringify(options.time)}`);
       }
+      let count: number | undefined;
+      if (options.count !== undefined) {
+        count = Number(options.count);
+        if (!/^\d+$/.test(options.count) || count < 1) throw new Error(`--count: expected a whole number from 1 (the request's position in a burst), got ${JSON.stringify(options.count)}`);
+      }
       const result = sim.simulateRequest(manifests, {
         method: options.method, path: options.path, host: options.host, headers, model: options.model, time,
-        gateway: options.gateway, key, keyOf: options.keyOf,
+        gateway: options.gateway, key, keyOf: options.keyOf, ...(count !== undefined ? { count } : {}),
       });
       process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : sim.formatSimulation(result));
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PlainManifest, parseExpectations, runExpectations } from '../src/simulate';
-import { SEED_MANIFESTS_DIR, seedManifests } from './helpers';
+import { SEED_MANIFESTS_DIR, fixtureKeyText, seedManifests } from './helpers';
 
 // The compiled CLI, run as a user would (lib/ is built by the global setup).
 const ROOT = join(__dirname, '..');
@@ -53,6 +53,27 @@ describe('simulate on the command line', () => {
       expect(out.stdout + out.stderr).not.toContain(Buffer.from('team1-key').toString('base64'));
     }
     expect(cli(args).stdout).toMatch(/^401 unauthorized: no API key in header vanity-auth/);
+  });
+
+  test('--count against a config with budgets: the n-th request of a burst, as text and JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agw-sim-'));
+    writeFileSync(join(dir, 'gateway.yaml'), [
+      'settings: { allowPlaintextKeys: true }',
+      'routes: [{ provider: openai }]',
+      'auth: { mode: builtIn, headersFromMetadata: [{ header: x-org }] }',
+      'teams:',
+      '  - { team: support, key: { env: SUPPORT_KEY }, metadata: { x-org: support }, budgets: [{ requests: 10, unit: Minutes, burst: 2 }] }',
+    ].join('\n'));
+    const env = { SUPPORT_KEY: fixtureKeyText('support') };
+    const args = ['simulate', 'gateway.yaml', '--path', CHAT, '--key-env', 'SUPPORT_KEY'];
+    const text = cli([...args, '--count', '13'], { cwd: dir, env });
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/^429 rate-limited: request 13 of the burst exceeds 10 requests\/Minutes \(\+2 burst\), per replica/);
+    expect(text.stdout).toContain('10 requests/Minutes (+2 burst), per replica -> 429');
+    const json = JSON.parse(cli([...args, '--count', '12', '--json'], { cwd: dir, env }).stdout);
+    expect([json.status, json.rateLimits.limits[0].exceeded, json.rateLimits.limits[0].condition]).toEqual([200, false, 'apiKey["x-org"] == "support"']);
+    expect(cli([...args, '--count', 'many'], { cwd: dir, env }).stderr).toContain('--count: expected a whole number from 1 (the request\'s position in a burst), got "many"');
+    expect(text.stdout + JSON.stringify(json)).not.toContain(fixtureKeyText('support'));
   });
 
   test('bad input: a missing key variable, two key sources, a bad header; none quotes a key', () => {

@@ -17,6 +17,18 @@ export interface ExpectedOutcome {
   readonly model?: string;
   /** Where the provider credential comes from, e.g. `Secret agentgateway-system/openai-secret entry Authorization`. */
   readonly credential?: string;
+  /** The rate limits that apply; every field given is checked. */
+  readonly rateLimit?: ExpectedRateLimit;
+}
+
+/** Rate limits and budgets, as `simulate` summarizes them. */
+export interface ExpectedRateLimit {
+  /** Every applying limit's summary, in order, e.g. `60 requests/Minutes (+10 burst), per replica`; `[]` for none. */
+  readonly limits?: readonly string[];
+  /** How many limits written in the manifests the gateway skips for this request (a failing descriptor, say). */
+  readonly skipped?: number;
+  /** Text the refusing limit's source contains (a request `count` over a request limit gives 429). */
+  readonly limitedBy?: string;
 }
 
 /** One row: a request (its key from an environment variable or a named Secret, never written here) and its outcome. */
@@ -38,8 +50,9 @@ export class ExpectationsError extends Error {
   override name = 'ExpectationsError';
 }
 
-const REQUEST_FIELDS = new Set(['method', 'path', 'host', 'headers', 'keyEnv', 'keyOf', 'model', 'time', 'gateway']);
-const EXPECT_FIELDS = new Set(['status', 'team', 'upstreamHeaders', 'backend', 'provider', 'model', 'credential']);
+const REQUEST_FIELDS = new Set(['method', 'path', 'host', 'headers', 'keyEnv', 'keyOf', 'model', 'time', 'gateway', 'count']);
+const EXPECT_FIELDS = new Set(['status', 'team', 'upstreamHeaders', 'backend', 'provider', 'model', 'credential', 'rateLimit']);
+const RATE_LIMIT_FIELDS = new Set(['limits', 'skipped', 'limitedBy']);
 
 /**
  * Parses an expectations file: `expectations: [{name, request: {...}, expect: {...}}]`. A literal `key` is refused:
@@ -79,6 +92,15 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     if (!expect || typeof expect !== 'object' || Array.isArray(expect)) fail('expect', `a map of ${[...EXPECT_FIELDS].join(', ')}`, expect);
     for (const k of Object.keys(expect)) if (!EXPECT_FIELDS.has(k)) fail(`expect.${k}`, `one of ${[...EXPECT_FIELDS].join(', ')}`, k);
     if (expect.status !== undefined && !Number.isInteger(expect.status)) fail('expect.status', 'an HTTP status such as 200 or 401', expect.status);
+    if (request.count !== undefined && (!Number.isInteger(request.count) || request.count < 1)) fail('request.count', 'a whole number from 1 (the request\'s position in a burst)', request.count);
+    const rl = expect.rateLimit;
+    if (rl !== undefined) {
+      if (!rl || typeof rl !== 'object' || Array.isArray(rl)) fail('expect.rateLimit', `a map of ${[...RATE_LIMIT_FIELDS].join(', ')}`, rl);
+      for (const k of Object.keys(rl)) if (!RATE_LIMIT_FIELDS.has(k)) fail(`expect.rateLimit.${k}`, `one of ${[...RATE_LIMIT_FIELDS].join(', ')}`, k);
+      if (rl.limits !== undefined && !(Array.isArray(rl.limits) && rl.limits.every((l: unknown) => typeof l === 'string'))) fail('expect.rateLimit.limits', 'a list of limit summaries such as "10 requests/Minutes, per replica"', rl.limits);
+      if (rl.skipped !== undefined && !Number.isInteger(rl.skipped)) fail('expect.rateLimit.skipped', 'a whole number', rl.skipped);
+      if (rl.limitedBy !== undefined && typeof rl.limitedBy !== 'string') fail('expect.rateLimit.limitedBy', 'text of the refusing limit\'s source', rl.limitedBy);
+    }
     if (request.time instanceof Date) request.time = request.time.toISOString();
     return { name: row.name, request, expect } as Expectation;
   });
@@ -111,8 +133,28 @@ export function runExpectations(manifests: readonly PlainManifest[], expectation
     check('provider', expect.provider, backend?.provider);
     check('model', expect.model, backend?.model);
     check('credential', expect.credential, backend?.credential);
+    checkRateLimit(expect.rateLimit, result, failures);
     return { name, passed: failures.length === 0, failures, result };
   });
+}
+
+function checkRateLimit(expected: ExpectedRateLimit | undefined, result: SimulationResult, failures: string[]): void {
+  if (!expected) return;
+  const report = result.rateLimits;
+  if (!report) {
+    failures.push(`rateLimit: expected rate limits to be evaluated, but the request stopped before them (${result.status})`);
+    return;
+  }
+  const summaries = report.limits.map(l => l.summary);
+  if (expected.limits !== undefined && JSON.stringify(expected.limits) !== JSON.stringify(summaries)) {
+    failures.push(`rateLimit.limits: expected ${JSON.stringify(expected.limits)}, got ${JSON.stringify(summaries)}`);
+  }
+  if (expected.skipped !== undefined && expected.skipped !== report.skipped.length) {
+    failures.push(`rateLimit.skipped: expected ${expected.skipped}, got ${report.skipped.length}${report.skipped.length ? ` (${report.skipped.map(s => s.source).join('; ')})` : ''}`);
+  }
+  if (expected.limitedBy !== undefined && !(report.limitedBy ?? '').includes(expected.limitedBy)) {
+    failures.push(`rateLimit.limitedBy: expected a limit from ${JSON.stringify(expected.limitedBy)}, got ${report.limitedBy === undefined ? 'none' : JSON.stringify(report.limitedBy)}`);
+  }
 }
 
 /** One line per row, failures indented under it; the result's reason explains a wrong status. */

@@ -27,6 +27,21 @@ export function formatSimulation(result: SimulationResult): string {
     if (b.model !== undefined) lines.push(`    model: ${b.model}${b.modelOverride ? ' (the backend overrides the request\'s model)' : ''}`);
     if (b.credential) lines.push(`    credential: ${b.credential}`);
   }
+  const rl = result.rateLimits;
+  if (rl) {
+    if (rl.limits.length === 0) lines.push('  rate limits: none apply');
+    else lines.push(`  rate limits${rl.count !== undefined ? ` (request ${rl.count} of a burst)` : ''}:`);
+    for (const l of rl.limits) {
+      const verdict = l.exceeded === undefined ? '' : l.exceeded ? ' -> 429' : ' -> within';
+      lines.push(`    - ${l.summary}${verdict}`);
+      lines.push(`      from ${l.source} (${l.attachment}-targeted)${l.condition !== undefined ? ` when ${l.condition}` : ''}`);
+      lines.push(`      bucket: ${l.bucket}`);
+    }
+    if (rl.skipped.length > 0) {
+      lines.push('  SKIPPED limits (the gateway skips these without a word):');
+      for (const s of rl.skipped) lines.push(`    - ${s.source}: ${s.reason}`);
+    }
+  }
   if (result.notes.length > 0) {
     lines.push('  notes:');
     for (const n of result.notes) lines.push(`    - ${n}`);

@@ -1,4 +1,6 @@
 export * from './expect';
 export * from './format';
 export * from './manifests';
+export * from './rate-limits';
 export * from './simulate';
+export * from './standalone';

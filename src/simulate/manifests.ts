@@ -92,3 +92,8 @@ export function labelsMatch(labels: Record<string, string>, selector: Record<str
 export function list<T = any>(value: unknown): T[] {
   return Array.isArray(value) ? value.filter(item => item !== null && typeof item === 'object') as T[] : [];
 }
+
+/** A route-targeted policy before a Gateway-targeted one; ties in `Kind ns/name` order (how simulate picks a field). */
+export function bySpecificity(a: { level: string; id: string }, b: { level: string; id: string }): number {
+  return a.level === b.level ? a.id.localeCompare(b.id) : a.level === 'route' ? -1 : 1;
+}

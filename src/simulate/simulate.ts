@@ -1,13 +1,14 @@
 // What the gateway does with one request, from the manifests alone. The steps follow agentgateway's pipeline
 // (docs GATEWAY-SEMANTICS section 1.3): PreRouting policies, route selection, then the route phase in the data
-// plane's order: api key, ext-auth, authorization, transformation, header modifiers; then the backend.
+// plane's order: api key, ext-auth, authorization, rate limits, transformation, header modifiers; then the backend.
 
 import { createHash } from 'node:crypto';
-import { Environment } from '@marcbachmann/cel-js';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
 import {
-  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
+  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, bySpecificity, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
 } from './manifests';
+import { tryCel } from './cel';
+import { RateLimitReport, evaluateRateLimits } from './rate-limits';
 import { RouteCandidate, gatewaysOfRoutes, routesOfGateway, selectRoute } from './routes';
 
 /** One request to simulate. Header names are case-insensitive; the key is never printed. */
@@ -36,6 +37,11 @@ export interface SimulatedRequest {
   readonly time?: Date;
   /** The Gateway `namespace/name`. @default the only Gateway the routes attach to */
   readonly gateway?: string;
+  /**
+   * This request is the count-th of a burst from the same client, sent faster than any bucket refills (buckets start
+   * full): request limits then say whether it gets 429. @default none (limits are listed, not counted)
+   */
+  readonly count?: number;
 }
 
 export type AuthMode = 'none' | 'built-in' | 'ext-auth';
@@ -62,7 +68,7 @@ export interface SimulatedBackend {
 export interface SimulationResult {
   /** The status the client would see, or 200 when the request is forwarded. */
   readonly status: number;
-  readonly outcome: 'forwarded' | 'not-found' | 'unauthorized' | 'forbidden';
+  readonly outcome: 'forwarded' | 'not-found' | 'unauthorized' | 'forbidden' | 'rate-limited';
   readonly reason: string;
   readonly gateway?: string;
   /** The Gateway listener taking the request (`name:port`), when the Gateway is among the manifests. */
@@ -74,6 +80,8 @@ export interface SimulationResult {
   /** What happened to each header, in pipeline order. */
   readonly headerSteps: readonly string[];
   readonly backends: readonly SimulatedBackend[];
+  /** The rate limits and budgets that apply once the request passed authentication and authorization. */
+  readonly rateLimits?: RateLimitReport;
   /** Caveats: behaviours assumed or not modelled for this request. */
   readonly notes: readonly string[];
 }
@@ -90,14 +98,9 @@ function targets(policy: PlainManifest, kind: string, ns: string, name: string):
 
 /** One traffic field from the most specific policy: a route's beats the gateway's; ties go to `ns/name` order. */
 function pick(policies: readonly Policy[], field: string, notes: string[]): Policy | undefined {
-  const having = policies.filter(p => p.traffic?.[field] !== undefined)
-    .sort((a, b) => (a.level === b.level ? a.id.localeCompare(b.id) : a.level === 'route' ? -1 : 1));
+  const having = policies.filter(p => p.traffic?.[field] !== undefined).sort(bySpecificity);
   if (having.length > 1) notes.push(`traffic.${field} is set by ${having.map(p => p.id).join(', ')}; simulated with ${having[0].id} (the most specific, then by name)`);
   return having[0];
-}
-
-function celEnvironment() {
-  return new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
 }
 
 function celRequest(headers: Headers, request: SimulatedRequest, path: string) {
@@ -108,13 +111,10 @@ function celRequest(headers: Headers, request: SimulatedRequest, path: string) {
 
 /** Evaluates one CEL string we emit; undefined (with a note) when it fails, as the gateway skips a failing value. */
 function evalCel(expression: string, context: Record<string, unknown>, notes: string[], what: string): unknown {
-  try {
-    const value = celEnvironment().evaluate(expression, context);
-    return typeof value === 'bigint' ? value.toString() : value;
-  } catch (e) {
-    notes.push(`${what}: the CEL expression ${JSON.stringify(expression)} fails here (${(e as Error).message.split('\n')[0]}); treated as not set`);
-    return undefined;
-  }
+  const outcome = tryCel(expression, context);
+  if (outcome.ok) return outcome.value;
+  notes.push(`${what}: the CEL expression ${JSON.stringify(expression)} fails here (${outcome.error}); treated as not set`);
+  return undefined;
 }
 
 function applyTransformation(t: any, headers: Headers, context: () => Record<string, unknown>, steps: string[], notes: string[], by: string): void {
@@ -187,7 +187,8 @@ function readKey(location: KeyLocation, headers: Headers, path: string): string 
   return undefined;
 }
 
-interface KeyRecord {
+/** A key the built-in policy accepts, where it lives, and its metadata. */
+export interface KeyRecord {
   readonly source: string;
   /** The Secret or ConfigMap holding the key, `namespace/name`: what `keyOf` names. */
   readonly holder: string;
@@ -209,7 +210,8 @@ function parseEntry(text: string): { key?: string; keyHash?: string; metadata: R
   return { key: text, metadata: {} };
 }
 
-function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
+/** The keys an `apiKeyAuthentication` selects: Secret refs, Secret labels, hashed ConfigMap entries. */
+export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
   const out: KeyRecord[] = [];
   const fromSecret = (s: SecretLike) => {
     for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${s.namespace}/${s.name} entry ${entry}`, holder: `${s.namespace}/${s.name}`, ...parseEntry(text), secret: s });
@@ -321,6 +323,9 @@ interface PipelineState {
   auth: SimulationResult['auth'];
   /** The CEL `apiKey` variable once built-in auth validated a key (GATEWAY-SEMANTICS 2). */
   apiKeyClaims?: Record<string, unknown>;
+  readonly gateway: string;
+  readonly httpRoute: string;
+  rateLimits?: RateLimitReport;
 }
 
 interface Denial { readonly status: number; readonly outcome: SimulationResult['outcome']; readonly reason: string }
@@ -435,25 +440,48 @@ const noAuthenticationNote: Stage = state => {
   return undefined;
 };
 
-/** `traffic.authorization` (AGW httpproxy.rs L211): 403 on deny; an expression that errors does not match. */
+/**
+ * `traffic.authorization` (AGW httpproxy.rs L211): the rules of every attached policy are merged (CRD description).
+ * A rule matches when all its expressions are true (an expression that errors is false). Any matching Deny denies;
+ * every Require must match; with at least one Allow, one must match. A denial is 403.
+ */
 const authorization: Stage = state => {
-  const authzPolicy = pick(state.policies, 'authorization', state.notes);
-  if (!authzPolicy) return undefined;
-  const a = authzPolicy.traffic.authorization;
-  const expressions: string[] = a.policy?.matchExpressions ?? [];
-  const context = celContext(state)();
-  const matched = expressions.some(e => evalCel(e, context, state.notes, `${authzPolicy.id} authorization`) === true);
-  const action = a.action ?? 'Allow';
-  if ((action === 'Allow' && !matched) || (action === 'Deny' && matched)) {
-    return { status: 403, outcome: 'forbidden', reason: `authorization failed (${authzPolicy.id}, action ${action})` };
-  }
+  const rules = state.policies.filter(p => p.traffic?.authorization !== undefined).sort(bySpecificity).map(p => {
+    const a = p.traffic.authorization;
+    const expressions: string[] = Array.isArray(a.policy?.matchExpressions)
+      ? a.policy.matchExpressions.filter((e: unknown): e is string => typeof e === 'string') : [];
+    const action: string = a.action ?? 'Allow';
+    const context = celContext(state)();
+    const matched = expressions.length > 0 && expressions.every((e: string) => evalCel(e, context, state.notes, `${p.id} authorization`) === true);
+    return { id: p.id, action, matched };
+  });
+  if (rules.length === 0) return undefined;
+  if (rules.length > 1) state.notes.push(`authorization rules of ${rules.map(r => `${r.id} (${r.action})`).join(', ')} are merged, as the gateway does`);
+  const deny = rules.find(r => r.action === 'Deny' && r.matched);
+  const require = rules.find(r => r.action === 'Require' && !r.matched);
+  const allows = rules.filter(r => r.action === 'Allow');
+  const failed = deny ?? require ?? (allows.length > 0 && !allows.some(r => r.matched) ? allows[0] : undefined);
+  if (failed) return { status: 403, outcome: 'forbidden', reason: `authorization failed (${failed.id}, action ${failed.action})` };
   return undefined;
 };
 
-/** Local and remote rate limits (L229, L234): the budgets stage goes here; until then the result says they are not evaluated. */
+/** Local and remote rate limits, `entRateLimit` included (L229, L234): 429 when a request limit is used up. */
 const rateLimits: Stage = state => {
-  for (const p of state.policies) {
-    for (const f of ['rateLimit', 'entRateLimit']) if (p.traffic[f] !== undefined) state.notes.push(`${p.id}: traffic.${f} is not simulated yet (budgets)`);
+  // The key as given and every value of a header that carries it: no bucket identity may show them.
+  const secrets = [state.request.key ?? '', ...[...state.keyHeaders].flatMap(h => state.headers.get(h) ?? [])].filter(k => k.length > 0);
+  const report = evaluateRateLimits({
+    manifests: state.manifests, policies: state.policies, context: celContext(state)(), headers: state.headers,
+    gateway: state.gateway, httpRoute: state.httpRoute, ...(state.request.count !== undefined ? { count: state.request.count } : {}),
+    redact: { headers: state.keyHeaders, value: v => (secrets.some(k => v.includes(k)) ? REDACTED : v) },
+  });
+  state.rateLimits = report;
+  for (const w of report.warnings) state.notes.push(w);
+  if (report.limits.some(l => l.counts === 'tokens')) {
+    state.notes.push('token limits are settled after the response (VIRTUAL-KEYS 1a): a request is refused only once earlier responses used the tokens up, so they never decide the status here');
+  }
+  if (report.limitedBy) {
+    const limit = report.limits.find(l => l.source === report.limitedBy)!;
+    return { status: 429, outcome: 'rate-limited', reason: `request ${report.count} of the burst exceeds ${limit.summary} (${limit.source})` };
   }
   return undefined;
 };
@@ -529,11 +557,11 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   const state: PipelineState = {
     manifests, request, headers, path: request.path, steps, notes, keyHeaders: new Set(),
     policies: [...routePolicies, ...gatewayPolicies.filter(p => p.traffic.phase !== 'PreRouting')],
-    auth: { mode: 'none', decision: 'anonymous' },
+    auth: { mode: 'none', decision: 'anonymous' }, gateway, httpRoute: route.httpRoute,
   };
   for (const stage of ROUTE_PHASE) {
     const denial = stage(state);
-    if (denial) return { ...base, ...denial, gateway, ...(listener ? { listener } : {}), route, auth: state.auth };
+    if (denial) return { ...base, ...denial, gateway, ...(listener ? { listener } : {}), route, auth: state.auth, ...(state.rateLimits ? { rateLimits: state.rateLimits } : {}) };
   }
 
   const backends = backendsOf(manifests, candidate, request);
@@ -549,6 +577,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
   return {
     ...base, status: 200, outcome: 'forwarded', reason: `forwarded to ${backends.map(b => b.ref).join(', ') || 'no backend'}`,
     gateway, ...(listener ? { listener } : {}), route, auth: state.auth, upstreamHeaders, backends,
+    ...(state.rateLimits ? { rateLimits: state.rateLimits } : {}),
   };
 }
 
