@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dashboard, Panel } from '@grafana/schema';
+import { App, Chart } from 'cdk8s';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+import * as agc from '../src';
 import { ConfigError, accessMatrix, accessMatrixJson, loadConfig, parseConfig, planConfig } from '../src/config';
 import { KEY_NOT_AFTER_RECORD, dashboardLayoutSvg, MAX_METRIC_LABELS, Manifest, redactManifest, ruleExpressions } from '../src/core';
 import { ManifestValidator } from '../src/validate';
@@ -291,4 +293,37 @@ test('the README dashboard picture is drawn from the current dashboard code (nod
   const { plan } = planConfig(loadConfig(join(root, 'docs', 'usage-example.yaml')), { env: {} });
   const docs = plan.manifests.map(m => m.manifest);
   expect(readFileSync(join(root, 'docs', 'dashboard-layout.svg'), 'utf8')).toBe(dashboardLayoutSvg(dashboardOf(docs)));
+});
+
+describe('cdk8s TeamUsage', () => {
+  const chartWith = () => {
+    const app = new App();
+    agc.configureSynth(app, { now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined });
+    return new Chart(app, 'llm');
+  };
+
+  test('teams added to the policy after the usage still reach the dashboard and alerts', () => {
+    const chart = chartWith();
+    const policy = new agc.GatewayAuthPolicy(chart, 'Auth', { mode: agc.ApiKeyAuthMode.builtIn({ hashedKeys: true }), headersFromMetadata: [{ header: 'x-org' }] });
+    const usage = new agc.TeamUsage(chart, 'Usage', { policy, dashboard: true });
+    policy.addKey(new agc.TeamApiKey(chart, 'Research', {
+      team: 'research', keys: [{ source: agc.KeySource.fromHash(`sha256:${'1'.repeat(64)}`), notAfter: '2027-01-01T00:00:00Z' }],
+      metadata: { 'x-org': 'research' }, budgets: [{ requests: 60, unit: 'Minutes' }],
+    }));
+    const docs = chart.toJson() as Manifest[];
+    const rule = docs.find(d => d.kind === 'PrometheusRule') as AnyManifest;
+    expect(rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert ?? r.record))).toEqual([
+      'AgentgatewayTeamBudgetBurn', 'AgentgatewayTeamRateLimited', 'AgentgatewayRejectedKeysSpike', KEY_NOT_AFTER_RECORD, 'AgentgatewayTeamKeyExpiresSoon',
+    ]);
+    expect(panelsOf(dashboardOf(docs)).map(p => p.title)).toContain('Budget use per team');
+    expect(usage.alerts?.name).toBe('team-usage-alerts');
+    expectValid(docs.filter(d => d.kind !== 'PrometheusRule'));
+  });
+
+  test('an ext-auth policy trusting client identity headers is refused at the construct path', () => {
+    const chart = chartWith();
+    const policy = new agc.GatewayAuthPolicy(chart, 'Auth', { headersFromMetadata: [{ header: 'x-org' }], trustClientIdentityHeaders: true });
+    new agc.TeamUsage(chart, 'Usage', { policy });
+    expect(() => chart.toJson()).toThrow(/\[llm\/Usage\] policy\.trustClientIdentityHeaders: expected false: with ext-auth the team label reads the injected header/);
+  });
 });
