@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
-  Manifest, UsageOptions, UsageSpec, UsageTeam, activeKeys, checkUsage, renderUsage, resolveUsage, usageObjectIds,
+  Manifest, UsageOptions, UsageSpec, UsageTeam, activeKeys, checkUsage, checkUsageGateway, registerUsageGateway, renderUsage,
+  resolveUsage, usageObjectIds,
 } from './core';
 import { GatewayAuthPolicy } from './gateway-auth-policy';
 import { TeamApiKey } from './team-api-key';
@@ -42,10 +43,12 @@ export class TeamUsage extends Construct {
     const head = resolve();
     const objectIds = usageObjectIds(head);
     registry.registerObjects(this.node.path, objectIds);
+    registerUsageGateway(registry, this.node.path, head);
     addCoreValidation(this, issues => {
       checkUsage(issues, resolve(), teams(),
         w => registry.settings.strict ? issues.add('teamLabel', 'a warning (strict mode)', w) : registry.settings.warn(w));
       registry.checkObjects(issues, this.node.path, objectIds);
+      checkUsageGateway(issues, registry, this.node.path, resolve());
     });
     // Kinds and names are fixed by the props; bodies are rendered at synth, once every team is known.
     const objects = renderUsage(head, [], registry.settings.now).map((manifest, i) => new ApiObject(this, objectId(manifest, head),

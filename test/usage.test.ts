@@ -320,6 +320,14 @@ describe('cdk8s TeamUsage', () => {
     expectValid(docs.filter(d => d.kind !== 'PrometheusRule'));
   });
 
+  test('a second usage on the same Gateway is refused: one of the two would be silently ignored', () => {
+    const chart = chartWith();
+    const policy = new agc.GatewayAuthPolicy(chart, 'Auth', { mode: agc.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }] });
+    new agc.TeamUsage(chart, 'Usage', { policy, dashboard: false, alerts: false });
+    new agc.TeamUsage(chart, 'MoreUsage', { policy, name: 'more-usage', dashboard: false, alerts: false });
+    expect(() => chart.toJson()).toThrow(/\[llm\/MoreUsage\] policy: expected one usage per Gateway \(llm\/Usage already labels its telemetry/);
+  });
+
   test('an ext-auth policy trusting client identity headers is refused at the construct path', () => {
     const chart = chartWith();
     const policy = new agc.GatewayAuthPolicy(chart, 'Auth', { headersFromMetadata: [{ header: 'x-org' }], trustClientIdentityHeaders: true });

@@ -1,5 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
-import { IssueCollector, UsageOptions, checkUsage, renderUsage, resolveUsage, usageObjectIds } from '../core';
+import {
+  IssueCollector, UsageOptions, checkUsage, checkUsageGateway, registerUsageGateway, renderUsage, resolveUsage, usageObjectIds,
+} from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 import { GatewayAuthPolicy } from './gateway-auth-policy';
 import { TeamApiKey } from './team-api-key';
@@ -33,8 +35,10 @@ export class TeamUsage extends pulumi.ComponentResource {
     checkUsage(issues, spec, teams, w => registry.settings.strict ? issues.add('teamLabel', 'a warning (strict mode)', w) : registry.settings.warn(w));
     const objectIds = usageObjectIds(spec);
     registry.checkObjects(issues, name, objectIds);
+    checkUsageGateway(issues, registry, name, spec);
     throwInputErrors(issues);
     registry.registerObjects(name, objectIds);
+    registerUsageGateway(registry, name, spec);
     this.resources = renderUsage(spec, teams, registry.settings.now)
       .map(manifest => emitManifest(childName(name, manifest), manifest, { parent: this, provider: opts.provider }));
     this.registerOutputs({});

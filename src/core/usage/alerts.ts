@@ -20,7 +20,8 @@ export function renderUsageAlerts(spec: UsageSpec, teams: readonly UsageTeam[], 
   const gw = `${spec.gateway.namespace}/${spec.gateway.name}`;
   const teamLabel = spec.teamLabel;
   const groups = [];
-  const budgetRules: Record<string, unknown>[] = spec.labels[0]?.inMetrics ? teams.flatMap(t => (t.budgets ?? []).map(b => ({
+  const identified = teams.filter(t => spec.identity && Object.hasOwn(t.metadata, spec.identity.metadataKey));
+  const budgetRules: Record<string, unknown>[] = spec.labels[0]?.inMetrics ? identified.flatMap(t => (t.budgets ?? []).map(b => ({
     alert: 'AgentgatewayTeamBudgetBurn',
     expr: `${budgetUseExpression(gw, teamLabel, t.metadata[spec.identity?.metadataKey ?? ''], b)} > ${alerts.budgetBurnRatio}`,
     for: '10m',
@@ -50,12 +51,12 @@ export function renderUsageAlerts(spec: UsageSpec, teams: readonly UsageTeam[], 
       description: 'A revoked key still in use, a misconfigured client, or someone guessing keys.',
     },
   }];
-  const expiring = teams.flatMap(t => t.keys.filter(k => k.notAfter && k.notAfter.getTime() > now.getTime()).map(k => ({ t, k })));
+  const expiring = identified.flatMap(t => t.keys.filter(k => k.notAfter && k.notAfter.getTime() > now.getTime()).map(k => ({ t, k })));
   for (const { t, k } of expiring) {
     keyRules.push({
       record: KEY_NOT_AFTER_RECORD,
       expr: `vector(${Math.floor(k.notAfter!.getTime() / 1000)})`,
-      labels: { [teamLabel]: t.metadata[spec.identity?.metadataKey ?? ''] ?? t.team, key: k.name, gateway: gw },
+      labels: { [teamLabel]: t.metadata[spec.identity!.metadataKey], key: k.name, gateway: gw },
     });
   }
   if (expiring.length > 0) {

@@ -73,7 +73,8 @@ export function usageDashboard(spec: UsageSpec, teams: readonly UsageTeam[]): Da
       })),
       'End-to-end request duration at the gateway, per HTTPRoute (namespace/name).'),
   ];
-  const budgets = teams.flatMap(t => (t.budgets ?? []).map(b => ({ team: t.team, value: t.metadata[spec.identity?.metadataKey ?? ''], budget: b })));
+  const identified = teams.filter(t => spec.identity && Object.hasOwn(t.metadata, spec.identity.metadataKey));
+  const budgets = identified.flatMap(t => (t.budgets ?? []).map(b => ({ team: t.team, value: t.metadata[spec.identity?.metadataKey ?? ''], budget: b })));
   if (budgets.length > 0 && spec.labels[0]?.inMetrics) {
     panels.push(panel(6, 'Budget use per team', { x: w, y: 2 * h, w, h }, 'bargauge', 'percentunit',
       budgets.map(b => ({ expr: budgetUseExpression(gw, spec.teamLabel, b.value, b.budget), legendFormat: `${b.team} ${describeBudget(b.budget)}` })),

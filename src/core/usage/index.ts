@@ -8,3 +8,4 @@ export * from './promql';
 export * from './render';
 export * from './spec';
 export * from './layout-svg';
+export * from './slots';
