@@ -12,6 +12,26 @@ export const DASHBOARD_SCHEMA_VERSION = 39;
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
+/**
+ * A panel as the dashboard JSON holds it. The dashboard is built against `@grafana/schema`'s `Dashboard` type; the
+ * public signature uses this structural subset so consumers need no Grafana package to type-check.
+ */
+export interface DashboardPanelJson {
+  readonly id?: number;
+  readonly type: string;
+  readonly title?: string;
+  readonly gridPos?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly targets?: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** The dashboard JSON Grafana loads (see {@link DashboardPanelJson}). */
+export interface DashboardJson {
+  readonly title?: string;
+  readonly uid?: string;
+  readonly schemaVersion: number;
+  readonly panels?: readonly (DashboardPanelJson | Readonly<Record<string, unknown>>)[];
+}
+
 /** A Prometheus query of a panel. */
 interface Query {
   readonly expr: string;
@@ -44,7 +64,11 @@ function groupLabel(spec: UsageSpec): string {
  * route, and budget use against each team's budgets. Every query reads only series agentgateway exports
  * (./metrics.ts cites the source). Grafana fills `$__rate_interval` and `$team` before Prometheus sees a query.
  */
-export function usageDashboard(spec: UsageSpec, teams: readonly UsageTeam[]): Dashboard {
+export function usageDashboard(spec: UsageSpec, teams: readonly UsageTeam[]): DashboardJson {
+  return grafanaDashboard(spec, teams);
+}
+
+function grafanaDashboard(spec: UsageSpec, teams: readonly UsageTeam[]): Dashboard {
   const gw = `${spec.gateway.namespace}/${spec.gateway.name}`;
   const by = groupLabel(spec);
   const sel = (extra: Record<string, string> = {}, regex: Record<string, string> = {}) => matchers(gw, extra, { [by]: '$team', ...regex });

@@ -1,4 +1,4 @@
-import type { Dashboard, Panel } from '@grafana/schema';
+import { DashboardJson, DashboardPanelJson } from './dashboard';
 
 const COLUMN = 40;
 const ROW = 28;
@@ -10,8 +10,8 @@ const escapeXml = (text: string) => text.replace(/[<>&"']/g, c => `&#${c.charCod
  * A picture of a dashboard's layout: each panel drawn at its `gridPos` (Grafana's 24-column grid) with its title, its
  * type and the metrics it reads. Deterministic, so a test can keep the README's picture equal to the code.
  */
-export function dashboardLayoutSvg(dashboard: Dashboard): string {
-  const panels = (dashboard.panels ?? []) as Panel[];
+export function dashboardLayoutSvg(dashboard: DashboardJson): string {
+  const panels = (dashboard.panels ?? []) as DashboardPanelJson[];
   const rows = Math.max(0, ...panels.map(p => (p.gridPos?.y ?? 0) + (p.gridPos?.h ?? 0)));
   const width = 24 * COLUMN + 2 * MARGIN;
   const height = rows * ROW + 2 * MARGIN + 32;
