@@ -284,4 +284,23 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     const auth = (viaConfig as cdk8s.Manifest[]).find(m => m.metadata.name === 'api-key-auth')!;
     expect((auth.spec as { traffic: { rateLimit: { conditional: unknown[] } } }).traffic.rateLimit.conditional).toHaveLength(2);
   });
+
+  // Last: the Pulumi resources it registers would otherwise join the next scenario's objects.
+  test('usage on an ext-auth policy that trusts client identity headers: every adapter refuses it', () => {
+    const auth = { headersFromMetadata: [{ header: 'x-org' }], trustClientIdentityHeaders: true };
+    const config: GatewayConfig = { auth, teams: [{ team: 'research', key: { literal: fixtureKeyText('research') }, metadata: { 'x-org': 'research' } }], usage: {} };
+    expect(() => fromConfig(config)).toThrow(/usage.*trustClientIdentityHeaders: expected false: with ext-auth the team label reads the injected header/);
+    const chart = cdk8sChart();
+    new cdk8s.TeamUsage(chart, 'usage', { policy: new cdk8s.GatewayAuthPolicy(chart, 'auth', auth) });
+    expect(() => chart.toJson()).toThrow(/\[scenario\/usage\] policy\.trustClientIdentityHeaders: expected false/);
+    let error: { propertyPath?: string; reason?: string } = {};
+    try {
+      const team = new agw.TeamApiKey('team-trusting', { team: 'trusting', key: pulumi.secret(fixtureKeyText('trusting')), metadata: { 'x-org': 'trusting' } });
+      new agw.TeamUsage('usage-trusting', { policy: new agw.GatewayAuthPolicy('auth-trusting', { ...auth, name: 'trusting', keys: [team] }) });
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect(error.propertyPath).toBe('policy.trustClientIdentityHeaders');
+    expect(error.reason).toMatch(/^expected false: with ext-auth the team label reads the injected header/);
+  });
 });
