@@ -105,6 +105,11 @@ export class GatewayAuthPolicy extends Construct {
     return this.resolve();
   }
 
+  /** The TeamApiKey constructs the policy lists (`keys` and `addKey()`), for telemetry such as {@link TeamUsage}. */
+  public get teamApiKeys(): readonly TeamApiKey[] {
+    return this.keys.filter((key): key is TeamApiKey => key instanceof TeamApiKey);
+  }
+
   /** Accepts more keys; their keys are written in the format this policy reads. */
   public addKey(...keys: ITeamApiKey[]): void {
     registryOf(this).touch();

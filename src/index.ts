@@ -5,4 +5,5 @@ export { configureSynth } from './app-registry';
 export * from './gateway-auth-policy';
 export * from './llm-route';
 export * from './team-api-key';
+export * from './team-usage';
 export { synthApp, synthAppYaml } from './synth';

@@ -143,6 +143,39 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys })], 4);
   });
 
+  test('usage telemetry: policy, price catalog, dashboard and alerts from the same teams', async () => {
+    const hash = (team: string) => cdk8s.hashKey(cdk8s.SecretValue.unsafePlainText(fixtureKeyText(team)));
+    const names = ['research', 'support', 'platform'];
+    const notAfter = (team: string) => team === 'research' ? { notAfter: '2027-01-01T00:00:00Z' } : {};
+    const metadata = (team: string) => ({ 'x-org': team, 'cost-center': team === 'support' ? 'cc-200' : 'cc-100' });
+    const usage = {
+      metadataLabels: [{ name: 'cost_center', metadataKey: 'cost-center' }],
+      modelPrices: [{ provider: 'openai', model: 'gpt-4o-mini', input: '0.15', output: '0.6' }],
+      alerts: { ruleLabels: { release: 'kube-prometheus-stack' } },
+    };
+    const config: GatewayConfig = {
+      auth: { mode: 'builtIn', builtIn: { hashedKeys: true }, headersFromMetadata: [{ header: 'x-org' }] },
+      teams: names.map(team => ({ team, keys: [{ source: { hash: hash(team) }, ...notAfter(team) }], metadata: metadata(team) })),
+      usage,
+    };
+    const mode = () => ({ mode: cdk8s.ApiKeyAuthMode.builtIn({ hashedKeys: true }), headersFromMetadata: [{ header: 'x-org' }] });
+
+    const chart = cdk8sChart();
+    const keys = names.map(team => new cdk8s.TeamApiKey(chart, team, {
+      team, keys: [{ source: cdk8s.KeySource.fromHash(hash(team)), ...notAfter(team) }], metadata: metadata(team),
+    }));
+    const policy = new cdk8s.GatewayAuthPolicy(chart, 'auth', { ...mode(), keys });
+    new cdk8s.TeamUsage(chart, 'usage', { policy, ...usage });
+
+    const pKeys = names.map(team => new agw.TeamApiKey(team, {
+      team, keys: [{ source: agw.KeySource.fromHash(hash(team)), ...notAfter(team) }], metadata: metadata(team),
+      keyStorage: agw.GatewayAuthPolicy.keyStorageFor(mode()),
+    }));
+    const pPolicy = new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys });
+    // Three key ConfigMaps, the auth and strip policies, then the usage policy, prices, dashboard and PrometheusRule.
+    await expectSameObjects(config, chart, [...pKeys, pPolicy, new agw.TeamUsage('usage', { policy: pPolicy, ...usage })], 9);
+  });
+
   test('every key source, rotation and revocation', async () => {
     const external = { storeName: 'vault', storeKind: 'ClusterSecretStore' as const, remoteKey: 'llm/platform', property: 'key' };
     const config: GatewayConfig = {
@@ -250,5 +283,24 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     expect(JSON.stringify(viaConfig.sort(compareIds))).toEqual(JSON.stringify([...chart.toJson()].sort(compareIds)));
     const auth = (viaConfig as cdk8s.Manifest[]).find(m => m.metadata.name === 'api-key-auth')!;
     expect((auth.spec as { traffic: { rateLimit: { conditional: unknown[] } } }).traffic.rateLimit.conditional).toHaveLength(2);
+  });
+
+  // Last: the Pulumi resources it registers would otherwise join the next scenario's objects.
+  test('usage on an ext-auth policy that trusts client identity headers: every adapter refuses it', () => {
+    const auth = { headersFromMetadata: [{ header: 'x-org' }], trustClientIdentityHeaders: true };
+    const config: GatewayConfig = { auth, teams: [{ team: 'research', key: { literal: fixtureKeyText('research') }, metadata: { 'x-org': 'research' } }], usage: {} };
+    expect(() => fromConfig(config)).toThrow(/usage.*trustClientIdentityHeaders: expected false: with ext-auth the team label reads the injected header/);
+    const chart = cdk8sChart();
+    new cdk8s.TeamUsage(chart, 'usage', { policy: new cdk8s.GatewayAuthPolicy(chart, 'auth', auth) });
+    expect(() => chart.toJson()).toThrow(/\[scenario\/usage\] policy\.trustClientIdentityHeaders: expected false/);
+    let error: { propertyPath?: string; reason?: string } = {};
+    try {
+      const team = new agw.TeamApiKey('team-trusting', { team: 'trusting', key: pulumi.secret(fixtureKeyText('trusting')), metadata: { 'x-org': 'trusting' } });
+      new agw.TeamUsage('usage-trusting', { policy: new agw.GatewayAuthPolicy('auth-trusting', { ...auth, name: 'trusting', keys: [team] }) });
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect(error.propertyPath).toBe('policy.trustClientIdentityHeaders');
+    expect(error.reason).toMatch(/^expected false: with ext-auth the team label reads the injected header/);
   });
 });

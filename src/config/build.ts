@@ -146,6 +146,7 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
       allowPlaintextKeys: c.settings?.allowPlaintextKeys, warn: options.warn,
     },
     routes, teams, policy,
+    usage: c.usage ? item(['usage'], c.usage) : undefined,
   });
   // Each route reports a bad shared `gateway` again: once is enough.
   const located = new Map<string, ConfigProblem>();

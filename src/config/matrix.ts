@@ -1,4 +1,4 @@
-import { TeamApiKeySpec, TeamBudget, activeKeys, keyStatus, teamMayUseRoute } from '../core';
+import { TeamApiKeySpec, TeamBudget, activeKeys, keyStatus, teamMayUseRoute, teamTelemetryLabels } from '../core';
 import { ConfigPlan } from './build';
 
 /** Text as one table cell: a line break or `|` in a value (a revocation reason, a header value) must not end it. */
@@ -15,7 +15,7 @@ export function accessMatrix(planned: ConfigPlan): string {
 
   // Budget columns only when a team declares them, so existing tables stay as they were.
   const declared = teams.some(t => t.budgets !== undefined || t.access !== undefined);
-  const extra = declared ? ['budgets', 'models'] : [];
+  const extra = [...declared ? ['budgets', 'models'] : [], ...planned.plan.usage ? ['telemetry labels'] : []];
   const lines = [
     `| team | ${routes.map(r => cell(r.name)).join(' | ')} | headers set | client copies | key expiry |${extra.map(e => ` ${e} |`).join('')}`,
     `| --- | ${routes.map(() => '---').join(' | ')} | --- | --- | --- |${extra.map(() => ' --- |').join('')}`,
@@ -33,6 +33,7 @@ export function accessMatrix(planned: ConfigPlan): string {
     const pending = spec.keys.filter(k => keyStatus(spec, k, now) === 'pending').map(k => `next key from ${k.notBefore!.toISOString()}`);
     const expiry = spec.revoked ? '-' : [...expiries, ...pending].join('; ') || 'no valid key';
     const budgetCells = declared ? [describeBudgets(spec.budgets), spec.access?.models?.join(', ') ?? 'any'] : [];
+    if (planned.plan.usage) budgetCells.push(describeLabels(planned, spec));
     lines.push(`| ${[spec.team, ...access, headers, clientCopies, expiry, ...budgetCells].map(cell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
@@ -44,14 +45,13 @@ function describeBudgets(budgets: readonly TeamBudget[] | undefined): string {
   return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}`).join('; ');
 }
 
-/** One team's row of {@link accessMatrixJson}. */
-export interface TeamMatrixEntry {
-  readonly team: string;
-  /** Route name → whether the team's key opens it (`allowed`, `denied`, `denied (access)`, `open (no key needed)`, `revoked: …`). */
-  readonly routes: Readonly<Record<string, string>>;
-  readonly budgets: readonly TeamBudget[];
-  /** Model patterns the team may use; undefined: any. */
-  readonly models?: readonly string[];
+/** `team=research, cost_center=cc-100 (logs only: ...)`: the labels the team's requests carry, metrics first. */
+function describeLabels(planned: ConfigPlan, spec: TeamApiKeySpec): string {
+  const usage = planned.plan.usage!;
+  const labels = teamTelemetryLabels(usage, spec);
+  const metrics = usage.labels.filter(l => l.inMetrics).map(l => `${l.name}=${labels[l.name]}`);
+  const logsOnly = usage.labels.filter(l => !l.inMetrics).map(l => `${l.name}=${labels[l.name]}`);
+  return [metrics.join(', '), ...logsOnly.length > 0 ? [`(logs and traces only: ${logsOnly.join(', ')})`] : []].join(' ');
 }
 
 /** Per route, whether the team's key opens it, in declaration order. */
@@ -76,6 +76,8 @@ export interface TeamMatrixEntry {
   readonly budgets: readonly TeamBudget[];
   /** Model patterns the team may use; absent: any. */
   readonly models?: readonly string[];
+  /** With `usage`: the telemetry labels (name → value) the team's requests carry; `unknown` where its metadata lacks one. */
+  readonly telemetryLabels?: Readonly<Record<string, string>>;
 }
 
 /** The matrix as data, for scripts and CI checks: per team, each route's access, its budgets and its model patterns. */
@@ -88,6 +90,7 @@ export function accessMatrixJson(planned: ConfigPlan): TeamMatrixEntry[] {
       routes: Object.fromEntries(routes.map((r, j) => [r.name, access[j]])),
       budgets: spec.budgets ?? [],
       ...(spec.access?.models ? { models: spec.access.models } : {}),
+      ...(planned.plan.usage ? { telemetryLabels: teamTelemetryLabels(planned.plan.usage, spec) } : {}),
     };
   });
 }

@@ -115,6 +115,38 @@ const auth = z.object({
   replicas: z.number().int().optional().describe('Gateway replicas; team budgets count on each alone (warning above 1). Default: 1.'),
 }).strict();
 
+const otlp = z.object({
+  backendRef: z.object({
+    name: z.string(), namespace: z.string().optional(), port: z.number().int().optional(),
+    kind: z.enum(['Service', 'AgentgatewayBackend']).optional(),
+  }).strict().optional().describe('The OTLP collector in the cluster; give this or url.'),
+  url: z.string().optional().describe('http(s)://host[:port] of the collector; agentgateway v1.5.0 or later (usage.agentgatewayVersion).'),
+  protocol: z.enum(['GRPC', 'HTTP']).optional(),
+}).strict();
+
+const usage = z.object({
+  name: z.string().optional().describe('Base name of the emitted objects; default: team-usage.'),
+  teamLabel: z.string().optional().describe('Metric label holding the team (the identity header value); default: team.'),
+  teamLabelInMetrics: z.boolean().optional().describe('Put the team label on metrics; default: true. Turn off for very many teams.'),
+  metadataLabels: z.array(z.object({ name: z.string(), metadataKey: z.string() }).strict()).optional()
+    .describe('More labels from key metadata, e.g. { name: cost_center, metadataKey: cost-center }.'),
+  cardinalityWarningTeams: z.number().int().optional().describe('Warn about the team label above this many teams; default: 50.'),
+  accessLog: z.boolean().optional().describe('Add the team attributes to the access log; default: true.'),
+  otlpLogs: otlp.optional().describe('Export access logs over OTLP.'),
+  tracing: otlp.extend({ randomSampling: z.number().optional() }).strict().optional().describe('Export traces over OTLP.'),
+  modelPrices: z.array(z.object({
+    provider: z.string(), model: z.string(), input: z.union([z.string(), z.number()]), output: z.union([z.string(), z.number()]),
+  }).strict()).optional().describe('USD per 1M tokens; emits the model catalog ConfigMap (experimental in agentgateway).'),
+  dashboard: z.boolean().optional().describe('Emit the Grafana dashboard ConfigMap; default: true.'),
+  dashboardNamespace: z.string().optional().describe('Namespace Grafana\'s sidecar watches; default: the Gateway\'s.'),
+  alerts: z.union([z.boolean(), z.object({
+    budgetBurnRatio: z.number().optional(), rejectedKeysPer5m: z.number().int().optional(), keyExpiryDays: z.number().int().optional(),
+    ruleLabels: stringMap.optional(),
+  }).strict()]).optional().describe('Emit the PrometheusRule (default: true), or tune it.'),
+  policyKind: z.enum(['AgentgatewayPolicy', 'EnterpriseAgentgatewayPolicy']).optional(),
+  agentgatewayVersion: z.string().optional(),
+}).strict().describe('Per-team usage telemetry: metric, log and trace labels, Grafana dashboard, Prometheus alerts.');
+
 /** The GitOps config file: everything the constructs can express, and never a required plaintext key. */
 export const gatewayConfigSchema = z.object({
   $schema: z.string().optional(),
@@ -122,6 +154,7 @@ export const gatewayConfigSchema = z.object({
   routes: z.array(route).optional(),
   auth: auth.optional(),
   teams: z.array(team).optional(),
+  usage: usage.optional(),
   settings: z.object({
     strict: z.boolean().optional(),
     expiryWarningDays: z.number().optional(),

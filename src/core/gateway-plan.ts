@@ -13,12 +13,13 @@ import { Manifest } from './manifest';
 import { AppRegistry } from './registry';
 import { SynthSettings } from './settings';
 import {
-  TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey, resolveTeamApiKey,
+  TeamApiKeyOptions, TeamApiKeySpec, activeKeys, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey, resolveTeamApiKey,
   teamApiKeyObjectIds,
 } from './team-api-key';
 import {
   TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderPolicyWithTeamPolicies, teamIdentityHeader,
 } from './team-policy';
+import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds } from './usage';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
 export interface PlanItem<T> {
@@ -39,13 +40,19 @@ export interface GatewayPlanInput {
    * @default - no auth policy
    */
   readonly policy?: PlanItem<Omit<GatewayAuthPolicyOptions, 'target'>> & { readonly targetRoutes?: readonly number[] };
+  /**
+   * Per-team usage telemetry (policy, dashboard, alerts) attributed by the auth policy's identity.
+   * @default - none
+   */
+  readonly usage?: PlanItem<UsageOptions>;
 }
 
 /** What a manifest was emitted for, so output can be grouped by team. */
 export type PlanOwner =
   | { readonly kind: 'route'; readonly index: number }
   | { readonly kind: 'team'; readonly index: number }
-  | { readonly kind: 'policy' };
+  | { readonly kind: 'policy' }
+  | { readonly kind: 'usage' };
 
 export interface PlannedManifest {
   readonly manifest: Manifest;
@@ -57,6 +64,7 @@ export interface GatewayPlan {
   readonly routes: readonly LlmRouteSpec[];
   readonly teams: readonly TeamApiKeySpec[];
   readonly policy?: GatewayAuthPolicySpec;
+  readonly usage?: UsageSpec;
   /** Every problem, each at the path of the item it belongs to; never key material. */
   readonly issues: readonly SpecIssue[];
   /** The manifests, in declaration order; empty when there are issues. */
@@ -116,6 +124,14 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
   const accessIds = policy ? teamAccessObjectIds(policy, teamPolicies, policyRoutes) : [];
   if (policyItem) registry.registerObjects(`${policyItem.path}`, accessIds);
 
+  const usageItem = input.usage;
+  const usage = usageItem ? resolveUsage(usageItem.options, policy) : undefined;
+  const usageTeams: UsageTeam[] = teams.map(({ spec }, i) => ({
+    path: (input.teams ?? [])[i].path, team: spec.team, metadata: spec.metadata, budgets: spec.budgets,
+    keys: activeKeys(spec, now).map(k => ({ name: k.secretName, notAfter: k.notAfter })), revoked: spec.revoked !== undefined,
+  })).filter(t => !t.revoked).map(({ revoked: _revoked, ...t }) => t);
+  if (usageItem && usage) registry.registerObjects(usageItem.path, usageObjectIds(usage));
+
   // Checks run once everything is registered, as cdk8s validates a finished app.
   const issues: SpecIssue[] = [];
   const teamWarnings: string[] = [];
@@ -158,16 +174,25 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     });
   }
 
+  if (usageItem && usage) {
+    check(usageItem.path, c => {
+      checkUsage(c, usage, usageTeams, w => registry.settings.strict ? c.add('teamLabel', 'a warning (strict mode)', w) : teamWarnings.push(w));
+      registry.checkObjects(c, usageItem.path, usageObjectIds(usage));
+    });
+  }
+
   const manifests: PlannedManifest[] = [];
   if (issues.length === 0) {
     routes.forEach((spec, index) => renderLlmRoute(spec).forEach(manifest => manifests.push({ manifest, owner: { kind: 'route', index } })));
     teams.forEach(({ spec }, index) => renderTeamApiKey(spec, now, storage).forEach(manifest => manifests.push({ manifest, owner: { kind: 'team', index } })));
     if (policy) renderPolicyWithTeamPolicies(policy, teamPolicies, policyRoutes).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
+    if (usage) renderUsage(usage, usageTeams, now).forEach(manifest => manifests.push({ manifest, owner: { kind: 'usage' } }));
   }
   return {
     routes,
     teams: teams.map(t => t.spec),
     policy,
+    usage,
     issues,
     manifests,
     warnings: issues.length === 0 && !registry.settings.strict ? [...registry.warnings(), ...teamWarnings] : [],

@@ -21,3 +21,4 @@ export * from './team-policy';
 export * from './time';
 export * from './gateway-plan';
 export * from './canonical';
+export * from './usage';

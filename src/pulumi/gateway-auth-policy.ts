@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  ApiKeyAuthMode, GatewayAuthPolicyOptions, IssueCollector, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
+  ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayAuthPolicySpec, IssueCollector, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize,
   gatewayAuthPolicyObjectIds, policyKeyStorage, renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from '../core';
@@ -30,6 +30,10 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
 
   public readonly policyName: string;
   public readonly namespace: string;
+  /** The policy with every default applied, for telemetry such as {@link TeamUsage}. */
+  public readonly spec: GatewayAuthPolicySpec;
+  /** The teams the policy lists (`keys`). */
+  public readonly teams: readonly TeamApiKey[];
   /** The AuthConfig and EnterpriseAgentgatewayPolicy, or the built-in policy; then the identity strip policy, if any. */
   public readonly resources: readonly pulumi.CustomResource[];
 
@@ -64,6 +68,8 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
 
     this.policyName = spec.name;
     this.namespace = spec.namespace;
+    this.spec = spec;
+    this.teams = teams;
     this.resources = rendered.map(manifest => emitManifest(childName(name, manifest), manifest, { parent: this, provider: opts.provider }));
     this.registerOutputs({ policyName: this.policyName });
   }

@@ -4,9 +4,11 @@ export {
   generateKey, hashKey,
 } from '../core';
 export type {
-  BuiltInAuthOptions, KeyStorage, MetadataHeader, Revocation, SynthSettings, TeamKeyOptions,
+  BuiltInAuthOptions, KeyStorage, MetadataHeader, ModelPrice, Revocation, SynthSettings, TeamKeyOptions, UsageAlertOptions,
+  UsageMetadataLabel, UsageOptions, UsageOtlpOptions, UsageTracingOptions,
 } from '../core';
 export { configureStack } from './common';
 export * from './gateway-auth-policy';
 export * from './llm-route';
 export * from './team-api-key';
+export * from './usage';

@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
   TeamApiKeySpec, TeamKeyOptions, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings, renderTeamApiKey,
-  checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings,
+  checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings, UsageTeam, activeKeys,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 
@@ -104,6 +104,8 @@ export class TeamApiKey extends pulumi.ComponentResource {
   public readonly keyStorage: KeyStorage;
   /** The Secrets, ConfigMaps or secret-store resources holding the keys. */
   public readonly resources: readonly pulumi.CustomResource[];
+  /** What usage telemetry ({@link TeamUsage}) needs of the team: metadata, budgets, key names and expiry; undefined when revoked. */
+  public readonly usageTeam: UsageTeam | undefined;
 
   constructor(name: string, args: TeamApiKeyArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('agentgateway-constructs:index:TeamApiKey', name, {}, opts);
@@ -132,6 +134,8 @@ export class TeamApiKey extends pulumi.ComponentResource {
 
     this.team = spec.team;
     this.namespace = spec.namespace;
+    this.usageTeam = spec.revoked ? undefined : { path: name, team: spec.team, metadata: spec.metadata, budgets: spec.budgets,
+      keys: activeKeys(spec, now).map(k => ({ name: k.secretName, notAfter: k.notAfter })) };
     this.keyStorage = storage;
     this.keyRefs = keyRefs;
     // The stand-ins fix the resources' shape; the values are rendered again once the deferred keys resolve.
