@@ -132,6 +132,100 @@ describe('team budgets and access (built-in auth)', () => {
   });
 });
 
+describe('budgets narrowed to a route or model', () => {
+  const narrowed: Scenario = {
+    teams: {
+      research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, models: ["claude-*"] }]'],
+      support: ['budgets: [{ requests: 10, unit: Minutes }, { tokens: 2000, unit: Hours, routes: [openai] }]', 'access: { routes: [openai] }'],
+      platform: [],
+    },
+  };
+  /** The local limits the gateway applies to a team's request on a route: the route policy's if it has a rate limit, else the Gateway's. */
+  const limitsOn = (docs: Manifest[], route: string, org: string) => {
+    const own = docs.find(d => d.metadata.name === `api-key-auth-access-${route}`) as (Manifest & { spec: any }) | undefined;
+    const rateLimit = own?.spec.traffic.rateLimit ?? policy(docs, 'api-key-auth').spec.traffic.rateLimit;
+    const entries: { condition: string; policy: { local: unknown[] } }[] = rateLimit?.conditional ?? [];
+    return entries.find(e => env.evaluate(e.condition, apiKey(org)) === true)?.policy.local;
+  };
+
+  test('a narrowed budget lives in the policy of the routes it counts on, beside the access rule and the team-wide budgets', () => {
+    const warnings: string[] = [];
+    const docs = plan(narrowed, warnings);
+    expectValid(docs);
+    // Each route target holds one policy with every traffic field it needs.
+    const openai = policy(docs, 'api-key-auth-access-openai');
+    expect(Object.keys(openai.spec.traffic)).toEqual(['authorization', 'rateLimit']);
+    expect(limitsOn(docs, 'openai', 'support')).toEqual([{ requests: 10, unit: 'Minutes' }, { tokens: 2000, unit: 'Hours' }]);
+    expect(limitsOn(docs, 'openai', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }]);
+    expect(limitsOn(docs, 'anthropic', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes' }]);
+    expect(limitsOn(docs, 'anthropic', 'support')).toEqual([{ requests: 10, unit: 'Minutes' }]);
+    expect(limitsOn(docs, 'openai', 'platform')).toBeUndefined();
+    // The Gateway's policy keeps only team-wide budgets.
+    expect(policy(docs, 'api-key-auth').spec.traffic.rateLimit.conditional.map((e: { policy: { local: unknown[] } }) => e.policy.local))
+      .toEqual([[{ tokens: 100000, unit: 'Hours' }], [{ requests: 10, unit: 'Minutes' }]]);
+    // Repeating team-wide budgets per route splits their count: said, never silent.
+    expect(warnings).toEqual([
+      expect.stringMatching(/teams\[0\]\.budgets: expected team-wide budgets to count once: routes openai, anthropic carry budgets narrowed to them/),
+      expect.stringMatching(/teams\[1\]\.budgets: expected team-wide budgets to count once: .*\(up to 3 × the budget\)$/),
+    ]);
+  });
+
+  test('narrowed budgets without access: policies only on the routes they count on, without an authorization rule', () => {
+    const docs = plan({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes, routes: [anthropic] }]'], platform: [] } });
+    expectValid(docs);
+    expect(docs.filter(d => d.metadata.name.includes('-access-')).map(d => d.metadata.name)).toEqual(['api-key-auth-access-anthropic']);
+    const anthropic = policy(docs, 'api-key-auth-access-anthropic');
+    expect(Object.keys(anthropic.spec.traffic)).toEqual(['rateLimit']);
+    expect(policy(docs, 'api-key-auth').spec.traffic.rateLimit).toBeUndefined();
+    expect(limitsOn(docs, 'anthropic', 'research')).toEqual([{ requests: 5, unit: 'Minutes' }]);
+    expect(limitsOn(docs, 'openai', 'research')).toBeUndefined();
+  });
+
+  test('routes, models and combinations no route serves; a model budget on a route where the client picks the model', () => {
+    expect(problems({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes, routes: [gemini] }, { requests: 5, unit: Minutes, models: ["gpt-5*"] }, '
+      + '{ requests: 5, unit: Minutes, routes: [openai], models: ["claude-*"] }, { requests: 5, unit: Minutes, routes: [] }]'] } })).toEqual([
+      expect.stringMatching(/teams\[0\]\.budgets\[3\]\.routes: expected a non-empty list of names \(omit it for every route\), got \[\]$/),
+      expect.stringMatching(/teams\[0\]\.budgets\[0\]\.routes\[0\]: expected the name of a route the gateway serves \(openai, anthropic\), got "gemini"$/),
+      expect.stringMatching(/teams\[0\]\.budgets\[1\]\.models\[0\]: expected a model pattern matching a model some route pins \(gpt-4o-mini, claude-3-5-haiku-latest\), got "gpt-5\*"$/),
+      expect.stringMatching(/teams\[0\]\.budgets\[2\]: expected routes and models that some route serves together/),
+    ]);
+    const open = configText({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes, models: ["gpt-4o*"] }]'], platform: [] } })
+      .replace('  - { provider: anthropic, options: { model: claude-3-5-haiku-latest } }', '  - { provider: anthropic }');
+    let messages: string[] = [];
+    try {
+      planConfig(parseConfig(open, 'gateway.yaml'), { env: {}, warn: () => undefined });
+    } catch (e) {
+      messages = (e as ConfigError).problems.map(p => `${p.field}: ${p.message}`);
+    }
+    expect(messages).toEqual([expect.stringMatching(/^teams\[0\]\.budgets\[0\]\.models: expected routes the team may use to pin their model: anthropic let the client choose it/)]);
+    // Denying the open route to the team makes the budget enforceable.
+    const denied = open.replace('budgets: [{ requests: 5', 'access: { routes: [openai] }\n    budgets: [{ requests: 5');
+    expect(planConfig(parseConfig(denied, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.length).toBeGreaterThan(0);
+  });
+
+  test('more than 16 teams with budgets on one route', () => {
+    const teams = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`team${i}`, ['budgets: [{ requests: 5, unit: Minutes, routes: [openai] }]']]));
+    expect(problems({ teams })).toEqual([expect.stringContaining('auth.teams: expected at most 16 teams with budgets on route openai')]);
+  });
+});
+
+describe('version gating', () => {
+  test('budgets need rateLimit.conditional, which the policy CRD has from v1.2.0 on', () => {
+    const old = (version: string) => configText().replace('builtIn: { policyKind: AgentgatewayPolicy }', `builtIn: { agentgatewayVersion: "${version}" }`);
+    const run = (version: string) => {
+      try {
+        planConfig(parseConfig(old(version), 'gateway.yaml'), { env: {}, warn: () => undefined });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems.map(p => `${p.field}: ${p.message}`);
+      }
+    };
+    expect(run('v1.1.0')).toEqual([expect.stringMatching(/^auth\.mode\.agentgatewayVersion: expected agentgateway v1\.2\.0 or later for team budgets: .*traffic\.rateLimit\.conditional.*, got "v1\.1\.0"$/)]);
+    expect(run('v1.2.0')).toEqual([]);
+    expect(run('1.5')).toEqual([]);
+  });
+});
+
 describe('matrix', () => {
   const planned = () => planConfig(parseConfig(configText(), 'gateway.yaml'), { env: {}, warn: () => undefined });
 
