@@ -1,11 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as cdk8s from '../src';
 import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
-import { kubernetesCelEnvironment } from '../src/validate';
-import { expectValid, fixtureKeyText } from './helpers';
+import { ManifestValidator, kubernetesCelEnvironment } from '../src/validate';
+import { CRDS_DIR, expectValid, fixtureKeyText, newChart, synth } from './helpers';
 
 const env = kubernetesCelEnvironment();
+let mainCrds: ManifestValidator | undefined;
+
+/** Valid against the v1.4.1 release CRDs (the default validator pins them) and against the current ones (main). */
+function expectValidBoth(docs: readonly unknown[]): void {
+  expectValid(docs);
+  mainCrds ??= ManifestValidator.fromDirectories([CRDS_DIR]);
+  const report = mainCrds.validate(docs.map(object => ({ object })));
+  expect(report.problems).toEqual([]);
+  expect(report.celUnsupported).toEqual([]);
+}
 
 interface Scenario {
   readonly mode?: 'builtIn' | 'extAuth';
@@ -62,7 +73,7 @@ const apiKey = (org: string | undefined) => ({ apiKey: org === undefined ? {} : 
 describe('team budgets and access (built-in auth)', () => {
   test('the 3-team, 2-provider scenario: exact output, valid against both CRD sets', () => {
     const docs = plan();
-    expectValid(docs);
+    expectValidBoth(docs);
     // Redacted: key material (and its base64) never goes into a snapshot.
     const redacted = docs.map(redactManifest);
     expect(JSON.stringify(redacted)).not.toMatch(/fixture_|eyJrZXki/);
@@ -151,7 +162,7 @@ describe('budgets narrowed to a route or model', () => {
   test('a narrowed budget lives in the policy of the routes it counts on, beside the access rule and the team-wide budgets', () => {
     const warnings: string[] = [];
     const docs = plan(narrowed, warnings);
-    expectValid(docs);
+    expectValidBoth(docs);
     // Each route target holds one policy with every traffic field it needs.
     const openai = policy(docs, 'api-key-auth-access-openai');
     expect(Object.keys(openai.spec.traffic)).toEqual(['authorization', 'rateLimit']);
@@ -209,6 +220,73 @@ describe('budgets narrowed to a route or model', () => {
   });
 });
 
+describe('cdk8s constructs: budgets narrowed to routes and models, allow-lists', () => {
+  /** Three teams, two providers; the policy is declared before the routes, keys are added after both. */
+  function app(): Manifest[] {
+    const chart = newChart({ now: new Date('2026-11-01T00:00:00Z'), warn: () => undefined });
+    const policy = new cdk8s.GatewayAuthPolicy(chart, 'Auth', {
+      mode: cdk8s.ApiKeyAuthMode.builtIn({ policyKind: 'EnterpriseAgentgatewayPolicy' }), headersFromMetadata: [{ header: 'x-org' }],
+    });
+    new cdk8s.LlmRoute(chart, 'OpenAi', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    new cdk8s.LlmRoute(chart, 'Anthropic', { provider: cdk8s.LlmProvider.anthropic({ model: 'claude-3-5-haiku-latest' }) });
+    const team = (name: string, extra: Partial<cdk8s.TeamApiKeyProps>) =>
+      new cdk8s.TeamApiKey(chart, name, { team: name, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(name)), metadata: { 'x-org': name }, ...extra });
+    policy.addKey(
+      team('research', { budgets: [{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes', models: ['claude-*'] }], access: { models: ['gpt-4o*', 'claude-*'] } }),
+      team('support', { budgets: [{ tokens: 2000, unit: 'Hours', routes: ['openai'] }], access: { routes: ['openai'] } }),
+      team('platform', {}),
+    );
+    return synth(chart);
+  }
+
+  test('snapshot, valid against both CRD sets, every CEL expression evaluated per team', () => {
+    const docs = app();
+    expectValidBoth(docs);
+    const redacted = docs.map(redactManifest);
+    expect(JSON.stringify(redacted)).not.toMatch(/fixture_|eyJrZXki/);
+    expect(redacted).toMatchSnapshot();
+
+    const route = (name: string) => policy(docs, `api-key-auth-access-${name}`).spec.traffic;
+    const allowed = (name: string, org: string) => route(name).authorization.policy.matchExpressions.every((e: string) => env.evaluate(e, apiKey(org)) === true);
+    const limits = (name: string, org: string) => (route(name).rateLimit?.conditional ?? policy(docs, 'api-key-auth').spec.traffic.rateLimit.conditional)
+      .find((e: { condition: string }) => env.evaluate(e.condition, apiKey(org)) === true)?.policy.local;
+    expect(['research', 'support', 'platform', 'intruder'].map(org => [allowed('openai', org), allowed('anthropic', org)]))
+      .toEqual([[true, true], [true, false], [true, true], [false, false]]);
+    expect(limits('openai', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }]);
+    expect(limits('anthropic', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes' }]);
+    expect(limits('openai', 'support')).toEqual([{ tokens: 2000, unit: 'Hours' }]);
+    expect(limits('anthropic', 'platform')).toBeUndefined();
+    // A key without the identity entry matches no condition and no allow rule (the check at synth prevents such keys).
+    expect(() => env.evaluate(route('openai').authorization.policy.matchExpressions[0], apiKey(undefined))).toThrow();
+  });
+
+  test('the same objects as the config file', () => {
+    const text = configText({
+      policyKind: 'EnterpriseAgentgatewayPolicy',
+      teams: {
+        research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, models: ["claude-*"] }]', 'access: { models: ["gpt-4o*", "claude-*"] }'],
+        support: ['budgets: [{ tokens: 2000, unit: Hours, routes: [openai] }]', 'access: { routes: [openai] }'],
+        platform: [],
+      },
+    });
+    const viaConfig = planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.map(m => cdk8s.canonicalManifest(m.manifest));
+    const id = (m: Manifest) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`;
+    const sorted = (docs: Manifest[]) => [...docs].sort((a, b) => id(a).localeCompare(id(b)));
+    expect(sorted(app())).toEqual(sorted(viaConfig as Manifest[]));
+  });
+
+  test('a narrowed budget naming a route no route serves is caught at synth, naming the team', () => {
+    const chart = newChart({ warn: () => undefined });
+    new cdk8s.LlmRoute(chart, 'OpenAi', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    const key = new cdk8s.TeamApiKey(chart, 'research', {
+      team: 'research', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')), metadata: { 'x-org': 'research' },
+      budgets: [{ requests: 5, unit: 'Minutes', routes: ['gemini'] }],
+    });
+    new cdk8s.GatewayAuthPolicy(chart, 'Auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [key] });
+    expect(() => chart.toJson()).toThrow(/keys \(test\/research\) budgets\[0\]\.routes\[0\]: expected the name of a route the gateway serves \(openai\), got "gemini"/);
+  });
+});
+
 describe('version gating', () => {
   test('budgets need rateLimit.conditional, which the policy CRD has from v1.2.0 on', () => {
     const old = (version: string) => configText().replace('builtIn: { policyKind: AgentgatewayPolicy }', `builtIn: { agentgatewayVersion: "${version}" }`);
@@ -236,6 +314,16 @@ describe('matrix', () => {
       '| research | allowed | allowed | x-org: research | dropped before auth: x-org | never | 100000 tokens/Hours; 60 requests/Minutes (+10 burst) | gpt-4o*, claude-* |',
       '| support | allowed | denied (access) | x-org: support | dropped before auth: x-org | never | 10 requests/Minutes | any |',
       '| platform | allowed | allowed | x-org: platform | dropped before auth: x-org | never | none | any |',
+    ]);
+  });
+
+  test('narrowed budgets, in Markdown and JSON', () => {
+    const text = configText({ teams: { research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, routes: [anthropic], models: ["claude-*"] }]'] } });
+    const narrowedPlan = planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined });
+    expect(accessMatrix(narrowedPlan).split('\n')[2]).toBe(
+      '| research | allowed | allowed | x-org: research | dropped before auth: x-org | never | 100000 tokens/Hours; 5 requests/Minutes on anthropic for claude-* | any |');
+    expect(accessMatrixJson(narrowedPlan)[0].budgets).toEqual([
+      { tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes', routes: ['anthropic'], models: ['claude-*'] },
     ]);
   });
 
