@@ -4,7 +4,7 @@ import * as cdk8s from '../src';
 import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
 import { ManifestValidator, kubernetesCelEnvironment } from '../src/validate';
-import { CRDS_DIR, expectValid, fixtureKeyText, newChart, synth } from './helpers';
+import { CRDS_DIR, expectValid, fixtureKeyText, newChart, parseYamlDocuments, synth } from './helpers';
 
 const env = kubernetesCelEnvironment();
 let mainCrds: ManifestValidator | undefined;
@@ -301,6 +301,30 @@ describe('version gating', () => {
     expect(run('v1.1.0')).toEqual([expect.stringMatching(/^auth\.mode\.agentgatewayVersion: expected agentgateway v1\.2\.0 or later for team budgets: .*traffic\.rateLimit\.conditional.*, got "v1\.1\.0"$/)]);
     expect(run('v1.2.0')).toEqual([]);
     expect(run('1.5')).toEqual([]);
+    expect(run('latest')).toEqual([expect.stringContaining('auth.mode.agentgatewayVersion: expected agentgateway v1.2.0 or later for team budgets')]);
+  });
+
+  test('hashed keys need configMapSelector, which the policy CRD has from v1.4.0 on', () => {
+    const text = configText({ teams: { research: [] } }).replace('builtIn: { policyKind: AgentgatewayPolicy }', 'builtIn: { hashedKeys: true, agentgatewayVersion: v1.3.1 }');
+    let messages: string[] = [];
+    try {
+      planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined });
+    } catch (e) {
+      messages = (e as ConfigError).problems.map(p => `${p.field}: ${p.message}`);
+    }
+    expect(messages).toEqual([expect.stringMatching(/^auth\.mode\.agentgatewayVersion: expected agentgateway v1\.4\.0 or later for hashed keys \(hashedKeys: true\)/)]);
+  });
+
+  test('the release table matches the stored CRDs: both sets have every gated field', () => {
+    const schemaOf = (file: string) => (parseYamlDocuments(readFileSync(file, 'utf8'))[0] as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    for (const file of [join(CRDS_DIR, 'agentgatewaypolicies.agentgateway.dev.yaml'), join(CRDS_DIR, 'agentgateway-v1.4.1', 'agentgatewaypolicies.agentgateway.dev.yaml')]) {
+      const spec = schemaOf(file);
+      for (const [path, since] of Object.entries(cdk8s.POLICY_FIELD_RELEASES)) {
+        expect(cdk8s.versionAtLeast('v1.4.1', since)).toBe(true);
+        expect([path, path.split('.').reduce((s: any, k) => s?.properties?.[k], spec) !== undefined]).toEqual([path, true]);
+      }
+    }
+    expect([cdk8s.versionAtLeast('v1.10.0', 'v1.4.0'), cdk8s.versionAtLeast('v1.4', 'v1.4.0'), cdk8s.versionAtLeast('v1.3.9', 'v1.4.0')]).toEqual([true, true, false]);
   });
 });
 

@@ -19,5 +19,6 @@ export * from './settings';
 export * from './team-api-key';
 export * from './team-policy';
 export * from './time';
+export * from './versions';
 export * from './gateway-plan';
 export * from './canonical';

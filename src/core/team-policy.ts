@@ -2,6 +2,7 @@ import { checkDnsSubdomain } from './checks';
 import { IssueCollector } from './errors';
 import { GatewayAuthPolicySpec, IdentityHeader, renderGatewayAuthPolicy } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
+import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 
 /** Time units of a budget. `Days` is named so it can be refused with advice: local limits have no day unit. */
 export type BudgetUnit = 'Seconds' | 'Minutes' | 'Hours' | 'Days';
@@ -86,16 +87,7 @@ export const RESERVED_METADATA_PREFIX = 'agentgateway.dev/';
 const MAX_INT32 = 2_147_483_647;
 const UNITS = ['Seconds', 'Minutes', 'Hours'];
 /** The first agentgateway release whose policy CRD has `traffic.rateLimit.conditional` (AGW PR #1749). */
-export const CONDITIONAL_RATE_LIMIT_VERSION = 'v1.2.0';
-
-/** Whether a release (`v1.4.1`, `1.2`) is at least `minimum`; an unreadable version is not. */
-export function versionAtLeast(version: string, minimum: string): boolean {
-  const parse = (v: string) => /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v)?.slice(1).map(n => Number(n ?? 0));
-  const [have, need] = [parse(version), parse(minimum)];
-  if (!have || !need) return false;
-  for (let i = 0; i < 3; i++) if (have[i] !== need[i]) return have[i] > need[i];
-  return true;
-}
+export const CONDITIONAL_RATE_LIMIT_VERSION = POLICY_FIELD_RELEASES['traffic.rateLimit.conditional'];
 
 /** A team's budgets; a malformed list (reported by checkTeamPolicy) holds none. */
 function budgetList(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
