@@ -1,10 +1,32 @@
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { AppRegistry, IssueCollector, Manifest, SynthSettings, describeIssue } from './core';
+import { AppRegistry, IssueCollector, Manifest, SynthSettings, TeamPolicyGatewayRoute, describeIssue } from './core';
 
 const registries = new WeakMap<IConstruct, AppRegistry>();
 /** Every check of an app's constructs, so warnings are printed only when all of them pass. */
 const checksOf = new WeakMap<AppRegistry, (() => string[])[]>();
+
+/** Every LlmRoute of an app and who wants to hear of new ones (auth policies that give routes their own policy). */
+const routesOf = new WeakMap<AppRegistry, { readonly routes: TeamPolicyGatewayRoute[]; readonly listeners: ((route: TeamPolicyGatewayRoute) => void)[] }>();
+
+function routeBook(scope: IConstruct) {
+  const registry = registryOf(scope);
+  return routesOf.get(registry) ?? routesOf.set(registry, { routes: [], listeners: [] }).get(registry)!;
+}
+
+/** Records an LlmRoute of the app and tells the auth policies that listen. */
+export function announceRoute(scope: IConstruct, route: TeamPolicyGatewayRoute): void {
+  const book = routeBook(scope);
+  book.routes.push(route);
+  book.listeners.forEach(listener => listener(route));
+}
+
+/** Calls `listener` for every LlmRoute of the app, those added so far and those added later, in declaration order. */
+export function onRoute(scope: IConstruct, listener: (route: TeamPolicyGatewayRoute) => void): void {
+  const book = routeBook(scope);
+  book.routes.forEach(listener);
+  book.listeners.push(listener);
+}
 
 /**
  * Sets how the app's synth treats time and warnings: the clock keys are checked against, the expiry warning window,

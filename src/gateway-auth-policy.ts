@@ -1,10 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
+import { addCoreValidation, lazyManifest, onRoute, registryOf } from './app-registry';
 import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
-  checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, renderGatewayAuthPolicy, renderPolicyWithTeamPolicies,
-  resolveGatewayAuthPolicy, TeamPolicyInput,
+  checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, ObjectId, renderGatewayAuthPolicy,
+  renderPolicyWithTeamPolicies, resolveGatewayAuthPolicy, routePolicyRoutes, teamIdentityHeader, TeamPolicyGatewayRoute, TeamPolicyInput,
+  accessPolicyName, isTeamWideBudget,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -43,6 +44,14 @@ export class GatewayAuthPolicy extends Construct {
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
+  /** The spec at construction: name, mode, gateway and target, which keys added later do not change. */
+  private readonly head: GatewayAuthPolicySpec;
+  /** The app's LlmRoutes on this policy's Gateway, in declaration order. */
+  private readonly routes: TeamPolicyGatewayRoute[] = [];
+  /** The per-route policies created so far, by `namespace/name` of the route. */
+  private readonly routeObjects = new Map<string, ApiObject>();
+  private readonly routeObjectIds: ObjectId[] = [];
+  private readonly renderAll = registryOf(this).memo(() => renderPolicyWithTeamPolicies(this.resolve(), this.teamPolicies(), this.routes));
   private readonly resolve = registryOf(this).memo(() => {
     const known = this.props.keySelection?.matchLabels === undefined ? [] : registryOf(this).keyRefs;
     return resolveGatewayAuthPolicy(this.props, this.keys, known);
@@ -51,6 +60,7 @@ export class GatewayAuthPolicy extends Construct {
   constructor(scope: Construct, id: string, private readonly props: GatewayAuthPolicyProps = {}) {
     super(scope, id);
     const head = this.resolve();
+    this.head = head;
     this.policyName = head.name;
     this.namespace = head.namespace;
     this.keyStorage = head.keyStorage;
@@ -71,12 +81,13 @@ export class GatewayAuthPolicy extends Construct {
       registry.checkObjects(issues, this.node.path, objectIds);
       registry.checkSharedKeys(issues, this.node.path);
       if (spec.stripPolicy) registry.checkIdentityStrips(issues, this.node.path, gatewaySlot, identityHeaders);
-      // Budgets only for now: access needs a policy per route, which the construct cannot create after construction.
       const forwarded: IssueCollector[] = [];
-      checkTeamPolicies(issues, spec, this.teamPolicies(), [], props.replicas ?? 1,
+      checkTeamPolicies(issues, spec, this.teamPolicies(), this.routes, props.replicas ?? 1,
         w => registry.settings.strict ? issues.add('replicas', 'a warning (strict mode)', w) : registry.settings.warn(w),
         path => { const c = new IssueCollector(path); forwarded.push(c); return c; });
-      for (const c of forwarded) for (const i of c.issues) issues.add(`keys (${c.path}) ${i.field}`, i.value, i.expected);
+      // Already displayed values, moved as they are (adding them again would quote them twice).
+      for (const c of forwarded) for (const i of c.issues) issues.issues.push({ ...i, path: issues.path, field: `keys (${c.path}) ${i.field}` });
+      registry.checkObjects(issues, this.node.path, this.routeObjectIds);
       for (const key of this.unbindable) {
         issues.add('keys', key.team, 'TeamApiKey constructs with built-in auth, which writes their keys in its own format');
       }
@@ -87,17 +98,55 @@ export class GatewayAuthPolicy extends Construct {
     const rendered = renderGatewayAuthPolicy(head);
     const objects = rendered.map((manifest, i) => new ApiObject(this, objectId(manifest, i, rendered.length, head),
       lazyManifest({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }, ['spec'],
-        () => renderPolicyWithTeamPolicies(this.resolve(), this.teamPolicies(), [])[i])));
+        () => this.renderAll()[i])));
     this.authConfig = objects.find(o => o.kind === KINDS.authConfig.kind);
     this.authConfigName = this.authConfig ? head.authConfigName : undefined;
     this.stripPolicy = head.stripPolicy ? objects[objects.length - 1] : undefined;
     this.policy = objects[objects.length - (head.stripPolicy ? 2 : 1)];
+
+    const gateway = `${head.gateway.namespace}/${head.gateway.name}`;
+    onRoute(this, route => {
+      if (route.gateway !== gateway) return;
+      this.routes.push(route);
+      this.createRoutePolicies();
+    });
   }
 
-  /** Budgets of the teams this policy lists (constructs of other kinds carry none); access is refused by the team. */
+  /**
+   * The per-route policies (access, budgets narrowed to the route), one ApiObject per route that needs one. They are
+   * created as soon as a team or route makes them needed (`addKey()`, a new LlmRoute): keys are only added and specs
+   * never change, so the set only grows, and every object exists before synth, as cdk8s requires (it neither runs
+   * an aspect step nor may a validation add objects). Their specs are rendered at synth, from every team and route.
+   */
+  private createRoutePolicies(): void {
+    const head = this.head;
+    if (!head.mode.builtIn || teamIdentityHeader(head) === undefined || head.target.routes.length > 0) return;
+    const kinds = head.mode.builtIn.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+    for (const route of routePolicyRoutes(this.teamPolicies(), this.routes)) {
+      const slot = `${route.namespace}/${route.name}`;
+      if (this.routeObjects.has(slot)) continue;
+      const name = accessPolicyName(head, route);
+      const objectId: ObjectId = { kind: kinds.kind, namespace: route.namespace, name, field: 'name' };
+      this.routeObjectIds.push(objectId);
+      registryOf(this).registerObjects(this.node.path, [objectId]);
+      this.routeObjects.set(slot, new ApiObject(this, `RoutePolicy-${route.namespace}-${route.name}`,
+        lazyManifest({ ...kinds, metadata: { name, namespace: route.namespace } }, ['spec'], () => {
+          const manifest = this.renderAll().find(m => m.kind === kinds.kind && m.metadata.name === name && m.metadata.namespace === route.namespace);
+          if (!manifest) throw new Error(`${this.node.path}: no policy rendered for route ${slot} (internal error)`);
+          return manifest;
+        })));
+    }
+  }
+
+  /** The per-route policies (access and budgets narrowed to a route), by route (escape hatch for JSON patches). */
+  public get routePolicies(): readonly ApiObject[] {
+    return [...this.routeObjects.values()];
+  }
+
+  /** Budgets and access of the teams this policy lists (constructs of other kinds carry none). */
   private teamPolicies(): TeamPolicyInput[] {
     return this.keys.flatMap(key => key instanceof TeamApiKey && !key.spec.revoked
-      ? [{ path: key.node.path, team: key.spec.team, metadata: key.spec.metadata, budgets: key.spec.budgets }] : []);
+      ? [{ path: key.node.path, team: key.spec.team, metadata: key.spec.metadata, budgets: key.spec.budgets, access: key.spec.access }] : []);
   }
 
   /** The policy with every default applied and the keys it selects now (read-only). */
@@ -117,6 +166,10 @@ export class GatewayAuthPolicy extends Construct {
       this.keys.push(key);
       if (key instanceof TeamApiKey) key.useKeyStorage(this.keyStorage, this.node.path);
       else if (this.keyStorage.kind !== 'extAuthSecret') this.unbindable.push(key);
+    }
+    // Only a team with access or a narrowed budget can make a route need its own policy (keeps 50 000 addKey() linear).
+    if (keys.some(key => key instanceof TeamApiKey && (key.spec.access !== undefined || (Array.isArray(key.spec.budgets) && key.spec.budgets.some(b => !isTeamWideBudget(b)))))) {
+      this.createRoutePolicies();
     }
   }
 }

@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addCoreValidation, lazyManifest, once, registryOf } from './app-registry';
+import { addCoreValidation, announceRoute, lazyManifest, once, registryOf } from './app-registry';
 import {
-  KINDS, LlmRouteOptions, RouteRef, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds, renderLlmRoute,
+  KINDS, LlmRouteOptions, pinnedModel, RouteRef, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds, renderLlmRoute,
   resolveLlmRoute,
 } from './core';
 
@@ -42,6 +42,8 @@ export class LlmRoute extends Construct implements RouteRef {
     });
 
     const render = once(() => renderLlmRoute(spec));
+    // Auth policies on the same Gateway give the route its own policy when teams' access or budgets need one.
+    announceRoute(this, { name: spec.name, namespace: spec.namespace, model: pinnedModel(spec), gateway: claims.gateway });
     this.httpRoute = new ApiObject(this, 'HTTPRoute', lazyManifest(
       { ...KINDS.httpRoute, metadata: { name: spec.name, namespace: spec.namespace } }, ['spec'], () => render()[0]));
     this.backend = new ApiObject(this, 'Backend', lazyManifest(

@@ -49,10 +49,7 @@ export class TeamApiKey extends Construct implements ITeamApiKey {
       registry.checkTeam(issues, this.node.path, spec, this.storage);
       registry.checkObjects(issues, this.node.path, teamApiKeyObjectIds(spec, now, this.storage));
       checkTeamApiKeySize(issues, spec);
-      checkTeamPolicyUnenforced(issues, spec, 'on a cdk8s TeamApiKey yet (the config file and planGateway() emit them)', ['access']);
-      if (this.storageOwner === undefined) {
-        checkTeamPolicyUnenforced(issues, spec, 'on a team no GatewayAuthPolicy lists (`keys` or addKey())', ['budgets']);
-      }
+      if (this.storageOwner === undefined) checkTeamPolicyUnenforced(issues, spec, 'on a team no GatewayAuthPolicy lists (`keys` or addKey())');
       for (const other of this.storageConflicts) {
         issues.add('keys', other, `one way of storing the team's keys, but ${this.storageOwner} and ${other} need different ones `
           + '(ext-auth Secrets, built-in Secrets, hashed ConfigMaps, or other selector labels)');

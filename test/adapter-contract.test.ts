@@ -227,22 +227,68 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     await expectSameObjects(config, chart, [...pKeys, new agw.GatewayAuthPolicy('auth', { headersFromMetadata: [{ header: 'x-org' }], keys: pKeys })], 7);
   });
 
-  test('budgets and access: the config file emits them; cdk8s and Pulumi refuse them plainly instead of dropping them', () => {
+  test('budgets (team-wide and narrowed) and access on built-in auth: the same objects from all three adapters', async () => {
+    type Budget = { requests?: number; tokens?: number; unit: 'Minutes' | 'Hours'; routes?: string[]; models?: string[] };
+    const declared: Record<string, { budgets?: Budget[]; access?: { routes?: string[]; models?: string[] } }> = {
+      research: { budgets: [{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes', models: ['claude-*'] }], access: { models: ['gpt-4o*', 'claude-*'] } },
+      support: { budgets: [{ requests: 10, unit: 'Minutes', routes: ['openai'] }], access: { routes: ['openai'] } },
+      platform: {},
+    };
+    const names = Object.keys(declared);
+    const mode = () => ({ mode: cdk8s.ApiKeyAuthMode.builtIn({ hashedKeys: true }), headersFromMetadata: [{ header: 'x-org' }] });
+    const hash = (team: string) => cdk8s.hashKey(cdk8s.SecretValue.unsafePlainText(fixtureKeyText(team)));
+    const config: GatewayConfig = {
+      routes: [{ provider: 'openai', options: { model: 'gpt-4o-mini' } }, { provider: 'anthropic', options: { model: 'claude-3-5-haiku-latest' } }],
+      auth: { mode: 'builtIn', builtIn: { hashedKeys: true }, headersFromMetadata: [{ header: 'x-org' }] },
+      teams: names.map(t => ({ team: t, key: { hash: hash(t) }, metadata: { 'x-org': t }, ...declared[t] })),
+    };
+
+    // cdk8s: the policy first, routes and keys after it; the per-route policies still appear.
+    const chart = cdk8sChart();
+    const policy = new cdk8s.GatewayAuthPolicy(chart, 'auth', mode());
+    new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    policy.addKey(...names.map(t => new cdk8s.TeamApiKey(chart, t, { team: t, key: cdk8s.KeySource.fromHash(hash(t)), metadata: { 'x-org': t }, ...declared[t] })));
+    new cdk8s.LlmRoute(chart, 'anthropic', { provider: cdk8s.LlmProvider.anthropic({ model: 'claude-3-5-haiku-latest' }) });
+    expect(policy.routePolicies).toHaveLength(2);
+
+    // Pulumi: routes first (a later route is refused, see below), teams stored for the policy.
+    const pRoutes = [
+      new agw.LlmRoute('openai', { provider: agw.LlmProvider.openai({ model: 'gpt-4o-mini' }) }),
+      new agw.LlmRoute('anthropic', { provider: agw.LlmProvider.anthropic({ model: 'claude-3-5-haiku-latest' }) }),
+    ];
+    const pKeys = names.map(t => new agw.TeamApiKey(t, {
+      team: t, key: agw.KeySource.fromHash(hash(t)), metadata: { 'x-org': t }, keyStorage: agw.GatewayAuthPolicy.keyStorageFor(mode()), ...declared[t],
+    }));
+    const pPolicy = new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys });
+    // Routes and backends, three hashed-key ConfigMaps, the auth and strip policies, and one policy per route.
+    await expectSameObjects(config, chart, [...pRoutes, ...pKeys, pPolicy], 2 * 2 + 3 + 2 + 2);
+    const anthropic = (fromConfig(config) as cdk8s.Manifest[]).find(m => m.metadata.name === 'api-key-auth-access-anthropic')!;
+    expect(Object.keys((anthropic.spec as { traffic: object }).traffic)).toEqual(['authorization', 'rateLimit']);
+
+    let reasons: string[] = [];
+    try {
+      new agw.LlmRoute('gemini', { provider: agw.LlmProvider.gemini({ model: 'gemini-2.0-flash' }) });
+    } catch (e) {
+      reasons = [(e as Error).message];
+    }
+    expect(reasons).toEqual([expect.stringContaining('a route created before the GatewayAuthPolicy auth, which gives every route on the gateway its own access or budget policy')]);
+  });
+
+  test('budgets and access nothing would enforce: every adapter refuses them plainly instead of dropping them', () => {
     const team = { team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ tokens: 1000, unit: 'Hours' as const }], access: { routes: ['openai'] } };
     const config: GatewayConfig = {
       routes: [{ provider: 'openai' }], auth: { mode: 'builtIn', headersFromMetadata: [{ header: 'x-org' }] },
       teams: [{ ...team, key: { literal: fixtureKeyText('research') } }],
     };
-    expect(fromConfig(config).map(m => (m as cdk8s.Manifest).metadata.name)).toContain('api-key-auth-access-openai');
-    // Without an auth policy nothing would enforce them: every adapter says so.
     expect(() => fromConfig({ ...config, auth: undefined })).toThrow('budgets: expected no budgets without an auth policy (`auth`): nothing would enforce them');
 
     const chart = cdk8sChart();
+    new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai() });
     const research = new cdk8s.TeamApiKey(chart, 'research', { ...team, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')) });
-    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] access: expected no access on a cdk8s TeamApiKey yet \(the config file and planGateway\(\) emit them\)/);
+    expect(() => chart.toJson()).toThrow(/\[scenario\/research\] access: expected no access on a team no GatewayAuthPolicy lists/);
     expect(() => chart.toJson()).toThrow(/\[scenario\/research\] budgets: expected no budgets on a team no GatewayAuthPolicy lists/);
     new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [research] });
-    expect(() => chart.toJson()).not.toThrow(/budgets: expected/);
+    expect(chart.toJson().map(m => m.metadata.name)).toContain('api-key-auth-access-openai');
     // A listed team without the identity metadata is caught by the policy, naming the team.
     const bare = cdk8sChart();
     const anonymous = new cdk8s.TeamApiKey(bare, 'anonymous', {
@@ -259,9 +305,14 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       reasons = (e as { errors: { propertyPath: string; reason: string }[] }).errors.map(x => `${x.propertyPath}: ${x.reason}`);
     }
     expect(reasons).toEqual([
-      'budgets: expected no budgets on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "budgets"',
-      'access: expected no access on a Pulumi TeamApiKey yet (the config file and planGateway() emit them): nothing would enforce them, got "access"',
+      expect.stringMatching(/^budgets: expected no budgets on a team stored for ext-auth \(budgets and access need a built-in auth policy: create the team with `keyStorage: GatewayAuthPolicy.keyStorageFor\(args\)`/),
+      expect.stringMatching(/^access: expected no access on a team stored for ext-auth/),
     ]);
+    // A Pulumi policy reports a listed team's problems under its `keys`, naming the team.
+    const storage = agw.GatewayAuthPolicy.keyStorageFor({ mode: cdk8s.ApiKeyAuthMode.builtIn() });
+    const stray = new agw.TeamApiKey('stray', { ...team, metadata: {}, key: pulumi.secret(fixtureKeyText('stray')), keyStorage: storage });
+    expect(() => new agw.GatewayAuthPolicy('auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [stray] }))
+      .toThrow(/keys \(stray\) metadata\.x-org|invalid inputs/);
   });
 
   test('budgets on built-in auth: config and cdk8s emit the same limits in the same auth policy', async () => {

@@ -90,10 +90,10 @@ describe('README Pulumi examples', () => {
         .replace(/require\("agentgateway-constructs\/pulumi"\)/g, `require(${JSON.stringify(src)})`);
       new Function('require', 'exports', js)(require, {});
     }
-    // Registrations complete asynchronously: wait for the 9 objects the example declares (routes, keys, AuthConfig,
-    // policy and identity strip policy).
-    for (let waited = 0; objects.length < 9 && waited < 10_000; waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
-    expect(objects.length).toBe(2 * 2 + 2 + 3);
+    // Registrations complete asynchronously: wait for the 14 objects the examples declare (routes, keys, AuthConfig,
+    // policy and identity strip policy; the budgets example's route, hashed key, policies and its route's policy).
+    for (let waited = 0; objects.length < 14 && waited < 10_000; waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
+    expect(objects.length).toBe(2 * 2 + 2 + 3 + (2 + 1 + 2 + 1));
     expectValid(objects.map(o => unwrapPulumiSecrets(o)));
   });
 });

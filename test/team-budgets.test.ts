@@ -1,11 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as cdk8s from '../src';
 import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
-import { kubernetesCelEnvironment } from '../src/validate';
-import { expectValid, fixtureKeyText } from './helpers';
+import { ManifestValidator, kubernetesCelEnvironment } from '../src/validate';
+import { CRDS_DIR, expectValid, fixtureKeyText, newChart, parseYamlDocuments, synth } from './helpers';
 
 const env = kubernetesCelEnvironment();
+let mainCrds: ManifestValidator | undefined;
+
+/** Valid against the v1.4.1 release CRDs (the default validator pins them) and against the current ones (main). */
+function expectValidBoth(docs: readonly unknown[]): void {
+  expectValid(docs);
+  mainCrds ??= ManifestValidator.fromDirectories([CRDS_DIR]);
+  const report = mainCrds.validate(docs.map(object => ({ object })));
+  expect(report.problems).toEqual([]);
+  expect(report.celUnsupported).toEqual([]);
+}
 
 interface Scenario {
   readonly mode?: 'builtIn' | 'extAuth';
@@ -62,7 +73,7 @@ const apiKey = (org: string | undefined) => ({ apiKey: org === undefined ? {} : 
 describe('team budgets and access (built-in auth)', () => {
   test('the 3-team, 2-provider scenario: exact output, valid against both CRD sets', () => {
     const docs = plan();
-    expectValid(docs);
+    expectValidBoth(docs);
     // Redacted: key material (and its base64) never goes into a snapshot.
     const redacted = docs.map(redactManifest);
     expect(JSON.stringify(redacted)).not.toMatch(/fixture_|eyJrZXki/);
@@ -132,6 +143,191 @@ describe('team budgets and access (built-in auth)', () => {
   });
 });
 
+describe('budgets narrowed to a route or model', () => {
+  const narrowed: Scenario = {
+    teams: {
+      research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, models: ["claude-*"] }]'],
+      support: ['budgets: [{ requests: 10, unit: Minutes }, { tokens: 2000, unit: Hours, routes: [openai] }]', 'access: { routes: [openai] }'],
+      platform: [],
+    },
+  };
+  /** The local limits the gateway applies to a team's request on a route: the route policy's if it has a rate limit, else the Gateway's. */
+  const limitsOn = (docs: Manifest[], route: string, org: string) => {
+    const own = docs.find(d => d.metadata.name === `api-key-auth-access-${route}`) as (Manifest & { spec: any }) | undefined;
+    const rateLimit = own?.spec.traffic.rateLimit ?? policy(docs, 'api-key-auth').spec.traffic.rateLimit;
+    const entries: { condition: string; policy: { local: unknown[] } }[] = rateLimit?.conditional ?? [];
+    return entries.find(e => env.evaluate(e.condition, apiKey(org)) === true)?.policy.local;
+  };
+
+  test('a narrowed budget lives in the policy of the routes it counts on, beside the access rule and the team-wide budgets', () => {
+    const warnings: string[] = [];
+    const docs = plan(narrowed, warnings);
+    expectValidBoth(docs);
+    // Each route target holds one policy with every traffic field it needs.
+    const openai = policy(docs, 'api-key-auth-access-openai');
+    expect(Object.keys(openai.spec.traffic)).toEqual(['authorization', 'rateLimit']);
+    expect(limitsOn(docs, 'openai', 'support')).toEqual([{ requests: 10, unit: 'Minutes' }, { tokens: 2000, unit: 'Hours' }]);
+    expect(limitsOn(docs, 'openai', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }]);
+    expect(limitsOn(docs, 'anthropic', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes' }]);
+    expect(limitsOn(docs, 'anthropic', 'support')).toEqual([{ requests: 10, unit: 'Minutes' }]);
+    expect(limitsOn(docs, 'openai', 'platform')).toBeUndefined();
+    // The Gateway's policy keeps only team-wide budgets.
+    expect(policy(docs, 'api-key-auth').spec.traffic.rateLimit.conditional.map((e: { policy: { local: unknown[] } }) => e.policy.local))
+      .toEqual([[{ tokens: 100000, unit: 'Hours' }], [{ requests: 10, unit: 'Minutes' }]]);
+    // Repeating team-wide budgets per route splits their count: said, never silent.
+    expect(warnings).toEqual([
+      expect.stringMatching(/teams\[0\]\.budgets: expected team-wide budgets to count once: routes openai, anthropic carry budgets narrowed to them/),
+      expect.stringMatching(/teams\[1\]\.budgets: expected team-wide budgets to count once: .*\(up to 3 × the budget\)$/),
+    ]);
+  });
+
+  test('narrowed budgets without access: policies only on the routes they count on, without an authorization rule', () => {
+    const docs = plan({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes, routes: [anthropic] }]'], platform: [] } });
+    expectValid(docs);
+    expect(docs.filter(d => d.metadata.name.includes('-access-')).map(d => d.metadata.name)).toEqual(['api-key-auth-access-anthropic']);
+    const anthropic = policy(docs, 'api-key-auth-access-anthropic');
+    expect(Object.keys(anthropic.spec.traffic)).toEqual(['rateLimit']);
+    expect(policy(docs, 'api-key-auth').spec.traffic.rateLimit).toBeUndefined();
+    expect(limitsOn(docs, 'anthropic', 'research')).toEqual([{ requests: 5, unit: 'Minutes' }]);
+    expect(limitsOn(docs, 'openai', 'research')).toBeUndefined();
+  });
+
+  test('routes, models and combinations no route serves; a model budget on a route where the client picks the model', () => {
+    expect(problems({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes, routes: [gemini] }, { requests: 5, unit: Minutes, models: ["gpt-5*"] }, '
+      + '{ requests: 5, unit: Minutes, routes: [openai], models: ["claude-*"] }, { requests: 5, unit: Minutes, routes: [] }]'] } })).toEqual([
+      expect.stringMatching(/teams\[0\]\.budgets\[3\]\.routes: expected a non-empty list of names \(omit it for every route\), got \[\]$/),
+      expect.stringMatching(/teams\[0\]\.budgets\[0\]\.routes\[0\]: expected the name of a route the gateway serves \(openai, anthropic\), got "gemini"$/),
+      expect.stringMatching(/teams\[0\]\.budgets\[1\]\.models\[0\]: expected a model pattern matching a model some route pins \(gpt-4o-mini, claude-3-5-haiku-latest\), got "gpt-5\*"$/),
+      expect.stringMatching(/teams\[0\]\.budgets\[2\]: expected routes and models that some route serves together/),
+    ]);
+    const open = configText({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes, models: ["gpt-4o*"] }]'], platform: [] } })
+      .replace('  - { provider: anthropic, options: { model: claude-3-5-haiku-latest } }', '  - { provider: anthropic }');
+    let messages: string[] = [];
+    try {
+      planConfig(parseConfig(open, 'gateway.yaml'), { env: {}, warn: () => undefined });
+    } catch (e) {
+      messages = (e as ConfigError).problems.map(p => `${p.field}: ${p.message}`);
+    }
+    expect(messages).toEqual([expect.stringMatching(/^teams\[0\]\.budgets\[0\]\.models: expected routes the team may use to pin their model: anthropic let the client choose it/)]);
+    // Denying the open route to the team makes the budget enforceable.
+    const denied = open.replace('budgets: [{ requests: 5', 'access: { routes: [openai] }\n    budgets: [{ requests: 5');
+    expect(planConfig(parseConfig(denied, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.length).toBeGreaterThan(0);
+  });
+
+  test('more than 16 teams with budgets on one route', () => {
+    const teams = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`team${i}`, ['budgets: [{ requests: 5, unit: Minutes, routes: [openai] }]']]));
+    expect(problems({ teams })).toEqual([expect.stringContaining('auth.teams: expected at most 16 teams with budgets on route openai')]);
+  });
+});
+
+describe('cdk8s constructs: budgets narrowed to routes and models, allow-lists', () => {
+  /** Three teams, two providers; the policy is declared before the routes, keys are added after both. */
+  function app(): Manifest[] {
+    const chart = newChart({ now: new Date('2026-11-01T00:00:00Z'), warn: () => undefined });
+    const policy = new cdk8s.GatewayAuthPolicy(chart, 'Auth', {
+      mode: cdk8s.ApiKeyAuthMode.builtIn({ policyKind: 'EnterpriseAgentgatewayPolicy' }), headersFromMetadata: [{ header: 'x-org' }],
+    });
+    new cdk8s.LlmRoute(chart, 'OpenAi', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    new cdk8s.LlmRoute(chart, 'Anthropic', { provider: cdk8s.LlmProvider.anthropic({ model: 'claude-3-5-haiku-latest' }) });
+    const team = (name: string, extra: Partial<cdk8s.TeamApiKeyProps>) =>
+      new cdk8s.TeamApiKey(chart, name, { team: name, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(name)), metadata: { 'x-org': name }, ...extra });
+    policy.addKey(
+      team('research', { budgets: [{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes', models: ['claude-*'] }], access: { models: ['gpt-4o*', 'claude-*'] } }),
+      team('support', { budgets: [{ tokens: 2000, unit: 'Hours', routes: ['openai'] }], access: { routes: ['openai'] } }),
+      team('platform', {}),
+    );
+    return synth(chart);
+  }
+
+  test('snapshot, valid against both CRD sets, every CEL expression evaluated per team', () => {
+    const docs = app();
+    expectValidBoth(docs);
+    const redacted = docs.map(redactManifest);
+    expect(JSON.stringify(redacted)).not.toMatch(/fixture_|eyJrZXki/);
+    expect(redacted).toMatchSnapshot();
+
+    const route = (name: string) => policy(docs, `api-key-auth-access-${name}`).spec.traffic;
+    const allowed = (name: string, org: string) => route(name).authorization.policy.matchExpressions.every((e: string) => env.evaluate(e, apiKey(org)) === true);
+    const limits = (name: string, org: string) => (route(name).rateLimit?.conditional ?? policy(docs, 'api-key-auth').spec.traffic.rateLimit.conditional)
+      .find((e: { condition: string }) => env.evaluate(e.condition, apiKey(org)) === true)?.policy.local;
+    expect(['research', 'support', 'platform', 'intruder'].map(org => [allowed('openai', org), allowed('anthropic', org)]))
+      .toEqual([[true, true], [true, false], [true, true], [false, false]]);
+    expect(limits('openai', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }]);
+    expect(limits('anthropic', 'research')).toEqual([{ tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes' }]);
+    expect(limits('openai', 'support')).toEqual([{ tokens: 2000, unit: 'Hours' }]);
+    expect(limits('anthropic', 'platform')).toBeUndefined();
+    // A key without the identity entry matches no condition and no allow rule (the check at synth prevents such keys).
+    expect(() => env.evaluate(route('openai').authorization.policy.matchExpressions[0], apiKey(undefined))).toThrow();
+  });
+
+  test('the same objects as the config file', () => {
+    const text = configText({
+      policyKind: 'EnterpriseAgentgatewayPolicy',
+      teams: {
+        research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, models: ["claude-*"] }]', 'access: { models: ["gpt-4o*", "claude-*"] }'],
+        support: ['budgets: [{ tokens: 2000, unit: Hours, routes: [openai] }]', 'access: { routes: [openai] }'],
+        platform: [],
+      },
+    });
+    const viaConfig = planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.map(m => cdk8s.canonicalManifest(m.manifest));
+    const id = (m: Manifest) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`;
+    const sorted = (docs: Manifest[]) => [...docs].sort((a, b) => id(a).localeCompare(id(b)));
+    expect(sorted(app())).toEqual(sorted(viaConfig as Manifest[]));
+  });
+
+  test('a narrowed budget naming a route no route serves is caught at synth, naming the team', () => {
+    const chart = newChart({ warn: () => undefined });
+    new cdk8s.LlmRoute(chart, 'OpenAi', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
+    const key = new cdk8s.TeamApiKey(chart, 'research', {
+      team: 'research', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')), metadata: { 'x-org': 'research' },
+      budgets: [{ requests: 5, unit: 'Minutes', routes: ['gemini'] }],
+    });
+    new cdk8s.GatewayAuthPolicy(chart, 'Auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], keys: [key] });
+    expect(() => chart.toJson()).toThrow(/keys \(test\/research\) budgets\[0\]\.routes\[0\]: expected the name of a route the gateway serves \(openai\), got "gemini"/);
+  });
+});
+
+describe('version gating', () => {
+  test('budgets need rateLimit.conditional, which the policy CRD has from v1.2.0 on', () => {
+    const old = (version: string) => configText().replace('builtIn: { policyKind: AgentgatewayPolicy }', `builtIn: { agentgatewayVersion: "${version}" }`);
+    const run = (version: string) => {
+      try {
+        planConfig(parseConfig(old(version), 'gateway.yaml'), { env: {}, warn: () => undefined });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems.map(p => `${p.field}: ${p.message}`);
+      }
+    };
+    expect(run('v1.1.0')).toEqual([expect.stringMatching(/^auth\.mode\.agentgatewayVersion: expected agentgateway v1\.2\.0 or later for team budgets: .*traffic\.rateLimit\.conditional.*, got "v1\.1\.0"$/)]);
+    expect(run('v1.2.0')).toEqual([]);
+    expect(run('1.5')).toEqual([]);
+    expect(run('latest')).toEqual([expect.stringContaining('auth.mode.agentgatewayVersion: expected agentgateway v1.2.0 or later for team budgets')]);
+  });
+
+  test('hashed keys need configMapSelector, which the policy CRD has from v1.4.0 on', () => {
+    const text = configText({ teams: { research: [] } }).replace('builtIn: { policyKind: AgentgatewayPolicy }', 'builtIn: { hashedKeys: true, agentgatewayVersion: v1.3.1 }');
+    let messages: string[] = [];
+    try {
+      planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined });
+    } catch (e) {
+      messages = (e as ConfigError).problems.map(p => `${p.field}: ${p.message}`);
+    }
+    expect(messages).toEqual([expect.stringMatching(/^auth\.mode\.agentgatewayVersion: expected agentgateway v1\.4\.0 or later for hashed keys \(hashedKeys: true\)/)]);
+  });
+
+  test('the release table matches the stored CRDs: both sets have every gated field', () => {
+    const schemaOf = (file: string) => (parseYamlDocuments(readFileSync(file, 'utf8'))[0] as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    for (const file of [join(CRDS_DIR, 'agentgatewaypolicies.agentgateway.dev.yaml'), join(CRDS_DIR, 'agentgateway-v1.4.1', 'agentgatewaypolicies.agentgateway.dev.yaml')]) {
+      const spec = schemaOf(file);
+      for (const [path, since] of Object.entries(cdk8s.POLICY_FIELD_RELEASES)) {
+        expect(cdk8s.versionAtLeast('v1.4.1', since)).toBe(true);
+        expect([path, path.split('.').reduce((s: any, k) => s?.properties?.[k], spec) !== undefined]).toEqual([path, true]);
+      }
+    }
+    expect([cdk8s.versionAtLeast('v1.10.0', 'v1.4.0'), cdk8s.versionAtLeast('v1.4', 'v1.4.0'), cdk8s.versionAtLeast('v1.3.9', 'v1.4.0')]).toEqual([true, true, false]);
+  });
+});
+
 describe('matrix', () => {
   const planned = () => planConfig(parseConfig(configText(), 'gateway.yaml'), { env: {}, warn: () => undefined });
 
@@ -142,6 +338,16 @@ describe('matrix', () => {
       '| research | allowed | allowed | x-org: research | dropped before auth: x-org | never | 100000 tokens/Hours; 60 requests/Minutes (+10 burst) | gpt-4o*, claude-* |',
       '| support | allowed | denied (access) | x-org: support | dropped before auth: x-org | never | 10 requests/Minutes | any |',
       '| platform | allowed | allowed | x-org: platform | dropped before auth: x-org | never | none | any |',
+    ]);
+  });
+
+  test('narrowed budgets, in Markdown and JSON', () => {
+    const text = configText({ teams: { research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, routes: [anthropic], models: ["claude-*"] }]'] } });
+    const narrowedPlan = planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined });
+    expect(accessMatrix(narrowedPlan).split('\n')[2]).toBe(
+      '| research | allowed | allowed | x-org: research | dropped before auth: x-org | never | 100000 tokens/Hours; 5 requests/Minutes on anthropic for claude-* | any |');
+    expect(accessMatrixJson(narrowedPlan)[0].budgets).toEqual([
+      { tokens: 100000, unit: 'Hours' }, { requests: 5, unit: 'Minutes', routes: ['anthropic'], models: ['claude-*'] },
     ]);
   });
 

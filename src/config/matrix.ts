@@ -42,7 +42,8 @@ export function accessMatrix(planned: ConfigPlan): string {
 /** `100000 tokens/Hours; 60 requests/Minutes (+10 burst)`, or `none`. */
 function describeBudgets(budgets: readonly TeamBudget[] | undefined): string {
   if (!budgets?.length) return 'none';
-  return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}`).join('; ');
+  return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}`
+    + (b.routes ? ` on ${b.routes.join(', ')}` : '') + (b.models ? ` for ${b.models.join(', ')}` : '')).join('; ');
 }
 
 /** `team=research, cost_center=cc-100 (logs only: ...)`: the labels the team's requests carry, metrics first. */

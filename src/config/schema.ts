@@ -49,7 +49,10 @@ const budget = z.object({
   tokens: z.number().int().optional().describe('LLM tokens (input plus output) per unit; give this or requests.'),
   unit: z.enum(['Seconds', 'Minutes', 'Hours', 'Days']).describe('Days is refused: local limits have no day unit.'),
   burst: z.number().int().optional(),
-}).strict().describe('A per-replica local limit of the team (built-in auth).');
+  routes: z.array(z.string()).optional().describe('Narrows the budget to these routes (counted on each separately); default: every route.'),
+  models: z.array(z.string()).optional().describe('Narrows the budget to the routes pinning a matching model (* matches anything); '
+    + 'every route the team may use must pin its model.'),
+}).strict().describe('A per-replica local limit of the team (built-in auth), optionally narrowed to routes or models.');
 
 const access = z.object({
   routes: z.array(z.string()).optional().describe('Names of the routes the team may call; default: every route.'),

@@ -3,6 +3,7 @@ import { IssueCollector } from './errors';
 import { GatewayRef, checkGatewayRef } from './gateway-ref';
 import { EnterpriseAgentgatewayPolicyManifest, EnterprisePolicyTargetRef } from './enterprise-agentgateway-policy';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
+import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 import { KINDS, Manifest, ObjectId, checkManifestSize } from './manifest';
 
 /**
@@ -329,6 +330,11 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
     if (spec.headerName !== undefined && !supportsKeyLocation(builtIn.agentgatewayVersion)) {
       issues.add('headerName', spec.headerName, `no header name with agentgateway ${builtIn.agentgatewayVersion}: its policy CRD `
         + 'has no apiKeyAuthentication.location, so keys come in "Authorization: Bearer" (v1.4.0 adds location.header)');
+    }
+    const hashedSince = POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.configMapSelector'];
+    if (builtIn.hashedKeys === true && !versionAtLeast(builtIn.agentgatewayVersion, hashedSince)) {
+      issues.add('mode.agentgatewayVersion', builtIn.agentgatewayVersion, `agentgateway ${hashedSince} or later for hashed keys (hashedKeys: true): `
+        + `they are selected through apiKeyAuthentication.configMapSelector, which the policy CRD has from ${hashedSince} on`);
     }
     if (!['Strict', 'Optional', 'Permissive'].includes(builtIn.validation)) {
       issues.add('mode.validation', builtIn.validation, '"Strict", "Optional" or "Permissive"');

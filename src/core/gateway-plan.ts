@@ -17,7 +17,8 @@ import {
   teamApiKeyObjectIds,
 } from './team-api-key';
 import {
-  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderPolicyWithTeamPolicies, teamIdentityHeader,
+  TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderPolicyWithTeamPolicies, routePolicyRoutes,
+  teamIdentityHeader,
 } from './team-policy';
 import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds } from './usage';
 
@@ -203,7 +204,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
 /** The access policies' object ids, so a name clash with another object is reported. */
 function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyRoute[]) {
   const identity = teamIdentityHeader(policy);
-  if (!policy.mode.builtIn || !identity || !teams.some(t => t.access !== undefined)) return [];
+  if (!policy.mode.builtIn || !identity) return [];
   const kind = policy.mode.builtIn.policyKind;
-  return routes.map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' }));
+  return routePolicyRoutes(teams, routes).map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' }));
 }

@@ -19,6 +19,7 @@ export * from './settings';
 export * from './team-api-key';
 export * from './team-policy';
 export * from './time';
+export * from './versions';
 export * from './gateway-plan';
 export * from './canonical';
 export * from './usage';

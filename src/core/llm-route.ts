@@ -162,3 +162,9 @@ export function llmRouteClaims(spec: LlmRouteSpec): { readonly gateway: string; 
     credentialSecret: secretName === undefined ? undefined : `${spec.namespace}/${secretName}`,
   };
 }
+
+/** The model a route pins, or undefined when the client chooses it (or the props are malformed; checks report those). */
+export function pinnedModel(spec: LlmRouteSpec): string | undefined {
+  const model = (spec.provider as LlmProvider | undefined)?.model;
+  return typeof model === 'string' ? model : undefined;
+}

@@ -2,6 +2,7 @@ import { checkDnsSubdomain } from './checks';
 import { IssueCollector } from './errors';
 import { GatewayAuthPolicySpec, IdentityHeader, renderGatewayAuthPolicy } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
+import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 
 /** Time units of a budget. `Days` is named so it can be refused with advice: local limits have no day unit. */
 export type BudgetUnit = 'Seconds' | 'Minutes' | 'Hours' | 'Days';
@@ -25,6 +26,18 @@ export interface TeamBudget {
    * @default - no burst
    */
   readonly burst?: number;
+  /**
+   * Narrows the budget to these routes (HTTPRoute names): it then counts only calls on them, separately on each.
+   * @default - every route (with `models`: the routes pinning a matching model)
+   */
+  readonly routes?: readonly string[];
+  /**
+   * Narrows the budget to the routes that pin a matching model (`*` matches any characters). A limit condition runs
+   * before the request body is read, so a route where the client chooses the model cannot be counted per model: every
+   * route the team may use must pin its model.
+   * @default - any model
+   */
+  readonly models?: readonly string[];
 }
 
 /**
@@ -62,12 +75,63 @@ export interface TeamPolicyRoute {
   readonly model?: string;
 }
 
+/** Routes on the policy's Gateway, for the adapters that see routes of several gateways: `namespace/name` of the Gateway. */
+export interface TeamPolicyGatewayRoute extends TeamPolicyRoute {
+  readonly gateway: string;
+}
+
 /** Local limits live in `traffic.rateLimit.conditional`, which holds at most this many entries. */
 export const MAX_CONDITIONAL_ENTRIES = 16;
 /** Metadata keys under this prefix are reserved by agentgateway v1.5 and later. */
 export const RESERVED_METADATA_PREFIX = 'agentgateway.dev/';
 const MAX_INT32 = 2_147_483_647;
 const UNITS = ['Seconds', 'Minutes', 'Hours'];
+/** The first agentgateway release whose policy CRD has `traffic.rateLimit.conditional` (AGW PR #1749). */
+export const CONDITIONAL_RATE_LIMIT_VERSION = POLICY_FIELD_RELEASES['traffic.rateLimit.conditional'];
+
+/** A team's budgets; a malformed list (reported by checkTeamPolicy) holds none. */
+function budgetList(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
+  return Array.isArray(team.budgets) ? team.budgets : [];
+}
+
+/** Whether a budget counts on every route (not narrowed by `routes` or `models`). */
+export function isTeamWideBudget(budget: TeamBudget): boolean {
+  return typeof budget !== 'object' || budget === null || (budget.routes === undefined && budget.models === undefined);
+}
+
+/** The routes a narrowed budget counts on: those named in `routes` that pin a model matching `models`. */
+export function budgetRoutes<R extends TeamPolicyRoute>(budget: TeamBudget, routes: readonly R[]): R[] {
+  // Malformed lists (reported by checkTeamPolicy) match nothing.
+  const names = budget.routes === undefined ? undefined : Array.isArray(budget.routes) ? budget.routes : [];
+  const patterns = budget.models === undefined ? undefined : Array.isArray(budget.models) ? budget.models.filter(p => typeof p === 'string') : [];
+  return routes.filter(route => (names === undefined || names.includes(route.name))
+    && (patterns === undefined || (route.model !== undefined && patterns.some(p => modelMatches(p, route.model!)))));
+}
+
+/** The budgets of a team that count on `route`: its team-wide ones and those narrowed to the route. */
+function budgetsOnRoute(team: TeamPolicyInput, route: TeamPolicyRoute, routes: readonly TeamPolicyRoute[]): TeamBudget[] {
+  return budgetList(team).filter(b => isTeamWideBudget(b) || budgetRoutes(b, routes).some(r => r.name === route.name));
+}
+
+/** Whether any team has a budget narrowed to a route or model. */
+function hasNarrowedBudgets(teams: readonly TeamPolicyInput[]): boolean {
+  return teams.some(t => budgetList(t).some(b => !isTeamWideBudget(b)));
+}
+
+/**
+ * The routes that get their own policy (named by {@link accessPolicyName}): every route once a team declares access,
+ * and the routes a narrowed budget counts on. One policy per route carries every traffic field the route needs.
+ */
+export function routePolicyRoutes<R extends TeamPolicyRoute>(teams: readonly TeamPolicyInput[], routes: readonly R[]): R[] {
+  if (teams.some(t => t.access !== undefined)) return [...routes];
+  const narrowed = teams.flatMap(t => budgetList(t).filter(b => !isTeamWideBudget(b)));
+  return routes.filter(route => narrowed.some(b => budgetRoutes(b, routes).includes(route)));
+}
+
+/** Whether a route's policy carries a rate limit: some narrowed budget counts on it. */
+function routeHasOwnLimits(teams: readonly TeamPolicyInput[], route: TeamPolicyRoute, routes: readonly TeamPolicyRoute[]): boolean {
+  return teams.some(t => budgetList(t).some(b => !isTeamWideBudget(b) && budgetRoutes(b, routes).some(r => r.name === route.name)));
+}
 
 /** Whether any team declares budgets or access, so the policy must emit limits or authorization. */
 export function hasTeamPolicies(teams: readonly TeamPolicyInput[]): boolean {
@@ -122,7 +186,7 @@ export function checkTeamPolicy(issues: IssueCollector, team: Pick<TeamPolicyInp
 
 function checkBudget(issues: IssueCollector, field: string, budget: TeamBudget): void {
   if (typeof budget !== 'object' || budget === null) {
-    issues.add(field, budget, 'a budget: { requests | tokens, unit, burst? }');
+    issues.add(field, budget, 'a budget: { requests | tokens, unit, burst?, routes?, models? }');
     return;
   }
   const amounts = (['requests', 'tokens'] as const).filter(k => budget[k] !== undefined);
@@ -133,6 +197,12 @@ function checkBudget(issues: IssueCollector, field: string, budget: TeamBudget):
   }
   if (budget.burst !== undefined && (!Number.isInteger(budget.burst) || budget.burst < 0 || budget.burst > MAX_INT32)) {
     issues.add(`${field}.burst`, budget.burst, `a whole number from 0 to ${MAX_INT32}`);
+  }
+  for (const k of ['routes', 'models'] as const) {
+    const list = budget[k];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.length === 0) issues.add(`${field}.${k}`, list, 'a non-empty list of names (omit it for every route)');
+    else list.forEach((v, i) => { if (typeof v !== 'string' || v.length === 0) issues.add(`${field}.${k}[${i}]`, v, 'a non-empty name'); });
   }
   if (budget.unit === 'Days') {
     issues.add(`${field}.unit`, budget.unit, '"Seconds", "Minutes" or "Hours": per-replica local limits have no day unit '
@@ -176,9 +246,15 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
       'a required identity header (e.g. [{ header: "x-org" }]) that tells teams apart: budgets and access key on its metadata entry');
     return;
   }
-  if (policy.target.routes.length > 0 && teams.some(t => t.access !== undefined)) {
+  if (policy.target.routes.length > 0 && (teams.some(t => t.access !== undefined) || hasNarrowedBudgets(teams))) {
     issues.add('target', policy.target.routes.map(r => r.routeName),
-      'the Gateway as target (PolicyTarget.gateway()) for teams with access: per-route access with a route-targeted auth policy is not supported yet');
+      'the Gateway as target (PolicyTarget.gateway()) for teams with access or budgets narrowed to routes or models: '
+      + 'per-route policies beside a route-targeted auth policy are not supported yet');
+  }
+  const version = policy.mode.builtIn.agentgatewayVersion;
+  if (teams.some(t => (t.budgets?.length ?? 0) > 0) && !versionAtLeast(version, CONDITIONAL_RATE_LIMIT_VERSION)) {
+    issues.add('mode.agentgatewayVersion', version, `agentgateway ${CONDITIONAL_RATE_LIMIT_VERSION} or later for team budgets: `
+      + `they are emitted as traffic.rateLimit.conditional, which the policy CRD has from ${CONDITIONAL_RATE_LIMIT_VERSION} on`);
   }
   if (!Number.isInteger(replicas) || replicas < 1) issues.add('replicas', replicas, 'a whole number of gateway replicas, at least 1');
   const owners = new Map<string, string>();
@@ -200,12 +276,20 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
     if (owner === undefined) owners.set(value, team.path);
   }
   const budgeted = teams.filter(t => (t.budgets?.length ?? 0) > 0);
-  if (budgeted.length > MAX_CONDITIONAL_ENTRIES) {
-    issues.add('teams', budgeted.length, `at most ${MAX_CONDITIONAL_ENTRIES} teams with budgets on one policy (rateLimit.conditional holds at most `
+  const teamWide = teams.filter(t => budgetList(t).some(isTeamWideBudget));
+  if (teamWide.length > MAX_CONDITIONAL_ENTRIES) {
+    issues.add('teams', teamWide.length, `at most ${MAX_CONDITIONAL_ENTRIES} teams with budgets on one policy (rateLimit.conditional holds at most `
       + `${MAX_CONDITIONAL_ENTRIES} entries): shared limits through a rate-limit server (traffic.rateLimit.global) scale further but are not supported yet`);
   }
-  if (teams.some(t => t.access !== undefined)) {
-    for (const route of routes) checkDnsSubdomain(issues, `accessPolicyName (route ${route.name})`, accessPolicyName(policy, route));
+  const routePolicies = routePolicyRoutes(teams, routes);
+  for (const route of routePolicies) {
+    checkDnsSubdomain(issues, `accessPolicyName (route ${route.name})`, accessPolicyName(policy, route));
+    if (!routeHasOwnLimits(teams, route, routes)) continue;
+    const onRoute = teams.filter(t => budgetsOnRoute(t, route, routes).length > 0);
+    if (onRoute.length > MAX_CONDITIONAL_ENTRIES) {
+      issues.add('teams', onRoute.length, `at most ${MAX_CONDITIONAL_ENTRIES} teams with budgets on route ${route.name} (its policy's `
+        + `rateLimit.conditional holds at most ${MAX_CONDITIONAL_ENTRIES} entries)`);
+    }
   }
   const routeNames = routes.map(r => r.name);
   const models = routes.flatMap(r => r.model === undefined ? [] : [r.model]);
@@ -221,6 +305,15 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
       }
     });
   }
+  for (const team of teams) checkNarrowedBudgets(teamIssues(team.path), team, routes, routeNames, models);
+  const limitedRoutes = routePolicies.filter(r => routeHasOwnLimits(teams, r, routes)).map(r => r.name);
+  if (limitedRoutes.length > 0) {
+    for (const team of teamWide) {
+      warn(`[${team.path}] budgets: expected team-wide budgets to count once: routes ${limitedRoutes.join(', ')} carry budgets narrowed `
+        + 'to them, and a route\'s own rate limit replaces the Gateway\'s there (agentgateway keeps the most specific policy\'s rateLimit), '
+        + `so this team's team-wide budgets are repeated in each route's policy and count separately on each (up to ${limitedRoutes.length + 1} × the budget)`);
+    }
+  }
   if (replicas > 1) {
     for (const team of budgeted) {
       warn(`[${team.path}] budgets: expected one gateway replica for local limits: each of the ${replicas} replicas counts alone, `
@@ -229,20 +322,59 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
   }
 }
 
+/** Reports narrowed budgets naming routes or models no route serves, or models a route cannot hold the team to. */
+function checkNarrowedBudgets(issues: IssueCollector, team: TeamPolicyInput, routes: readonly TeamPolicyRoute[],
+  routeNames: readonly string[], models: readonly string[]): void {
+  budgetList(team).forEach((budget, i) => {
+    if (typeof budget !== 'object' || budget === null || isTeamWideBudget(budget)) return;
+    const field = `budgets[${i}]`;
+    // Malformed lists are reported by checkTeamPolicy.
+    let named = [budget.routes, budget.models].every(l => l === undefined || (Array.isArray(l) && l.length > 0));
+    if (!named) return;
+    budget.routes?.forEach((name, j) => {
+      if (typeof name === 'string' && !routeNames.includes(name)) {
+        named = false;
+        issues.add(`${field}.routes[${j}]`, name, `the name of a route the gateway serves (${routeNames.join(', ') || 'none declared'})`);
+      }
+    });
+    budget.models?.forEach((pattern, j) => {
+      if (typeof pattern === 'string' && !models.some(m => modelMatches(pattern, m))) {
+        named = false;
+        issues.add(`${field}.models[${j}]`, pattern, `a model pattern matching a model some route pins (${models.join(', ') || 'no route pins a model'})`);
+      }
+    });
+    if (named && budgetRoutes(budget, routes).length === 0) {
+      issues.add(field, `routes ${JSON.stringify(budget.routes ?? [])}, models ${JSON.stringify(budget.models ?? [])}`,
+        'routes and models that some route serves together (a route named in `routes` pinning a model in `models`)');
+    }
+    if (budget.models === undefined) return;
+    const unpinned = routes.filter(r => r.model === undefined && teamMayUseRoute(team.access, r)
+      && (budget.routes === undefined || budget.routes.includes(r.name)));
+    if (unpinned.length > 0) {
+      issues.add(`${field}.models`, budget.models, `routes the team may use to pin their model: ${unpinned.map(r => r.name).join(', ')} `
+        + 'let the client choose it, and a limit condition runs before the request body names the model, so calls there could not be '
+        + 'counted against this budget (pin the model on the route, or deny the route with access.routes or access.models)');
+    }
+  });
+}
+
 /** CEL true for the given team's keys: the identity metadata entry equals its value. */
 export function teamCondition(identity: IdentityHeader, value: string): string {
   return `${identity.celExpression} == ${JSON.stringify(value)}`;
 }
 
 /**
- * The `traffic.rateLimit` of the auth policy: one conditional entry per team with budgets, first match wins, no
- * fallback, so teams without budgets are not limited. Undefined when no team has budgets.
+ * The `traffic.rateLimit` of the auth policy (team-wide budgets), or of a route's policy (`route`: the budgets that
+ * count there, team-wide ones repeated since the route's limit replaces the Gateway's): one conditional entry per team
+ * with budgets, first match wins, no fallback, so teams without budgets are not limited. Undefined when there are none.
  */
-export function renderTeamRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[]): Record<string, unknown> | undefined {
-  const conditional = teams.filter(t => (t.budgets?.length ?? 0) > 0).map(t => ({
+export function renderTeamRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[],
+  route?: { readonly route: TeamPolicyRoute; readonly routes: readonly TeamPolicyRoute[] }): Record<string, unknown> | undefined {
+  const budgetsOf = (t: TeamPolicyInput) => route ? budgetsOnRoute(t, route.route, route.routes) : budgetList(t).filter(isTeamWideBudget);
+  const conditional = teams.filter(t => budgetsOf(t).length > 0).map(t => ({
     condition: teamCondition(identity, t.metadata[identity.metadataKey]),
     policy: {
-      local: t.budgets!.map(b => ({
+      local: budgetsOf(t).map(b => ({
         ...(b.requests !== undefined ? { requests: b.requests } : { tokens: b.tokens }),
         unit: b.unit,
         ...(b.burst !== undefined ? { burst: b.burst } : {}),
@@ -263,23 +395,28 @@ export function accessPolicyName(policy: GatewayAuthPolicySpec, route: TeamPolic
 }
 
 /**
- * One policy per route once any team declares access: `traffic.authorization` with `Require` (cumulative, so another
- * policy's `Allow` rule cannot open the route) admitting only the teams allowed there. The auth policy sits on the
- * Gateway, so each route target holds just this one policy.
+ * One policy per route that needs one ({@link routePolicyRoutes}), carrying every traffic field of that target (a
+ * second policy on it could silently override the first): `traffic.authorization` with `Require` (cumulative, so
+ * another policy's `Allow` rule cannot open the route) admitting only the teams allowed there, once any team declares
+ * access; and `traffic.rateLimit` with the budgets that count on the route, when a budget is narrowed to it.
  */
 export function renderTeamAccessPolicies(policy: GatewayAuthPolicySpec, identity: IdentityHeader, teams: readonly TeamPolicyInput[],
   routes: readonly TeamPolicyRoute[]): Manifest[] {
-  if (!teams.some(t => t.access !== undefined)) return [];
   const kinds = policy.mode.builtIn?.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
-  return routes.map(route => {
+  const access = teams.some(t => t.access !== undefined);
+  return routePolicyRoutes(teams, routes).map(route => {
     const allowed = teams.filter(t => Object.hasOwn(t.metadata, identity.metadataKey) && teamMayUseRoute(t.access, route))
       .map(t => t.metadata[identity.metadataKey]);
+    const rateLimit = routeHasOwnLimits(teams, route, routes) ? renderTeamRateLimit(identity, teams, { route, routes }) : undefined;
     return {
       ...kinds,
       metadata: { name: accessPolicyName(policy, route), namespace: route.namespace },
       spec: {
         targetRefs: [{ name: route.name, group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
-        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [allowedTeamsExpression(identity, [...new Set(allowed)])] } } },
+        traffic: {
+          ...(access ? { authorization: { action: 'Require', policy: { matchExpressions: [allowedTeamsExpression(identity, [...new Set(allowed)])] } } } : {}),
+          ...(rateLimit ? { rateLimit } : {}),
+        },
       },
     };
   });

@@ -1,8 +1,12 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { AppRegistry, IssueCollector, Manifest, SynthSettings } from '../core';
+import { AppRegistry, IssueCollector, Manifest, SynthSettings, TeamPolicyGatewayRoute } from '../core';
 
 let registry = new AppRegistry();
+/** The program's LlmRoutes, for auth policies that give routes their own policy. */
+let routes: TeamPolicyGatewayRoute[] = [];
+/** Gateways (`namespace/name`) whose auth policy gave its routes their own policies -> that policy. */
+let routeGuards = new Map<string, string>();
 
 /**
  * Sets how this program treats time and warnings (the clock keys are checked against, the expiry warning window,
@@ -10,6 +14,27 @@ let registry = new AppRegistry();
  */
 export function configureStack(settings: SynthSettings = {}): void {
   registry = new AppRegistry({ warn: message => void pulumi.log.warn(message), ...settings });
+  routes = [];
+  routeGuards = new Map();
+}
+
+/** The LlmRoutes created so far on `gateway` (`namespace/name`). */
+export function stackRoutes(gateway: string): TeamPolicyGatewayRoute[] {
+  return routes.filter(r => r.gateway === gateway);
+}
+
+/** Records an LlmRoute; returns the auth policy it comes too late for, if any (routes must come first, see below). */
+export function registerStackRoute(route: TeamPolicyGatewayRoute): string | undefined {
+  routes.push(route);
+  return routeGuards.get(route.gateway);
+}
+
+/**
+ * Records that `policy` gave every route on `gateway` it knew its own policy (access, narrowed budgets). Pulumi
+ * creates resources at once, so a route created later would have none, and be open to every team: it is refused.
+ */
+export function guardStackRoutes(gateway: string, policy: string): void {
+  if (!routeGuards.has(gateway)) routeGuards.set(gateway, policy);
 }
 
 /** The registry of this program, for checks that span components. */

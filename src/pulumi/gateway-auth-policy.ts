@@ -1,10 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayAuthPolicySpec, IssueCollector, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
-  checkGatewayAuthPolicySize,
-  gatewayAuthPolicyObjectIds, policyKeyStorage, renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
+  ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayAuthPolicySpec, IssueCollector, KeyStorage, checkGatewayAuthPolicy,
+  checkGatewayAuthPolicyDuplicates, checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, policyKeyStorage,
+  renderGatewayAuthPolicy, renderPolicyWithTeamPolicies, resolveGatewayAuthPolicy,
 } from '../core';
-import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
+import { childName, emitManifest, guardStackRoutes, stackRegistry, stackRoutes, throwInputErrors } from './common';
 import { TeamApiKey } from './team-api-key';
 
 /** Arguments of {@link GatewayAuthPolicy}: the cdk8s construct's props. */
@@ -62,15 +62,40 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
     const gatewaySlot = `${spec.gateway.namespace}/${spec.gateway.name}`;
     const identityHeaders = spec.headersFromMetadata.map(h => h.header);
     if (spec.stripPolicy) registry.checkIdentityStrips(issues, name, gatewaySlot, identityHeaders);
+    // Budgets and access: the routes created so far on this Gateway get their own policies; later ones are refused.
+    const teamPolicies = teams.flatMap(t => t.teamPolicy ? [t.teamPolicy] : []);
+    const routes = stackRoutes(gatewaySlot);
+    const warnings: string[] = [];
+    checkTeamPolicies(issues, spec, teamPolicies, routes, args.replicas ?? 1,
+      w => registry.settings.strict ? issues.add('replicas', 'a warning (strict mode)', w) : warnings.push(w),
+      path => forTeam(issues, path));
+    const manifests = renderPolicyWithTeamPolicies(spec, teamPolicies, routes);
+    const routeObjectIds = manifests.slice(rendered.length).map(m => ({ kind: m.kind, namespace: m.metadata.namespace!, name: m.metadata.name, field: 'name' }));
+    registry.checkObjects(issues, name, routeObjectIds);
     throwInputErrors(issues);
-    registry.registerObjects(name, objectIds);
+    registry.registerObjects(name, [...objectIds, ...routeObjectIds]);
     if (spec.stripPolicy) registry.registerIdentityStrip(name, gatewaySlot, identityHeaders);
+    if (teamPolicies.some(t => t.access !== undefined || (t.budgets ?? []).some(b => b.routes !== undefined || b.models !== undefined))) {
+      guardStackRoutes(gatewaySlot, name);
+    }
+    warnings.forEach(w => registry.settings.warn(w));
 
     this.policyName = spec.name;
     this.namespace = spec.namespace;
     this.spec = spec;
     this.teams = teams;
-    this.resources = rendered.map(manifest => emitManifest(childName(name, manifest), manifest, { parent: this, provider: opts.provider }));
+    this.resources = manifests.map(manifest => emitManifest(childName(name, manifest), manifest, { parent: this, provider: opts.provider }));
     this.registerOutputs({ policyName: this.policyName });
   }
+}
+
+/** A collector whose issues land in `issues`, prefixed with the team's component name, as the cdk8s policy reports them. */
+function forTeam(issues: IssueCollector, path: string): IssueCollector {
+  const collector = new IssueCollector(path);
+  const add = collector.add.bind(collector);
+  collector.add = (field, value, expected) => {
+    add(field, value, expected);
+    issues.add(`keys (${path}) ${field}`, value, expected);
+  };
+  return collector;
 }

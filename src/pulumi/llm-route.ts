@@ -1,9 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  IssueCollector, LlmRouteOptions, RouteRef, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds,
+  IssueCollector, LlmRouteOptions, pinnedModel, RouteRef, checkLlmRoute, checkPlaintextCredential, llmRouteClaims, llmRouteObjectIds,
   redactManifest, renderLlmRoute, resolveLlmRoute,
 } from '../core';
-import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
+import { childName, emitManifest, registerStackRoute, stackRegistry, throwInputErrors } from './common';
 
 /** Arguments of {@link LlmRoute}: the same as the cdk8s construct's props. */
 export interface LlmRouteArgs extends LlmRouteOptions {}
@@ -30,6 +30,11 @@ export class LlmRoute extends pulumi.ComponentResource implements RouteRef {
     checkPlaintextCredential(issues, spec, registry.settings);
     const claims = llmRouteClaims(spec);
     if (typeof spec.pathPrefix === 'string') registry.checkRoute(issues, name, claims.gateway, spec.pathPrefix, claims.credentialSecret);
+    const guard = registerStackRoute({ name: spec.name, namespace: spec.namespace, model: pinnedModel(spec), gateway: claims.gateway });
+    if (guard !== undefined) {
+      issues.add('gateway', claims.gateway, `a route created before the GatewayAuthPolicy ${guard}, which gives every route on the gateway `
+        + 'its own access or budget policy when it is created (a later route would have none, open to every team)');
+    }
     throwInputErrors(issues);
     registry.registerObjects(name, objectIds);
     registry.registerRoute(name, claims.gateway, spec.pathPrefix, claims.credentialSecret);

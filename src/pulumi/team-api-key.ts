@@ -1,8 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
-  TeamApiKeySpec, TeamKeyOptions, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings, renderTeamApiKey,
-  checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings, UsageTeam, activeKeys,
+  TeamApiKeySpec, TeamKeyOptions, TeamPolicyInput, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings,
+  renderTeamApiKey, checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings, UsageTeam, activeKeys,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 
@@ -102,6 +102,8 @@ export class TeamApiKey extends pulumi.ComponentResource {
   /** The team's key Secrets valid at deploy time, as an auth policy sees them. */
   public readonly keyRefs: readonly KeyRef[];
   public readonly keyStorage: KeyStorage;
+  /** The team's budgets and access as an auth policy listing it enforces them; undefined when the team is revoked. */
+  public readonly teamPolicy: TeamPolicyInput | undefined;
   /** The Secrets, ConfigMaps or secret-store resources holding the keys. */
   public readonly resources: readonly pulumi.CustomResource[];
   /** What usage telemetry ({@link TeamUsage}) needs of the team: metadata, budgets, key names and expiry; undefined when revoked. */
@@ -118,7 +120,11 @@ export class TeamApiKey extends pulumi.ComponentResource {
     const issues = new IssueCollector(name);
     checkTeamApiKey(issues, spec, now, storage);
     checkTeamApiKeySize(issues, spec);
-    checkTeamPolicyUnenforced(issues, spec, 'on a Pulumi TeamApiKey yet (the config file and planGateway() emit them)');
+    // Only a built-in auth policy enforces them, and it can only list teams stored for it.
+    if (storage.kind === 'extAuthSecret') {
+      checkTeamPolicyUnenforced(issues, spec, 'on a team stored for ext-auth (budgets and access need a built-in auth policy: create the team '
+        + 'with `keyStorage: GatewayAuthPolicy.keyStorageFor(args)` and list it in that policy\'s `keys`)');
+    }
     const deferredFields = new Set(deferred.map(d => spec.keys[d.index]));
     registry.checkTeam(issues, name, spec, storage, key => deferredFields.has(key));
     registry.checkTeamSecretsAreNotCredentials(issues, spec);
@@ -138,6 +144,8 @@ export class TeamApiKey extends pulumi.ComponentResource {
       keys: activeKeys(spec, now).map(k => ({ name: k.secretName, notAfter: k.notAfter })) };
     this.keyStorage = storage;
     this.keyRefs = keyRefs;
+    this.teamPolicy = spec.revoked ? undefined
+      : { path: name, team: spec.team, metadata: spec.metadata, budgets: spec.budgets, access: spec.access };
     // The stand-ins fix the resources' shape; the values are rendered again once the deferred keys resolve.
     const shapes = renderTeamApiKey(spec, now, storage);
     const values: pulumi.Output<Manifest[]> | undefined = deferred.length === 0 ? undefined
