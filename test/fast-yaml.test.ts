@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { CONFIG_LIMITS, ConfigError, PROTOTYPE_KEYS, parseConfig } from '../src/config';
-import { fastParseYaml } from '../src/config/fast-yaml';
+import { fastParseAllYaml, fastParseYaml } from '../src/core/fast-yaml';
 import { positionedValue } from '../src/config/load';
 
 // The config loader parses with js-yaml's event parser and falls back to the `yaml` package (with positions and
@@ -134,5 +134,33 @@ describe('fast config parsing agrees with the positioned parser', () => {
 
   test('more values than the limit are left to the positioned path', () => {
     expect(fastParseYaml(`a: [${Array(20).fill('x').join(', ')}]\n`, { ...LIMITS, maxNodes: 10 })).toBeUndefined();
+  });
+});
+
+describe('fast manifest streams agree with parseAllDocuments', () => {
+  /** What `validate` read before: every document's value, or refused when `yaml` reports an error. */
+  const streamReference = (text: string) => {
+    const docs = parseAllDocuments(text);
+    return Array.isArray(docs) && docs.every(d => d.errors.length === 0) ? docs.map(d => d.toJS()) : 'refused';
+  };
+  const stream = fc.tuple(fc.array(written, { minLength: 0, maxLength: 4 }), fc.boolean())
+    .map(([docs, leading]) => `${leading ? '---\n' : ''}${docs.join('---\n')}`);
+
+  test('streams of written documents, and spliced ones, give the same documents or go to `yaml`', () => {
+    let streamsAccepted = 0;
+    fc.assert(fc.property(fc.oneof(stream, spliced), text => {
+      const quick = fastParseAllYaml(text);
+      if (quick === undefined) return;
+      streamsAccepted++;
+      const slow = streamReference(text);
+      if (slow === 'refused') throw new Error(`fast path accepted a stream yaml refuses: ${JSON.stringify(text)}`);
+      expect(quick.filter(d => d !== null)).toStrictEqual(slow.filter(d => d !== null));
+    }), { numRuns: RUNS });
+    expect(streamsAccepted).toBeGreaterThan(RUNS / 4);
+  });
+
+  test('a document marker inside a block scalar is still a marker, as YAML requires', () => {
+    const text = 'a: |\n  x\n---\nb: 1\n';
+    expect(fastParseAllYaml(text)).toStrictEqual(streamReference(text));
   });
 });

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { yamlErrorText } from '../core/yaml';
-import { fastParseYaml } from './fast-yaml';
+import { fastParseYaml } from '../core/fast-yaml';
 import { GatewayConfig, gatewayConfigSchema } from './schema';
 
 /** A place in the config file. */

@@ -1,7 +1,7 @@
 import { EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents } from 'js-yaml';
 import { isScalar, parseDocument } from 'yaml';
 
-/** The limits the positioned loader enforces; the fast path gives up before any of them could matter. */
+/** The limits the positioned parse enforces; the fast path gives up before any of them could matter. */
 export interface FastYamlLimits {
   readonly maxDepth: number;
   readonly maxNodes: number;
@@ -148,4 +148,25 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
     }
   }
   return { value: root };
+}
+
+/** Keys JavaScript objects treat specially; a stream holding one is left to the `yaml` package. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Limits for manifests (not configs): generous, since the fast path only ever hands doubtful input on. */
+const MANIFEST_LIMITS: FastYamlLimits = { maxDepth: 100, maxNodes: 10_000_000, maxStringLength: 16 * 1024 * 1024, reservedKeys: RESERVED_KEYS };
+
+/**
+ * The documents of a YAML stream as `parseAllDocuments(text).map(d => d.toJS())` gives them, or `undefined` when
+ * any document needs the `yaml` package (see {@link fastParseYaml}). The stream is cut before each `---` line, which
+ * YAML forbids inside content, so each piece is one document (a piece that is not is handed on).
+ */
+export function fastParseAllYaml(text: string): unknown[] | undefined {
+  const documents: unknown[] = [];
+  for (const piece of text.split(/(?=^---(?:\n|$))/m)) {
+    const parsed = fastParseYaml(piece, MANIFEST_LIMITS);
+    if (!parsed) return undefined;
+    documents.push(parsed.value);
+  }
+  return documents;
 }
