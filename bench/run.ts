@@ -1,7 +1,8 @@
 // `npm run bench`: synth time and peak RSS per size against two baselines, and the default app's cold synth.
 // Ratios come from runs in the same process; nothing here is a pass/fail test.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { scenarioConfigText, prepareKeys } from './scenario';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,10 +43,46 @@ function coldMs(command: string, args: string[], runs: number, env: NodeJS.Proce
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
+function runCli(args: string[]): number {
+  return spawnSync(process.execPath, [join(ROOT, 'lib', 'cli.js'), ...args], { cwd: ROOT, stdio: 'ignore' }).status ?? -1;
+}
+
+/** Median wall time of a CLI command in fresh processes; `expect` is its exit code. */
+function cliMs(args: string[], runs: number, expect: number, before?: () => void): number {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    before?.();
+    const start = performance.now();
+    const status = runCli(args);
+    times.push(performance.now() - start);
+    if (status !== expect) throw new Error(`${args.join(' ')} exited ${status}, expected ${expect}`);
+  }
+  return median(times);
+}
+
+/** `synth`, `check` with one team changed and `validate` of a config of `teams` teams. */
+function cliRow(teams: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agw-cli-bench-'));
+  prepareKeys(teams);
+  const text = scenarioConfigText(teams);
+  const config = join(dir, 'gateway.yaml');
+  const out = join(dir, 'out');
+  writeFileSync(config, text);
+  const synth = cliMs(['synth', config, '--out', out], 3, 0, () => rmSync(out, { recursive: true, force: true }));
+  writeFileSync(config, text.replace('x-org: org-5 }', 'x-org: org-changed }'));
+  const check = cliMs(['check', config, '--out', out], 3, 1);
+  runCli(['validate', out]); // fills the validator cache
+  const validate = cliMs(['validate', out], 3, 0);
+  const objects = Number(/validated (\d+) objects/.exec(execFileSync(process.execPath, [join(ROOT, 'lib', 'cli.js'), 'validate', out], { cwd: ROOT, encoding: 'utf8' }))?.[1]);
+  rmSync(dir, { recursive: true, force: true });
+  return `| ${teams} | ${objects} | ${fmt(synth)} | ${fmt(check)} | ${(check / synth).toFixed(2)} | ${fmt(validate)} | ${(validate / synth).toFixed(2)} | ${loadavg()[0].toFixed(1)} |`;
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string', default: '10,100,1000,10000,50000' },
+      'cli-sizes': { type: 'string', default: '10000' },
       runs: { type: 'string', default: '7' },
       out: { type: 'string' },
     },
@@ -102,6 +139,25 @@ function main(): void {
   say(`| default app \`node lib/main.js\` | \`node -e "require('cdk8s')"\` | ratio | \`cdk8s synth\` (CLI + app) |`);
   say('| ---: | ---: | ---: | ---: |');
   say(`| ${fmt(app)} | ${fmt(cdk8sOnly)} | ${(app / cdk8sOnly).toFixed(2)} | ${fmt(cli)} |`);
+
+  say();
+  say('The CLI as users run it (`node lib/cli.js`, fresh processes, median of 3; the load average is printed with each row): '
+    + '`check` with one team\'s metadata changed, and `validate` of the synthesized folder against the CRDs (their '
+    + 'compiled validators cached by an earlier run, as after the first `validate` of a project):');
+  say();
+  say('| teams | objects | `synth` | `check`, one team changed | check ÷ synth | `validate` of the output | validate ÷ synth | load average |');
+  say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const teams of values['cli-sizes']!.split(',').map(Number)) say(cliRow(teams));
+  say();
+  const example = join(ROOT, 'examples', 'gitops');
+  const exampleOut = mkdtempSync(join(tmpdir(), 'agw-example-'));
+  const exampleSynth = coldMs(process.execPath, [join(ROOT, 'lib', 'cli.js'), 'synth', join(example, 'gateway.yaml'), '--out', exampleOut], 7);
+  runCli(['validate', join(example, 'manifests')]); // fills the validator cache
+  const exampleValidate = coldMs(process.execPath, [join(ROOT, 'lib', 'cli.js'), 'validate', join(example, 'manifests')], 7);
+  const bareNode = coldMs(process.execPath, ['-e', '0'], 7);
+  say('| cold `synth` of examples/gitops | cold `validate` of its manifests | `node -e 0` | load average |');
+  say('| ---: | ---: | ---: | ---: |');
+  say(`| ${fmt(exampleSynth)} | ${fmt(exampleValidate)} | ${fmt(bareNode)} | ${loadavg()[0].toFixed(1)} |`);
 
   if (values.out) {
     const file = join(ROOT, values.out);

@@ -363,3 +363,25 @@ describe('check diffs are redacted and honest', () => {
     expect(reviewableManifest(hashed)).toEqual(hashed);
   });
 });
+
+describe('check is proportional to the change', () => {
+  const doc = (i: number, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  v: ${value}\n`;
+  const stream = (count: number, value: (i: number) => string) => `# generated\n${Array.from({ length: count }, (_, i) => doc(i, value(i))).join('---\n')}`;
+
+  test('one changed document in a large file is the whole diff; added and removed documents are shown too', async () => {
+    const { out } = repo('proportional');
+    const committed = new Map([['big.yaml', stream(2_000, () => 'same')]]);
+    await writeOutputFolder(out, committed);
+    const [changed] = checkOutputFolder(out, new Map([['big.yaml', stream(2_000, i => (i === 1_000 ? 'new' : 'same'))]]))
+      .filter(p => p.startsWith('changed: big.yaml'));
+    expect(changed).toMatch(/^-\s+v: same$/m);
+    expect(changed).toMatch(/^\+\s+v: new$/m);
+    expect(changed.match(/^@@/gm)).toHaveLength(1);
+    expect(changed).not.toContain('cm-10\n'); // only the changed document and its neighbours' lines appear
+    const shorter = checkOutputFolder(out, new Map([['big.yaml', stream(1_999, () => 'same')]])).find(p => p.startsWith('changed: big.yaml'));
+    expect(shorter).toMatch(/^-\s+name: cm-1999$/m);
+    const edited = `${committed.get('big.yaml')!.replace('# generated\n', '# generated\n# a note\n')}`;
+    writeFileSync(join(out, 'big.yaml'), edited);
+    expect(checkOutputFolder(out, committed)).toContain('changed: big.yaml differs only in comments or formatting (synth would rewrite it)');
+  });
+});

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { yamlErrorText } from '../core/yaml';
+import { fastParseYaml } from '../core/fast-yaml';
 import { GatewayConfig, gatewayConfigSchema } from './schema';
 
 /** A place in the config file. */
@@ -37,24 +38,43 @@ export function formatConfigPath(path: ConfigPath): string {
 
 /** A parsed, schema-checked config that can point back into its file. */
 export class LoadedConfig {
+  private positioned?: { document: Document; lines: LineCounter };
+
+  /**
+   * @param source the config's text (parsed again with positions only when a location is asked for), or its
+   * already positioned document; none for a config built in code.
+   */
   constructor(
     public readonly file: string,
     public readonly config: GatewayConfig,
-    private readonly document?: Document,
-    private readonly lines?: LineCounter,
-  ) {}
+    private readonly source?: string | Document,
+    lines?: LineCounter,
+  ) {
+    if (source !== undefined && typeof source !== 'string') this.positioned = { document: source, lines: lines ?? new LineCounter() };
+  }
 
   /** Whether locations point into a real file (false for a config built in code, such as the embedded default). */
   public get hasSource(): boolean {
-    return this.document !== undefined;
+    return this.source !== undefined;
+  }
+
+  /** The document with node positions, parsed on first use: only problems need it. */
+  private get document(): Document | undefined {
+    if (!this.positioned && typeof this.source === 'string') this.positioned = positionedDocument(this.source);
+    return this.positioned?.document;
+  }
+
+  private linePos(offset: number): { line: number; col: number } {
+    return this.positioned!.lines.linePos(offset);
   }
 
   /** The location of `path`, or of its longest prefix present in the file. */
   public locate(path: ConfigPath): ConfigLocation {
-    for (let length = path.length; length >= 0 && this.document; length--) {
-      const node = this.document.getIn(path.slice(0, length), true);
+    const document = this.document;
+    for (let length = path.length; length >= 0 && document; length--) {
+      const node = document.getIn(path.slice(0, length), true);
       if (isNode(node) && node.range) {
-        const { line, col } = this.lines!.linePos(node.range[0]);
+        const { line, col } = this.linePos(node.range[0]);
         return { file: this.file, line, column: col };
       }
     }
@@ -67,7 +87,7 @@ export class LoadedConfig {
     if (isMap(parent)) {
       const pair = parent.items.find(item => isScalar(item.key) && item.key.value === path[path.length - 1]);
       if (pair && isScalar(pair.key) && pair.key.range) {
-        const { line, col } = this.lines!.linePos(pair.key.range[0]);
+        const { line, col } = this.linePos(pair.key.range[0]);
         return { file: this.file, line, column: col };
       }
     }
@@ -283,16 +303,18 @@ function valueAt(root: unknown, path: ConfigPath): unknown {
   return path.reduce<unknown>((value, part) => (value !== null && typeof value === 'object' && Object.hasOwn(value, part) ? (value as Record<string | number, unknown>)[part] : undefined), root);
 }
 
-/** Parses and checks a config's text; throws a {@link ConfigError} listing every problem. */
-export function parseConfig(text: string, file: string): LoadedConfig {
-  if (text.length > CONFIG_LIMITS.maxBytes) {
-    throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: `expected a config of at most ${mib(CONFIG_LIMITS.maxBytes)}, got ${mib(text.length)}` }]);
-  }
-  const tooDeep = flowDepthProblem(text, file);
-  if (tooDeep) throw new ConfigError([tooDeep]);
+function positionedDocument(text: string): { document: Document; lines: LineCounter } {
   const lines = new LineCounter();
-  const document = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const blank = new LoadedConfig(file, {}, document, lines);
+  return { document: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+}
+
+/**
+ * The config's value through the `yaml` package, every node positioned and every limit checked: throws a located
+ * {@link ConfigError}. The reference the fast parser is tested against.
+ * @internal
+ */
+export function positionedValue(text: string, file: string): unknown {
+  const { document, lines } = positionedDocument(text);
   if (document.errors.length > 0) {
     const problems = new Map<string, ConfigProblem>();
     for (const e of document.errors) {
@@ -308,7 +330,21 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const structural = checkDocument(document, lines, file);
   if (structural.length > 0) throw new ConfigError(structural);
   // The walk above bounded alias expansion; yaml's own count would stop legitimate configs with many aliases.
-  const raw: unknown = document.toJS({ maxAliasCount: -1 }) ?? {};
+  return document.toJS({ maxAliasCount: -1 }) ?? {};
+}
+
+/** Parses and checks a config's text; throws a {@link ConfigError} listing every problem. */
+export function parseConfig(text: string, file: string): LoadedConfig {
+  if (text.length > CONFIG_LIMITS.maxBytes) {
+    throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: `expected a config of at most ${mib(CONFIG_LIMITS.maxBytes)}, got ${mib(text.length)}` }]);
+  }
+  const tooDeep = flowDepthProblem(text, file);
+  if (tooDeep) throw new ConfigError([tooDeep]);
+  const body = text.replace(/^\uFEFF/, '');
+  // Most configs take the fast parser; anything it cannot vouch for, and every problem, takes the positioned one.
+  const fast = fastParseYaml(body, { ...CONFIG_LIMITS, reservedKeys: PROTOTYPE_KEYS });
+  const raw: unknown = fast ? fast.value ?? {} : positionedValue(body, file);
+  const blank = new LoadedConfig(file, {}, body);
   const result = gatewayConfigSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map(issue => {
@@ -327,7 +363,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     });
     throw new ConfigError(problems);
   }
-  return new LoadedConfig(file, result.data, document, lines);
+  return new LoadedConfig(file, result.data, body);
 }
 
 /**

@@ -380,8 +380,28 @@ function reviewable(docs: unknown[]): string {
   return docs.map(d => stringify(isManifest(d) ? reviewableManifest(d) : d, { lineWidth: 0 })).join('---\n');
 }
 
+/**
+ * A YAML stream cut before each `---` line. Such a line is a document marker wherever it appears (YAML forbids it
+ * inside content), so every piece holds whole documents and the pieces joined give the text back.
+ */
+const documentPieces = (text: string): string[] => text.split(/(?=^---\n)/m);
+
+/**
+ * The documents of two texts that differ, as texts: identical leading and trailing documents are left out, so one
+ * changed team in a 10 000-team file is parsed and diffed as one document, not 10 000.
+ */
+function differingDocuments(actual: string, expected: string): [string, string] {
+  const [a, e] = [documentPieces(actual), documentPieces(expected)];
+  let head = 0;
+  while (head < a.length && head < e.length && a[head] === e[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < e.length - head && a[a.length - 1 - tail] === e[e.length - 1 - tail]) tail++;
+  return [a.slice(head, a.length - tail).join(''), e.slice(head, e.length - tail).join('')];
+}
+
 /** How a committed file differs from the planned one, without key material; the first line says how. */
-function describeChange(path: string, actual: string, expected: string): string {
+function describeChange(path: string, committed: string, planned: string): string {
+  const [actual, expected] = differingDocuments(committed, planned);
   const [actualDocs, expectedDocs] = [parseDocuments(actual), parseDocuments(expected)];
   if (!actualDocs || !expectedDocs) return `changed: ${path} is not valid YAML (synth would rewrite it; not shown, it may hold keys)`;
   const [before, after] = [reviewable(actualDocs), reviewable(expectedDocs)];

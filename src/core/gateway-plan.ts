@@ -139,7 +139,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
   const check = (path: string, run: (collector: IssueCollector) => void) => {
     const collector = new IssueCollector(path);
     run(collector);
-    issues.push(...collector.issues);
+    for (const issue of collector.issues) issues.push(issue); // not spread: one issue per team overflows the stack at 200 000 teams
   };
   (input.routes ?? []).forEach((item, i) => check(item.path, c => {
     const spec = routes[i];
@@ -170,7 +170,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
       checkTeamPolicies(c, spec, teamPolicies, policyRoutes, policyItem.options.replicas ?? 1,
         w => registry.settings.strict ? c.add('replicas', 'a warning (strict mode)', w) : teamWarnings.push(w),
         path => teamCollectors.get(path) ?? teamCollectors.set(path, new IssueCollector(path)).get(path)!);
-      teamCollectors.forEach(collector => issues.push(...collector.issues));
+      teamCollectors.forEach(collector => { for (const issue of collector.issues) issues.push(issue); });
       registry.checkObjects(c, policyItem.path, accessIds);
     });
   }

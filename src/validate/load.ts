@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { fastParseAllYaml } from '../core/fast-yaml';
 import { yamlErrorText } from '../core/yaml';
 import { ManifestValidator } from './manifest-validator';
 
@@ -103,6 +104,8 @@ export function crdFiles(paths: readonly string[], label = '--crds'): string[] {
  * names `source:line:column` and the message's first line only: the source text may hold keys.
  */
 export function parseObjects(text: string, source: string): any[] {
+  const fast = fastParseAllYaml(text.replace(/^\uFEFF/, ''));
+  if (fast) return fast.flatMap(unwrapLists);
   return parseAllDocuments(text).flatMap(doc => {
     const error = doc.errors[0];
     if (error) {

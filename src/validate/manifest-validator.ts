@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { KINDS } from '../core/manifest';
 import { RuleCompiler } from './cel';
-import { re2Engine, re2Test } from './re2';
+import { compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { OBJECT_META_SCHEMA, SchemaNode, applyDefaults, childSchema, toAjvSchema } from './structural-schema';
 
@@ -87,21 +86,11 @@ export class ManifestValidator {
 
   private readonly kinds = new Map<string, KindSchema>();
   private readonly rules = new RuleCompiler();
-  private readonly ajv: Ajv;
-  private readonly checkMetadata: ValidateFunction;
+  private checkMetadataValidator?: ValidateFunction;
 
-  constructor() {
-    // Go's RE2 patterns in CRDs are not all valid in JavaScript's unicode mode; unoptimized code compiles CRD-sized
-    // schemas twice as fast and validates small manifests just as quickly.
-    // CRD patterns run with RE2 semantics, as on the API server: linear time, so no input can hang validation.
-    this.ajv = new Ajv({
-      allErrors: true, strict: false, allowUnionTypes: true, unicodeRegExp: false, code: { optimize: false, regExp: re2Engine },
-    });
-    addFormats(this.ajv);
-    this.ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-    this.ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-    this.ajv.addFormat('byte', { type: 'string', validate: (s: string) => re2Test('^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$', s) });
-    this.checkMetadata = this.ajv.compile({ type: 'object', properties: { metadata: OBJECT_META_SCHEMA }, required: ['metadata'] });
+  private get checkMetadata(): ValidateFunction {
+    this.checkMetadataValidator ??= compileSchema({ type: 'object', properties: { metadata: OBJECT_META_SCHEMA }, required: ['metadata'] });
+    return this.checkMetadataValidator;
   }
 
   /** The apiVersion/kind pairs this validator knows, sorted. */
@@ -189,7 +178,7 @@ export class ManifestValidator {
       problem('/', `no CRD for apiVersion "${object?.apiVersion}" kind "${object?.kind}" (known: ${this.knownKinds.join(', ')})`);
       return;
     }
-    known.ajv ??= this.ajv.compile(toAjvSchema(known.schema, true));
+    known.ajv ??= compileSchema(toAjvSchema(known.schema, true));
     const defaulted = applyDefaults(known.schema, object);
     this.checkAjv(known.ajv, defaulted, problem);
     this.walk(known.schema, defaulted, '', object.kind, problem, report);

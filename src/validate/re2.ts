@@ -19,8 +19,11 @@ export function re2Test(pattern: string, input: string): boolean {
   return re2(pattern).test(input);
 }
 
-/** An ajv `code.regExp` engine with RE2 semantics; ajv shares compiled patterns by their `toString()`. */
+/**
+ * An ajv `code.regExp` engine with RE2 semantics; ajv shares compiled patterns by their `toString()`. `code` is how
+ * cached, generated validators reach it (see compiled-cache.ts).
+ */
 export const re2Engine = Object.assign((pattern: string) => {
   const re = re2(pattern);
   return { test: (s: string) => re.test(s), toString: () => `/${pattern}/re2` };
-}, { code: 're2Engine' });
+}, { code: 'require("agw:re2").re2Engine' });

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { dump } from 'js-yaml';
+import { parseAllDocuments, stringify } from 'yaml';
+import { CONFIG_LIMITS, ConfigError, PROTOTYPE_KEYS, parseConfig } from '../src/config';
+import { fastParseAllYaml, fastParseYaml } from '../src/core/fast-yaml';
+import { positionedValue } from '../src/config/load';
+
+// The config loader parses with js-yaml's event parser and falls back to the `yaml` package (with positions and
+// every limit) for anything the fast path cannot vouch for. A parser differential must never let a value through
+// that the positioned path would refuse or read differently.
+
+/** FUZZ_RUNS=20000 explores further (with FUZZ_SEED=random). */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const LIMITS = { ...CONFIG_LIMITS, reservedKeys: PROTOTYPE_KEYS };
+const fast = (text: string) => fastParseYaml(text, LIMITS);
+
+/** The positioned path's verdict: its value, or that it refuses the text. */
+function reference(text: string): { value: unknown } | 'refused' {
+  try {
+    return { value: positionedValue(text, 'gateway.yaml') };
+  } catch (e) {
+    if (e instanceof ConfigError) return 'refused';
+    throw e;
+  }
+}
+
+/** Scalars whose type or text YAML parsers are known to disagree on. */
+const TRICKY = ['yes', 'no', 'on', 'off', 'y', 'n', 'Y', '~', 'null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'tRue', 'false',
+  '0o17', '017', '0x1F', '0X1F', '0b101', '1_000', '+1', '-0', '+.5', '.5', '1.', '1e3', '1E-3', '6.02e+23', '.inf', '-.Inf',
+  '.NaN', '.nan', '0.1.2', '2026-01-01', '2026-01-01T00:00:00Z', '12:30', '1:20:30', '- a', ': a', 'a: b', 'a:b', '#x', 'a #b',
+  'a#b', '"', "'", '|', '>', '&a', '*a', '!t', '%x', '@x', '`x', '{', '}', '[', ']', ',', '?', '? a', '-', '--- a', '...',
+  ' lead', 'trail ', '', ' ', '\n', 'a\nb', 'a\n\nb', 'a \n b', ' \n', '\\', '\\n', '\u0085', '\u2028', '\u00a0', '\ufeff',
+  '\u0000', '\u0007', '\u001b', '\r', 'a\r\nb', '\u{1f600}', '\ud800', '9'.repeat(25), 'x'.repeat(1100), '<<', '=', 'é',
+  'sk-live-abc123', 'team-1', 'x-org'];
+
+const scalar = fc.oneof(
+  fc.constantFrom(...TRICKY), fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 6 }),
+  fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
+);
+const key = fc.oneof(fc.constantFrom(...TRICKY), fc.constantFrom('team', 'key', 'teams', 'routes', 'literal', 'x-org'), fc.string({ maxLength: 8 }));
+const { value } = fc.letrec<{ value: unknown }>(tie => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true },
+    scalar, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 4 })),
+}));
+
+/** The ways a config gets written: by hand-like block style, flow style, every quoting, folded at narrow widths. */
+const written = fc.tuple(fc.dictionary(key, value, { maxKeys: 5 }), fc.nat(9)).map(([data, how]) => {
+  switch (how) {
+    case 0: return stringify(data);
+    case 1: return stringify(data, { collectionStyle: 'flow' });
+    case 2: return stringify(data, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 16, minContentWidth: 4 });
+    case 3: return stringify(data, { defaultStringType: 'QUOTE_SINGLE', lineWidth: 16, minContentWidth: 4 });
+    case 4: return stringify(data, { defaultStringType: 'BLOCK_LITERAL', indent: 4, indentSeq: false });
+    case 5: return stringify(data, { defaultStringType: 'BLOCK_FOLDED', lineWidth: 12, minContentWidth: 2 });
+    case 6: return stringify(data, { defaultKeyType: 'PLAIN', defaultStringType: 'PLAIN', lineWidth: 10, minContentWidth: 2 }).replace(/\n/g, '\r\n');
+    case 7: return dump(data, { lineWidth: 12 });
+    case 8: return dump(data, { flowLevel: 1, quoteStyle: 'double' });
+    default: return dump(data, { forceQuotes: true, indent: 3 });
+  }
+});
+
+/** Bytes an attacker (or a bad merge) splices in. */
+const SPLICES = ['[', '{', ']', '}', ': ', ':', '\n- ', '- ', '\n', '\n  ', '\n ', '  ', '&a ', '*a', '!!str ', '"', "'", '#', ' #', '\t',
+  '|', '>', '|-\n', '? ', ',', '---\n', '...\n', '%YAML 1.2\n---\n', '\\', '\\x', '\\u12', '\r', '\u0085', '\u2028', '\ufeff', '@', '`'];
+const spliced = fc.tuple(written, fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...SPLICES), fc.string({ maxLength: 3 }))), { minLength: 1, maxLength: 3 }))
+  .map(([text, splices]) => splices.reduce((t, [at, s]) => `${t.slice(0, at % (t.length + 1))}${s}${t.slice(at % (t.length + 1))}`, text));
+
+/** The fast path's promise: when it gives a value, the positioned path gives the same one; it never accepts what that refuses. */
+let accepted = 0;
+function agrees(text: string): void {
+  const quick = fast(text);
+  if (quick === undefined) return;
+  accepted++;
+  const slow = reference(text);
+  if (slow === 'refused') throw new Error(`fast path accepted what the positioned path refuses: ${JSON.stringify(text)}`);
+  expect(quick.value ?? {}).toStrictEqual(slow.value);
+}
+
+describe('fast config parsing agrees with the positioned parser', () => {
+  test('written configs, including tricky scalars, parse to the same value', () => {
+    accepted = 0;
+    fc.assert(fc.property(written, agrees), { numRuns: RUNS });
+    // The comparison means something only if most written configs take the fast path.
+    expect(accepted).toBeGreaterThan(RUNS / 2);
+  });
+
+  test('spliced, broken and hostile texts: whatever the positioned path refuses, the fast path does not accept', () => {
+    accepted = 0;
+    fc.assert(fc.property(spliced, agrees), { numRuns: RUNS * 2 });
+    expect(accepted).toBeGreaterThan(RUNS / 10);
+  });
+
+  test('an ordinary config takes the fast path and gives what `yaml` gives', () => {
+    const text = [
+      'settings: { now: "2026-11-27T00:00:00Z", allowPlaintextKeys: true }',
+      'routes:', '  - { provider: openai, name: openai }', '  - provider: anthropic', '    options: { model: claude-sonnet-4-5 }',
+      'teams:', '  - team: t1 # the first', '    key: { literal: "team1-key" }', '    metadata: { x-org: org-1, count: 0o17 }',
+      '    note: |', '      two', '      lines', '', 'extra: [yes, no, on, ~, 1e3, .inf, "0x1F", 0x1F]', '',
+    ].join('\n');
+    const quick = fast(text);
+    expect(quick).toBeDefined();
+    expect(quick!.value).toStrictEqual(reference(text) !== 'refused' && (reference(text) as { value: unknown }).value);
+    expect((quick!.value as { extra: unknown[] }).extra).toStrictEqual(['yes', 'no', 'on', null, 1000, Infinity, '0x1F', 31]);
+  });
+
+  test.each([
+    ['an anchor and alias', 'a: &x 1\nb: *x\n'],
+    ['a tag', 'a: !!str 1\n'],
+    ['a directive', '%YAML 1.2\n---\na: 1\n'],
+    ['two documents', 'a: 1\n---\nb: 2\n'],
+    ['a duplicate key', 'a: 1\na: 2\n'],
+    ['a duplicate key, once quoted', 'a: 1\n"a": 2\n'],
+    ['a prototype key', '__proto__: { polluted: true }\n'],
+    ['a constructor key', 'x: { constructor: 1 }\n'],
+    ['a number as a key', '1: a\n'],
+    ['a null key', ': a\n'],
+    ['a map as a key', '? { a: 1 }\n: b\n'],
+    ['a tab', 'a:\tb\n'],
+    ['a lone carriage return', '\r{}\n'],
+    ['a multi-line implicit key', '"a\n b": 1\n'],
+    ['a key over 1024 characters', `${'k'.repeat(1025)}: 1\n`],
+    ['a string over the limit', `a: ${'s'.repeat(CONFIG_LIMITS.maxStringLength + 1)}\n`],
+    ['nesting over the limit', `${Array.from({ length: 34 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`],
+    ['a syntax error', 'a: [1, 2\n'],
+  ])('the positioned path decides %s', (_name, text) => {
+    expect(fast(text)).toBeUndefined();
+  });
+
+  test('an aliased prototype key or bomb cannot reach the value through the fast path', () => {
+    const text = 'a: &a { x: 1 }\nb: { <<: *a, __proto__: *a }\n';
+    expect(fast(text)).toBeUndefined();
+    expect(() => parseConfig(text, 'gateway.yaml')).toThrow(ConfigError);
+  });
+
+  test('more values than the limit are left to the positioned path', () => {
+    expect(fastParseYaml(`a: [${Array(20).fill('x').join(', ')}]\n`, { ...LIMITS, maxNodes: 10 })).toBeUndefined();
+  });
+});
+
+describe('fast manifest streams agree with parseAllDocuments', () => {
+  /** What `validate` read before: every document's value, or refused when `yaml` reports an error. */
+  const streamReference = (text: string) => {
+    const docs = parseAllDocuments(text);
+    return Array.isArray(docs) && docs.every(d => d.errors.length === 0) ? docs.map(d => d.toJS()) : 'refused';
+  };
+  const stream = fc.tuple(fc.array(written, { minLength: 0, maxLength: 4 }), fc.boolean())
+    .map(([docs, leading]) => `${leading ? '---\n' : ''}${docs.join('---\n')}`);
+
+  test('streams of written documents, and spliced ones, give the same documents or go to `yaml`', () => {
+    let streamsAccepted = 0;
+    fc.assert(fc.property(fc.oneof(stream, spliced), text => {
+      const quick = fastParseAllYaml(text);
+      if (quick === undefined) return;
+      streamsAccepted++;
+      const slow = streamReference(text);
+      if (slow === 'refused') throw new Error(`fast path accepted a stream yaml refuses: ${JSON.stringify(text)}`);
+      expect(quick.filter(d => d !== null)).toStrictEqual(slow.filter(d => d !== null));
+    }), { numRuns: RUNS });
+    expect(streamsAccepted).toBeGreaterThan(RUNS / 4);
+  });
+
+  test('a document marker inside a block scalar is still a marker, as YAML requires', () => {
+    const text = 'a: |\n  x\n---\nb: 1\n';
+    expect(fastParseAllYaml(text)).toStrictEqual(streamReference(text));
+  });
+});
