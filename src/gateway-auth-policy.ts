@@ -4,7 +4,7 @@ import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
 import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, renderGatewayAuthPolicy, renderPolicyWithTeamPolicies,
-  resolveGatewayAuthPolicy, TeamPolicyInput,
+  resolveGatewayAuthPolicy, TeamPolicyInput, teamLimitObjectIds,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -40,6 +40,14 @@ export class GatewayAuthPolicy extends Construct {
    * `trustClientIdentityHeaders` or no `headersFromMetadata`.
    */
   public readonly stripPolicy: ApiObject | undefined;
+  /**
+   * The object holding the teams' shared budgets: the rate-limit server's config ConfigMap (built-in auth with a
+   * `rateLimitServer`) or the RateLimitConfig (ext-auth, once a team with budgets is added); undefined otherwise.
+   */
+  public get budgetObject(): ApiObject | undefined {
+    return this.limitObject;
+  }
+  private limitObject: ApiObject | undefined;
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
@@ -69,6 +77,7 @@ export class GatewayAuthPolicy extends Construct {
       checkGatewayAuthPolicyDuplicates(issues, spec);
       if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, renderGatewayAuthPolicy(spec));
       registry.checkObjects(issues, this.node.path, objectIds);
+      if (this.limitObject) registry.checkObjects(issues, this.node.path, teamLimitObjectIds(spec, this.teamPolicies()));
       registry.checkSharedKeys(issues, this.node.path);
       if (spec.stripPolicy) registry.checkIdentityStrips(issues, this.node.path, gatewaySlot, identityHeaders);
       // Budgets only for now: access needs a policy per route, which the construct cannot create after construction.
@@ -92,6 +101,26 @@ export class GatewayAuthPolicy extends Construct {
     this.authConfigName = this.authConfig ? head.authConfigName : undefined;
     this.stripPolicy = head.stripPolicy ? objects[objects.length - 1] : undefined;
     this.policy = objects[objects.length - (head.stripPolicy ? 2 : 1)];
+    this.addLimitObject();
+  }
+
+  /**
+   * Emits the object holding shared budgets once it is needed: at construction with a rate-limit server, or with
+   * ext-auth when the first team with budgets is added (so a policy without budgets emits nothing new).
+   */
+  private addLimitObject(): void {
+    if (this.limitObject || this.policy === undefined) return;
+    const head = this.resolve();
+    const ids = teamLimitObjectIds(head, this.teamPolicies());
+    if (ids.length === 0) return;
+    const registry = registryOf(this);
+    registry.registerObjects(this.node.path, ids);
+    const [id] = ids;
+    const builtIn = head.mode.builtIn !== undefined;
+    const kinds = builtIn ? { apiVersion: 'v1', kind: 'ConfigMap' } : KINDS.rateLimitConfig;
+    this.limitObject = new ApiObject(this, builtIn ? 'RateLimitServerConfig' : 'RateLimitConfig', lazyManifest(
+      { ...kinds, metadata: { name: id.name, namespace: id.namespace } }, [builtIn ? 'data' : 'spec'],
+      () => renderPolicyWithTeamPolicies(this.resolve(), this.teamPolicies(), []).find(m => m.kind === id.kind && m.metadata.name === id.name)!));
   }
 
   /** Budgets of the teams this policy lists (constructs of other kinds carry none); access is refused by the team. */
@@ -113,6 +142,7 @@ export class GatewayAuthPolicy extends Construct {
       if (key instanceof TeamApiKey) key.useKeyStorage(this.keyStorage, this.node.path);
       else if (this.keyStorage.kind !== 'extAuthSecret') this.unbindable.push(key);
     }
+    this.addLimitObject();
   }
 }
 

@@ -19,6 +19,10 @@ import {
 import {
   TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderPolicyWithTeamPolicies, teamIdentityHeader,
 } from './team-policy';
+import { teamLimitObjectIds } from './shared-limits';
+import {
+  RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
+} from './rate-limit-server';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
 export interface PlanItem<T> {
@@ -39,13 +43,19 @@ export interface GatewayPlanInput {
    * @default - no auth policy
    */
   readonly policy?: PlanItem<Omit<GatewayAuthPolicyOptions, 'target'>> & { readonly targetRoutes?: readonly number[] };
+  /**
+   * A rate-limit server to deploy for shared budgets; the policy uses it unless it names another (`rateLimitServer`).
+   * @default - none
+   */
+  readonly rateLimitServer?: PlanItem<RateLimitServerOptions>;
 }
 
 /** What a manifest was emitted for, so output can be grouped by team. */
 export type PlanOwner =
   | { readonly kind: 'route'; readonly index: number }
   | { readonly kind: 'team'; readonly index: number }
-  | { readonly kind: 'policy' };
+  | { readonly kind: 'policy' }
+  | { readonly kind: 'rateLimitServer' };
 
 export interface PlannedManifest {
   readonly manifest: Manifest;
@@ -57,6 +67,7 @@ export interface GatewayPlan {
   readonly routes: readonly LlmRouteSpec[];
   readonly teams: readonly TeamApiKeySpec[];
   readonly policy?: GatewayAuthPolicySpec;
+  readonly rateLimitServer?: RateLimitServerSpec;
   /** Every problem, each at the path of the item it belongs to; never key material. */
   readonly issues: readonly SpecIssue[];
   /** The manifests, in declaration order; empty when there are issues. */
@@ -96,11 +107,16 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     return { spec, keyRefs };
   });
 
+  const serverItem = input.rateLimitServer;
+  const server = serverItem ? resolveRateLimitServerSpec(serverItem.options) : undefined;
+  if (serverItem && server) registry.registerObjects(serverItem.path, rateLimitServerObjectIds(server));
+
   let policy: GatewayAuthPolicySpec | undefined;
   if (policyItem) {
     const targets = policyItem.targetRoutes?.map(i => routes[i]).map(r => ({ routeName: r.name, namespace: r.namespace }));
     const options: GatewayAuthPolicyOptions = {
       ...policyItem.options, ...(targets?.length ? { target: PolicyTarget.routes(...targets) } : {}),
+      ...(server && !policyItem.options.rateLimitServer && (policyItem.options.mode?.builtIn) ? { rateLimitServer: rateLimitServerRef(server) } : {}),
     };
     const known = options.keySelection?.matchLabels === undefined ? [] : registry.keyRefs;
     policy = resolveGatewayAuthPolicy(options, teams, known);
@@ -140,6 +156,15 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     checkTeamApiKeySize(c, spec);
     if (!policyItem) checkTeamPolicyUnenforced(c, spec, 'without an auth policy (`auth`)');
   }));
+  if (serverItem && server) {
+    check(serverItem.path, c => {
+      checkRateLimitServerSpec(c, server);
+      registry.checkObjects(c, serverItem.path, rateLimitServerObjectIds(server));
+      if (!policy?.rateLimitServer || policy.rateLimitServer.backendRef?.name !== server.name || policy.rateLimitServer.backendRef.namespace !== server.namespace) {
+        c.add('rateLimitServer', server.name, 'an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets');
+      }
+    });
+  }
   if (policyItem && policy) {
     const spec = policy;
     check(policyItem.path, c => {
@@ -163,11 +188,13 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     routes.forEach((spec, index) => renderLlmRoute(spec).forEach(manifest => manifests.push({ manifest, owner: { kind: 'route', index } })));
     teams.forEach(({ spec }, index) => renderTeamApiKey(spec, now, storage).forEach(manifest => manifests.push({ manifest, owner: { kind: 'team', index } })));
     if (policy) renderPolicyWithTeamPolicies(policy, teamPolicies, policyRoutes).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
+    if (server) renderRateLimitServer(server).forEach(manifest => manifests.push({ manifest, owner: { kind: 'rateLimitServer' } }));
   }
   return {
     routes,
     teams: teams.map(t => t.spec),
     policy,
+    ...(server ? { rateLimitServer: server } : {}),
     issues,
     manifests,
     warnings: issues.length === 0 && !registry.settings.strict ? [...registry.warnings(), ...teamWarnings] : [],
@@ -178,7 +205,9 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
 /** The access policies' object ids, so a name clash with another object is reported. */
 function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyRoute[]) {
   const identity = teamIdentityHeader(policy);
-  if (!policy.mode.builtIn || !identity || !teams.some(t => t.access !== undefined)) return [];
-  const kind = policy.mode.builtIn.policyKind;
-  return routes.map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' }));
+  if (!identity) return [];
+  const limits = teamLimitObjectIds(policy, teams);
+  if (!teams.some(t => t.access !== undefined)) return limits;
+  const kind = policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+  return [...routes.map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' })), ...limits];
 }
