@@ -1,4 +1,4 @@
-import { TeamApiKeySpec, TeamBudget, activeKeys, keyStatus, teamMayUseRoute } from '../core';
+import { GatewayAuthPolicySpec, TeamApiKeySpec, TeamBudget, activeKeys, budgetScope, keyStatus, teamMayUseRoute } from '../core';
 import { ConfigPlan } from './build';
 
 /** Text as one table cell: a line break or `|` in a value (a revocation reason, a header value) must not end it. */
@@ -32,16 +32,26 @@ export function accessMatrix(planned: ConfigPlan): string {
     const expiries = keys.map(k => k.notAfter ? k.notAfter.toISOString() : 'never');
     const pending = spec.keys.filter(k => keyStatus(spec, k, now) === 'pending').map(k => `next key from ${k.notBefore!.toISOString()}`);
     const expiry = spec.revoked ? '-' : [...expiries, ...pending].join('; ') || 'no valid key';
-    const budgetCells = declared ? [describeBudgets(spec.budgets), spec.access?.models?.join(', ') ?? 'any'] : [];
+    const budgetCells = declared ? [describeBudgets(scopedBudgets(policy, spec.budgets)), spec.access?.models?.join(', ') ?? 'any'] : [];
     lines.push(`| ${[spec.team, ...access, headers, clientCopies, expiry, ...budgetCells].map(cell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** `100000 tokens/Hours; 60 requests/Minutes (+10 burst)`, or `none`. */
+/**
+ * `100000 tokens/Hours; 60 requests/Minutes (+10 burst)`, or `none`; each marked `(shared)` or `(per replica)` when
+ * the policy can share budgets (a rate-limit server, or ext-auth).
+ */
 function describeBudgets(budgets: readonly TeamBudget[] | undefined): string {
   if (!budgets?.length) return 'none';
-  return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}`).join('; ');
+  const scope = (b: TeamBudget) => b.scope === undefined ? '' : b.scope === 'shared' ? ' (shared)' : ' (per replica)';
+  return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}${scope(b)}`).join('; ');
+}
+
+/** The budgets with their effective scope spelled out, when the policy can share them; as declared otherwise. */
+function scopedBudgets(policy: GatewayAuthPolicySpec | undefined, budgets: readonly TeamBudget[] | undefined): readonly TeamBudget[] {
+  const sharing = policy !== undefined && (policy.rateLimitServer !== undefined || !policy.mode.builtIn);
+  return sharing ? (budgets ?? []).map(b => ({ ...b, scope: budgetScope(b, true) })) : budgets ?? [];
 }
 
 /** One team's row of {@link accessMatrixJson}. */
@@ -80,13 +90,13 @@ export interface TeamMatrixEntry {
 
 /** The matrix as data, for scripts and CI checks: per team, each route's access, its budgets and its model patterns. */
 export function accessMatrixJson(planned: ConfigPlan): TeamMatrixEntry[] {
-  const { routes, teams } = planned.plan;
+  const { routes, teams, policy } = planned.plan;
   return teams.map(spec => {
     const access = routeAccess(planned, spec);
     return {
       team: spec.team,
       routes: Object.fromEntries(routes.map((r, j) => [r.name, access[j]])),
-      budgets: spec.budgets ?? [],
+      budgets: scopedBudgets(policy, spec.budgets),
       ...(spec.access?.models ? { models: spec.access.models } : {}),
     };
   });
