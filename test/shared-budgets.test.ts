@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
@@ -299,5 +301,36 @@ describe('bad shared budgets are caught at synth', () => {
     expect(rateLimitServerConfigProblems('descriptors: []')).toEqual(["/ must have required property 'domain'"]);
     expect(rateLimitServerConfigProblems('domain: d\ndescriptors: [{ key: k, value: v }, { key: k, value: v }]'))
       .toEqual(['/descriptors/1 duplicate descriptor composite key "k_v"']);
+  });
+});
+
+describe('README "Budgets and model access": shared budgets and ext-auth', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const example = (heading: string) => {
+    const section = readme.slice(readme.indexOf(heading));
+    return /```yaml\n([\s\S]*?)```/.exec(section)![1];
+  };
+  const planned = (yaml: string) => planConfig(parseConfig(yaml, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.map(m => m.manifest);
+
+  test('the built-in shared example plans, with the server, its config and the global limit it describes', () => {
+    const docs = planned(example('### Shared budgets: a rate-limit server'));
+    expectValid(docs);
+    const config = find(docs, 'ConfigMap', 'ratelimit-config').data['config.yaml'];
+    expect(rateLimitServerConfigProblems(config)).toEqual([]);
+    expect(parse(config).descriptors).toContainEqual({ key: 'x-org-tokens-per-day', value: 'research', rate_limit: { unit: 'day', requests_per_unit: 1000000 } });
+    expect(find(docs, 'AgentgatewayPolicy', 'api-key-auth').spec.traffic.rateLimit.conditional.at(-1).policy.global.descriptors[0])
+      .toEqual({ entries: [{ name: 'x-org-requests-per-hour', expression: 'apiKey["x-org"]' }], unit: 'Requests' });
+    expect(docs.filter(d => d.kind === 'Deployment').map(d => d.metadata.name)).toEqual(['ratelimit', 'ratelimit-redis']);
+  });
+
+  test('the ext-auth example plans, with entRateLimit, the RateLimitConfig and access policies it describes', () => {
+    const docs = planned(example('### Budgets and access with ext-auth'));
+    expectValid(docs);
+    expect(find(docs, 'EnterpriseAgentgatewayPolicy', 'api-key-auth').spec.traffic.entRateLimit.global.rateLimitConfigRefs[0].name).toBe('api-key-auth-budgets');
+    expect(find(docs, 'RateLimitConfig', 'api-key-auth-budgets').spec.raw.rateLimits.at(-1)).toEqual({
+      actions: [{ requestHeaders: { descriptorKey: 'x-org-tokens-per-day', headerName: 'x-org' } }], type: 'TOKEN',
+    });
+    expect(find(docs, 'EnterpriseAgentgatewayPolicy', 'api-key-auth-access-anthropic').spec.traffic.authorization.policy.matchExpressions)
+      .toEqual(['request.headers["x-org"] in ["research"]']);
   });
 });
