@@ -101,6 +101,20 @@ describe('Pulumi components emit what the cdk8s constructs emit', () => {
   });
 });
 
+describe('Pulumi RateLimitServer', () => {
+  test('emits the server and Redis the cdk8s RateLimitServer emits; an auth policy cannot use it yet', async () => {
+    const server = new agw.RateLimitServer('ratelimit', { namespace: 'budgets', replicas: 2 });
+    const chart = new Chart(new App(), 'c');
+    new cdk8s.RateLimitServer(chart, 'ratelimit', { namespace: 'budgets', replicas: 2 });
+    expect(byObject(await manifestsOf([server]))).toEqual(byObject(chart.toJson()));
+    expect(server.ref).toEqual({ backendRef: { name: 'ratelimit', namespace: 'budgets', port: 8081 }, domain: 'agentgateway',
+      failureMode: 'FailClosed', configMap: { name: 'ratelimit-config', namespace: 'budgets' } });
+    // Pulumi teams carry no budgets yet: a server would receive no config, so it is refused rather than ignored.
+    expect(() => new agw.GatewayAuthPolicy('auth', { mode: agw.ApiKeyAuthMode.builtIn(), rateLimitServer: server.ref, keySelection: agw.KeySelection.labelSelector({ a: 'b' }) }))
+      .toThrow(/no rateLimitServer on a Pulumi GatewayAuthPolicy yet/);
+  });
+});
+
 describe('Pulumi argument errors', () => {
   test('a bad argument raises InputPropertyError with the property path', () => {
     let error: unknown;

@@ -43,6 +43,8 @@ export class GatewayAuthPolicy extends pulumi.ComponentResource {
     const issues = new IssueCollector(name);
     checkGatewayAuthPolicy(issues, spec);
     checkGatewayAuthPolicyDuplicates(issues, spec);
+    // Pulumi teams carry no budgets yet, so nothing would write the server's config.
+    if (spec.rateLimitServer) issues.add('rateLimitServer', spec.rateLimitServer.domain, 'no rateLimitServer on a Pulumi GatewayAuthPolicy yet (the config file and planGateway() use it)');
     const rendered = renderGatewayAuthPolicy(spec);
     if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, rendered);
     teams.forEach((team, i) => {

@@ -4,9 +4,10 @@ export {
   generateKey, hashKey,
 } from '../core';
 export type {
-  BuiltInAuthOptions, KeyStorage, MetadataHeader, Revocation, SynthSettings, TeamKeyOptions,
+  BuiltInAuthOptions, KeyStorage, MetadataHeader, RateLimitServerRef, Revocation, SynthSettings, TeamKeyOptions,
 } from '../core';
 export { configureStack } from './common';
 export * from './gateway-auth-policy';
 export * from './llm-route';
+export * from './rate-limit-server';
 export * from './team-api-key';
