@@ -37,9 +37,9 @@ export interface RateLimitServerRef {
    */
   readonly domain?: string;
   /**
-   * What the gateway does when the server cannot be reached. `FailClosed` answers 500 to every request that a
-   * budget applies to, so no team exceeds its budget during an outage; `FailOpen` lets them through unlimited
-   * (a warning at synth).
+   * What the gateway does when the server cannot be reached. `FailClosed` answers 500 to the requests it would
+   * have asked the server about, so no team exceeds its budget during an outage; `FailOpen` lets them through
+   * unlimited (a warning at synth).
    * @default 'FailClosed'
    */
   readonly failureMode?: 'FailClosed' | 'FailOpen';
