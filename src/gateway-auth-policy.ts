@@ -48,6 +48,7 @@ export class GatewayAuthPolicy extends Construct {
     return this.limitObject;
   }
   private limitObject: ApiObject | undefined;
+  private readonly head: GatewayAuthPolicySpec;
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
@@ -59,6 +60,7 @@ export class GatewayAuthPolicy extends Construct {
   constructor(scope: Construct, id: string, private readonly props: GatewayAuthPolicyProps = {}) {
     super(scope, id);
     const head = this.resolve();
+    this.head = head;
     this.policyName = head.name;
     this.namespace = head.namespace;
     this.keyStorage = head.keyStorage;
@@ -110,7 +112,8 @@ export class GatewayAuthPolicy extends Construct {
    */
   private addLimitObject(): void {
     if (this.limitObject || this.policy === undefined) return;
-    const head = this.resolve();
+    // Kinds and names depend only on construction-time props: no re-resolve per added key (apps add thousands).
+    const head = this.head;
     const ids = teamLimitObjectIds(head, this.teamPolicies());
     if (ids.length === 0) return;
     const registry = registryOf(this);
@@ -142,7 +145,7 @@ export class GatewayAuthPolicy extends Construct {
       if (key instanceof TeamApiKey) key.useKeyStorage(this.keyStorage, this.node.path);
       else if (this.keyStorage.kind !== 'extAuthSecret') this.unbindable.push(key);
     }
-    this.addLimitObject();
+    if (!this.limitObject && keys.some(k => k instanceof TeamApiKey && (k.spec.budgets?.length ?? 0) > 0)) this.addLimitObject();
   }
 }
 
