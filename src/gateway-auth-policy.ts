@@ -5,7 +5,7 @@ import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, ObjectId, renderGatewayAuthPolicy,
   renderPolicyWithTeamPolicies, resolveGatewayAuthPolicy, routePolicyRoutes, teamIdentityHeader, TeamPolicyGatewayRoute, TeamPolicyInput,
-  accessPolicyName, isTeamWideBudget,
+  accessPolicyName, isTeamWideBudget, teamLimitObjectIds,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -41,6 +41,14 @@ export class GatewayAuthPolicy extends Construct {
    * `trustClientIdentityHeaders` or no `headersFromMetadata`.
    */
   public readonly stripPolicy: ApiObject | undefined;
+  /**
+   * The object holding the teams' shared budgets: the rate-limit server's config ConfigMap (built-in auth with a
+   * `rateLimitServer`) or the RateLimitConfig (ext-auth, once a team with budgets is added); undefined otherwise.
+   */
+  public get budgetObject(): ApiObject | undefined {
+    return this.limitObject;
+  }
+  private limitObject: ApiObject | undefined;
   private readonly keys: ITeamApiKey[] = [];
   private readonly keyStorage: KeyStorage;
   private readonly unbindable: ITeamApiKey[] = [];
@@ -79,6 +87,7 @@ export class GatewayAuthPolicy extends Construct {
       checkGatewayAuthPolicyDuplicates(issues, spec);
       if (spec.keySelection.matchLabels === undefined) checkGatewayAuthPolicySize(issues, renderGatewayAuthPolicy(spec));
       registry.checkObjects(issues, this.node.path, objectIds);
+      if (this.limitObject) registry.checkObjects(issues, this.node.path, teamLimitObjectIds(spec, this.teamPolicies()));
       registry.checkSharedKeys(issues, this.node.path);
       if (spec.stripPolicy) registry.checkIdentityStrips(issues, this.node.path, gatewaySlot, identityHeaders);
       const forwarded: IssueCollector[] = [];
@@ -110,6 +119,27 @@ export class GatewayAuthPolicy extends Construct {
       this.routes.push(route);
       this.createRoutePolicies();
     });
+    this.addLimitObject();
+  }
+
+  /**
+   * Emits the object holding shared budgets once it is needed: at construction with a rate-limit server, or with
+   * ext-auth when the first team with budgets is added (so a policy without budgets emits nothing new).
+   */
+  private addLimitObject(): void {
+    if (this.limitObject || this.policy === undefined) return;
+    // Kinds and names depend only on construction-time props: no re-resolve per added key (apps add thousands).
+    const head = this.head;
+    const ids = teamLimitObjectIds(head, this.teamPolicies());
+    if (ids.length === 0) return;
+    const registry = registryOf(this);
+    registry.registerObjects(this.node.path, ids);
+    const [id] = ids;
+    const builtIn = head.mode.builtIn !== undefined;
+    const kinds = builtIn ? { apiVersion: 'v1', kind: 'ConfigMap' } : KINDS.rateLimitConfig;
+    this.limitObject = new ApiObject(this, builtIn ? 'RateLimitServerConfig' : 'RateLimitConfig', lazyManifest(
+      { ...kinds, metadata: { name: id.name, namespace: id.namespace } }, [builtIn ? 'data' : 'spec'],
+      () => this.renderAll().find(m => m.kind === id.kind && m.metadata.name === id.name)!));
   }
 
   /**
@@ -120,8 +150,10 @@ export class GatewayAuthPolicy extends Construct {
    */
   private createRoutePolicies(): void {
     const head = this.head;
-    if (!head.mode.builtIn || teamIdentityHeader(head) === undefined || head.target.routes.length > 0) return;
-    const kinds = head.mode.builtIn.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+    if (teamIdentityHeader(head) === undefined || head.target.routes.length > 0) return;
+    // Ext-auth runs on Enterprise, whose own policy kind it uses.
+    const kinds = (head.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
+      ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
     for (const route of routePolicyRoutes(this.teamPolicies(), this.routes)) {
       const slot = `${route.namespace}/${route.name}`;
       if (this.routeObjects.has(slot)) continue;
@@ -171,6 +203,7 @@ export class GatewayAuthPolicy extends Construct {
     if (keys.some(key => key instanceof TeamApiKey && (key.spec.access !== undefined || (Array.isArray(key.spec.budgets) && key.spec.budgets.some(b => !isTeamWideBudget(b)))))) {
       this.createRoutePolicies();
     }
+    if (!this.limitObject && keys.some(k => k instanceof TeamApiKey && (k.spec.budgets?.length ?? 0) > 0)) this.addLimitObject();
   }
 }
 

@@ -4,6 +4,7 @@ export * from './core';
 export { configureSynth } from './app-registry';
 export * from './gateway-auth-policy';
 export * from './llm-route';
+export * from './rate-limit-server';
 export * from './team-api-key';
 export * from './team-usage';
 export { synthApp, synthAppYaml } from './synth';

@@ -336,6 +336,40 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
     expect((auth.spec as { traffic: { rateLimit: { conditional: unknown[] } } }).traffic.rateLimit.conditional).toHaveLength(2);
   });
 
+  test('shared budgets: config and cdk8s emit the same rate-limit server, its config and limits, in both auth modes', () => {
+    const budgets = (team: string) => team === 'platform' ? {} : {
+      budgets: team === 'research'
+        ? [{ tokens: 1000000, unit: 'Days' as const }, { requests: 10, unit: 'Seconds' as const, burst: 5, scope: 'replica' as const }]
+        : [{ requests: 100, unit: 'Hours' as const }],
+    };
+    const names = ['research', 'support', 'platform'];
+    for (const builtIn of [true, false]) {
+      const teamBudgets = (t: string) => builtIn ? budgets(t) : { budgets: budgets(t).budgets?.filter(b => !('scope' in b)) };
+      const config: GatewayConfig = {
+        routes: [{ provider: 'openai' }, { provider: 'anthropic' }],
+        ...(builtIn ? { rateLimitServer: {} } : {}),
+        auth: { mode: builtIn ? 'builtIn' : 'extAuth', headersFromMetadata: [{ header: 'x-org' }] },
+        teams: names.map(t => ({ team: t, key: { literal: fixtureKeyText(t) }, metadata: { 'x-org': t }, ...teamBudgets(t) })),
+      };
+      const chart = cdk8sChart();
+      new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai() });
+      new cdk8s.LlmRoute(chart, 'anthropic', { provider: cdk8s.LlmProvider.anthropic() });
+      const server = builtIn ? new cdk8s.RateLimitServer(chart, 'ratelimit') : undefined;
+      const keys = names.map(t => new cdk8s.TeamApiKey(chart, t, {
+        team: t, key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText(t)), metadata: { 'x-org': t }, ...teamBudgets(t),
+      }));
+      const policy = new cdk8s.GatewayAuthPolicy(chart, 'auth', {
+        mode: builtIn ? cdk8s.ApiKeyAuthMode.builtIn() : cdk8s.ApiKeyAuthMode.extAuth(), headersFromMetadata: [{ header: 'x-org' }],
+        rateLimitServer: server?.ref,
+      });
+      // Keys added after construction still land in the shared budgets.
+      policy.addKey(...keys);
+      const viaConfig = fromConfig(config) as cdk8s.Manifest[];
+      expect(JSON.stringify(viaConfig.sort(compareIds))).toEqual(JSON.stringify([...chart.toJson()].sort(compareIds)));
+      expect(viaConfig.map(m => m.kind)).toEqual(expect.arrayContaining(builtIn ? ['ConfigMap', 'Deployment', 'Service'] : ['RateLimitConfig']));
+    }
+  });
+
   // Last: the Pulumi resources it registers would otherwise join the next scenario's objects.
   test('usage on an ext-auth policy that trusts client identity headers: every adapter refuses it', () => {
     const auth = { headersFromMetadata: [{ header: 'x-org' }], trustClientIdentityHeaders: true };

@@ -101,6 +101,33 @@ describe('Pulumi components emit what the cdk8s constructs emit', () => {
   });
 });
 
+describe('Pulumi RateLimitServer', () => {
+  test('emits the server, Redis, the shared-budget policy and the server config the cdk8s constructs emit', async () => {
+    const server = new agw.RateLimitServer('ratelimit', { namespace: 'budgets', replicas: 2 });
+    const app = new App();
+    cdk8s.configureSynth(app, { now: new Date('2026-11-27T00:00:00Z'), warn: () => undefined, allowPlaintextKeys: true });
+    const chart = new Chart(app, 'c');
+    const cdk8sServer = new cdk8s.RateLimitServer(chart, 'ratelimit', { namespace: 'budgets', replicas: 2 });
+    expect(server.ref).toEqual({ backendRef: { name: 'ratelimit', namespace: 'budgets', port: 8081 }, domain: 'agentgateway',
+      failureMode: 'FailClosed', configMap: { name: 'ratelimit-config', namespace: 'budgets' } });
+    const budgets = [{ tokens: 1_000_000, unit: 'Days' as const }, { requests: 10, unit: 'Seconds' as const, scope: 'replica' as const }];
+    const args = { mode: agw.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }], rateLimitServer: server.ref };
+    const team = new agw.TeamApiKey('research', {
+      team: 'research', key: pulumi.secret(fixtureKeyText('research')), metadata: { 'x-org': 'research' }, budgets,
+      keyStorage: agw.GatewayAuthPolicy.keyStorageFor(args),
+    });
+    const policy = new agw.GatewayAuthPolicy('auth', { ...args, keys: [team] });
+    const key = new cdk8s.TeamApiKey(chart, 'research', {
+      team: 'research', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')), metadata: { 'x-org': 'research' }, budgets,
+    });
+    new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }],
+      rateLimitServer: cdk8sServer.ref, keys: [key] });
+    const fromPulumi: cdk8s.Manifest[] = unwrapPulumiSecrets(await manifestsOf([server, team, policy]));
+    expect(byObject(fromPulumi)).toEqual(byObject(chart.toJson()));
+    expect(fromPulumi.map(m => `${m.kind}/${m.metadata.name}`)).toEqual(expect.arrayContaining(['ConfigMap/ratelimit-config', 'AgentgatewayPolicy/api-key-auth']));
+  });
+});
+
 describe('Pulumi argument errors', () => {
   test('a bad argument raises InputPropertyError with the property path', () => {
     let error: unknown;

@@ -216,7 +216,7 @@ describe('budgets narrowed to a route or model', () => {
 
   test('more than 16 teams with budgets on one route', () => {
     const teams = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`team${i}`, ['budgets: [{ requests: 5, unit: Minutes, routes: [openai] }]']]));
-    expect(problems({ teams })).toEqual([expect.stringContaining('auth.teams: expected at most 16 teams with budgets on route openai')]);
+    expect(problems({ teams })).toEqual([expect.stringContaining('auth.teams: expected at most 16 teams with per-replica budgets on route openai')]);
   });
 });
 
@@ -375,9 +375,11 @@ describe('bad budgets and access are caught at synth', () => {
 
   test('units the mechanism lacks, and amounts out of range', () => {
     expect(problems({ teams: { research: ['budgets: [{ tokens: 5, unit: Days }, { requests: 0, tokens: 3, unit: Minutes }]'] } })).toEqual([
-      expect.stringContaining('teams[0].budgets[0].unit: expected "Seconds", "Minutes" or "Hours": per-replica local limits have no day unit'),
       expect.stringContaining('teams[0].budgets[1]: expected exactly one of `requests` and `tokens`'),
       expect.stringContaining('teams[0].budgets[1].requests: expected a whole number from 1 to 2147483647, got 0'),
+      // Per-replica by default (no rate-limit server): the advice names the way to a daily budget.
+      expect.stringContaining('teams[0].budgets[0].unit: expected "Seconds", "Minutes" or "Hours": per-replica local limits have no day unit '
+        + '(a daily budget must be shared: name a rateLimitServer on the auth policy, or use ext-auth'),
     ]);
   });
 
@@ -398,11 +400,15 @@ describe('bad budgets and access are caught at synth', () => {
 
   test('more than 16 teams with budgets: error with advice', () => {
     const teams = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`team${i}`, ['budgets: [{ requests: 5, unit: Minutes }]']]));
-    expect(problems({ teams })).toEqual([expect.stringContaining('auth.teams: expected at most 16 teams with budgets on one policy (rateLimit.conditional holds at most 16 entries): shared limits')]);
+    expect(problems({ teams })).toEqual([expect.stringContaining('auth.teams: expected at most 16 teams with per-replica budgets on one policy '
+      + '(rateLimit.conditional holds at most 16 entries): share the budgets through a rate-limit server (rateLimitServer on the auth policy')]);
   });
 
-  test('ext-auth mode: not supported yet, said plainly', () => {
-    expect(problems({ mode: 'extAuth' })).toEqual([expect.stringContaining('budgets in ext-auth mode are not supported yet')]);
+  test('ext-auth mode: every budget is shared, so a burst or a per-replica scope is refused', () => {
+    expect(problems({ mode: 'extAuth' })).toEqual([expect.stringContaining('teams[0].budgets[1].burst: expected no burst on a shared budget')]);
+    expect(problems({ mode: 'extAuth', teams: { research: ['budgets: [{ requests: 5, unit: Minutes, scope: replica }]'] } })).toEqual([
+      expect.stringContaining('teams[0].budgets[0].scope: expected "shared" with ext-auth: per-replica limits (traffic.rateLimit) cannot be set next to'),
+    ]);
   });
 
   test('an access policy name too long for Kubernetes', () => {

@@ -74,6 +74,10 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
   if (c.settings?.now !== undefined && now === undefined) {
     problems.push(config.problem(['settings', 'now'], `expected ${RFC3339_EXPECTED}, got ${JSON.stringify(c.settings.now)}`));
   }
+  if (c.rateLimitServer && c.auth?.rateLimitServer) {
+    problems.push(config.problem(['auth', 'rateLimitServer'], 'expected either a top-level rateLimitServer (deployed here) or auth.rateLimitServer '
+      + '(an existing server), not both'));
+  }
   if (!c.routes?.length && !c.teams?.length && !c.auth) {
     problems.push(config.problem(c.teams ? ['teams'] : c.routes ? ['routes'] : [],
       'expected at least one route in `routes` or team in `teams`: this config declares nothing to synthesize'));
@@ -132,7 +136,7 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
         keySelection: selectorLabels ? KeySelection.labelSelector(selectorLabels) : undefined,
         headersFromMetadata: a.headersFromMetadata, allowSharedKeys: a.allowSharedKeys,
         trustClientIdentityHeaders: a.trustClientIdentityHeaders, stripPolicyName: a.stripPolicyName, forwardKeyHeader: a.forwardKeyHeader,
-        replicas: a.replicas,
+        replicas: a.replicas, rateLimitServer: a.rateLimitServer,
       }),
       targetRoutes,
     };
@@ -147,6 +151,7 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
     },
     routes, teams, policy,
     usage: c.usage ? item(['usage'], c.usage) : undefined,
+    ...(c.rateLimitServer ? { rateLimitServer: item(['rateLimitServer'], c.rateLimitServer) } : {}),
   });
   // Each route reports a bad shared `gateway` again: once is enough.
   const located = new Map<string, ConfigProblem>();

@@ -1,4 +1,4 @@
-import { TeamApiKeySpec, TeamBudget, activeKeys, keyStatus, teamMayUseRoute, teamTelemetryLabels } from '../core';
+import { GatewayAuthPolicySpec, TeamApiKeySpec, TeamBudget, activeKeys, budgetScope, keyStatus, teamMayUseRoute, teamTelemetryLabels } from '../core';
 import { ConfigPlan } from './build';
 
 /** Text as one table cell: a line break or `|` in a value (a revocation reason, a header value) must not end it. */
@@ -32,18 +32,28 @@ export function accessMatrix(planned: ConfigPlan): string {
     const expiries = keys.map(k => k.notAfter ? k.notAfter.toISOString() : 'never');
     const pending = spec.keys.filter(k => keyStatus(spec, k, now) === 'pending').map(k => `next key from ${k.notBefore!.toISOString()}`);
     const expiry = spec.revoked ? '-' : [...expiries, ...pending].join('; ') || 'no valid key';
-    const budgetCells = declared ? [describeBudgets(spec.budgets), spec.access?.models?.join(', ') ?? 'any'] : [];
+    const budgetCells = declared ? [describeBudgets(scopedBudgets(policy, spec.budgets)), spec.access?.models?.join(', ') ?? 'any'] : [];
     if (planned.plan.usage) budgetCells.push(describeLabels(planned, spec));
     lines.push(`| ${[spec.team, ...access, headers, clientCopies, expiry, ...budgetCells].map(cell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** `100000 tokens/Hours; 60 requests/Minutes (+10 burst)`, or `none`. */
+/**
+ * `100000 tokens/Hours; 60 requests/Minutes (+10 burst)`, or `none`; each marked `(shared)` or `(per replica)` when
+ * the policy can share budgets (a rate-limit server, or ext-auth).
+ */
 function describeBudgets(budgets: readonly TeamBudget[] | undefined): string {
   if (!budgets?.length) return 'none';
+  const scope = (b: TeamBudget) => b.scope === undefined ? '' : b.scope === 'shared' ? ' (shared)' : ' (per replica)';
   return budgets.map(b => `${b.requests !== undefined ? `${b.requests} requests` : `${b.tokens} tokens`}/${b.unit}${b.burst ? ` (+${b.burst} burst)` : ''}`
-    + (b.routes ? ` on ${b.routes.join(', ')}` : '') + (b.models ? ` for ${b.models.join(', ')}` : '')).join('; ');
+    + (b.routes ? ` on ${b.routes.join(', ')}` : '') + (b.models ? ` for ${b.models.join(', ')}` : '') + scope(b)).join('; ');
+}
+
+/** The budgets with their effective scope spelled out, when the policy can share them; as declared otherwise. */
+function scopedBudgets(policy: GatewayAuthPolicySpec | undefined, budgets: readonly TeamBudget[] | undefined): readonly TeamBudget[] {
+  const sharing = policy !== undefined && (policy.rateLimitServer !== undefined || !policy.mode.builtIn);
+  return sharing ? (budgets ?? []).map(b => ({ ...b, scope: budgetScope(b, true) })) : budgets ?? [];
 }
 
 /** `team=research, cost_center=cc-100 (logs only: ...)`: the labels the team's requests carry, metrics first. */
@@ -83,13 +93,13 @@ export interface TeamMatrixEntry {
 
 /** The matrix as data, for scripts and CI checks: per team, each route's access, its budgets and its model patterns. */
 export function accessMatrixJson(planned: ConfigPlan): TeamMatrixEntry[] {
-  const { routes, teams } = planned.plan;
+  const { routes, teams, policy } = planned.plan;
   return teams.map(spec => {
     const access = routeAccess(planned, spec);
     return {
       team: spec.team,
       routes: Object.fromEntries(routes.map((r, j) => [r.name, access[j]])),
-      budgets: spec.budgets ?? [],
+      budgets: scopedBudgets(policy, spec.budgets),
       ...(spec.access?.models ? { models: spec.access.models } : {}),
       ...(planned.plan.usage ? { telemetryLabels: teamTelemetryLabels(planned.plan.usage, spec) } : {}),
     };

@@ -9,6 +9,7 @@ export type Layout = 'byKind' | 'byTeam';
 /** The file a manifest goes to in the `byTeam` layout: its team's, the routes' or the auth policy's. */
 function ownerFile(plan: ConfigPlan, owner: PlanOwner): string {
   if (owner.kind === 'team') return `teams/${plan.plan.teams[owner.index].team}`;
+  if (owner.kind === 'rateLimitServer') return 'rate-limit-server';
   return owner.kind === 'route' ? 'routes' : owner.kind === 'usage' ? 'usage' : 'auth';
 }
 

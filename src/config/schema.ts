@@ -47,12 +47,15 @@ const teamKey = z.object({
 const budget = z.object({
   requests: z.number().int().optional().describe('Requests per unit; give this or tokens.'),
   tokens: z.number().int().optional().describe('LLM tokens (input plus output) per unit; give this or requests.'),
-  unit: z.enum(['Seconds', 'Minutes', 'Hours', 'Days']).describe('Days is refused: local limits have no day unit.'),
-  burst: z.number().int().optional(),
+  unit: z.enum(['Seconds', 'Minutes', 'Hours', 'Days']).describe('Days only for shared budgets: per-replica limits have no day unit.'),
+  burst: z.number().int().optional().describe('Extra requests or tokens for short bursts; per-replica budgets only.'),
+  scope: z.enum(['replica', 'shared']).optional()
+    .describe('replica: each gateway replica counts alone; shared: all replicas together through a rate-limit server. '
+      + 'Default: shared with auth.rateLimitServer, a top-level rateLimitServer or ext-auth, else replica.'),
   routes: z.array(z.string()).optional().describe('Narrows the budget to these routes (counted on each separately); default: every route.'),
   models: z.array(z.string()).optional().describe('Narrows the budget to the routes pinning a matching model (* matches anything); '
     + 'every route the team may use must pin its model.'),
-}).strict().describe('A per-replica local limit of the team (built-in auth), optionally narrowed to routes or models.');
+}).strict().describe('A limit of the team: requests or LLM tokens per unit, optionally narrowed to routes or models.');
 
 const access = z.object({
   routes: z.array(z.string()).optional().describe('Names of the routes the team may call; default: every route.'),
@@ -115,7 +118,19 @@ const auth = z.object({
   stripPolicyName: z.string().optional().describe('Name of the policy that removes client identity headers; default: <name>-strip-identity.'),
   forwardKeyHeader: z.boolean().optional()
     .describe('Send the vanity key header on to the provider (ext-auth). Default: false, it is removed after authentication.'),
-  replicas: z.number().int().optional().describe('Gateway replicas; team budgets count on each alone (warning above 1). Default: 1.'),
+  replicas: z.number().int().optional().describe('Gateway replicas; per-replica budgets count on each alone (warning above 1). Default: 1.'),
+  rateLimitServer: z.object({
+    backendRef: z.object({ name: z.string(), namespace: z.string().optional(), port: z.number().int().optional() }).strict().optional()
+      .describe('The server\'s Service; port default: 8081 (gRPC).'),
+    url: z.string().optional().describe('http(s)://host:port of the server instead of backendRef (agentgateway v1.5 or later).'),
+    domain: z.string().optional().describe('Rate-limit domain; default: the policy name.'),
+    failureMode: z.enum(['FailClosed', 'FailOpen']).optional()
+      .describe('When the server is unreachable: FailClosed (default) answers 500, FailOpen lets requests through unlimited.'),
+    configMap: z.object({ name: z.string(), namespace: z.string().optional() }).strict().optional()
+      .describe('The ConfigMap the server mounts as its config; default: <policy name>-ratelimit-config in the server\'s namespace.'),
+  }).strict().optional()
+    .describe('An existing rate-limit server (envoyproxy/ratelimit) for budgets shared by all replicas (built-in auth). '
+      + 'Default: the top-level rateLimitServer when declared.'),
 }).strict();
 
 const otlp = z.object({
@@ -150,6 +165,24 @@ const usage = z.object({
   agentgatewayVersion: z.string().optional(),
 }).strict().describe('Per-team usage telemetry: metric, log and trace labels, Grafana dashboard, Prometheus alerts.');
 
+const resources = z.object({
+  requests: z.object({ cpu: z.string(), memory: z.string() }).strict().optional(),
+  limits: z.object({ cpu: z.string(), memory: z.string() }).strict().optional(),
+}).strict();
+
+const rateLimitServer = z.object({
+  name: z.string().optional().describe('Name of the server Deployment and Service; default: ratelimit.'),
+  namespace: z.string().optional().describe('Default: agentgateway-system.'),
+  image: z.string().optional().describe('envoyproxy/ratelimit image pinned by tag or digest; default: docker.io/envoyproxy/ratelimit:3e085e5b.'),
+  redisImage: z.string().optional().describe('Default: docker.io/library/redis:7.4.3.'),
+  replicas: z.number().int().optional(),
+  resources: resources.optional(),
+  redisResources: resources.optional(),
+  domain: z.string().optional().describe('Rate-limit domain; default: agentgateway.'),
+  failureMode: z.enum(['FailClosed', 'FailOpen']).optional(),
+}).strict().describe('Deploy a rate-limit server (envoyproxy/ratelimit and Redis) for budgets shared by every gateway replica; '
+  + 'the built-in auth policy uses it.');
+
 /** The GitOps config file: everything the constructs can express, and never a required plaintext key. */
 export const gatewayConfigSchema = z.object({
   $schema: z.string().optional(),
@@ -158,6 +191,7 @@ export const gatewayConfigSchema = z.object({
   auth: auth.optional(),
   teams: z.array(team).optional(),
   usage: usage.optional(),
+  rateLimitServer: rateLimitServer.optional(),
   settings: z.object({
     strict: z.boolean().optional(),
     expiryWarningDays: z.number().optional(),

@@ -5,6 +5,7 @@ import { EnterpriseAgentgatewayPolicyManifest, EnterprisePolicyTargetRef } from 
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
 import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 import { KINDS, Manifest, ObjectId, checkManifestSize } from './manifest';
+import { RateLimitServerRef, ResolvedRateLimitServer, resolveRateLimitServer } from './shared-limits';
 
 /**
  * A request header the gateway sets from the metadata stored with the caller's key. Every such header is an identity
@@ -218,6 +219,13 @@ export interface GatewayAuthPolicyOptions {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * The rate-limit server that keeps budgets shared by every gateway replica (built-in auth). Naming one makes the
+   * teams' budgets shared unless a budget says `scope: 'replica'`: a server is only worth running when the
+   * replicas must count together. With ext-auth, Enterprise's own rate limiter keeps the budgets and none is named.
+   * @default - budgets are counted by each replica alone
+   */
+  readonly rateLimitServer?: RateLimitServerRef;
 }
 
 /** A key Secret as an auth policy sees it. */
@@ -263,6 +271,8 @@ export interface GatewayAuthPolicySpec {
   readonly selectedKeys: readonly KeyRef[];
   /** With built-in auth: keys of other teams whose labels the selector matches, which it would read as keys. */
   readonly strayKeys: readonly KeyRef[];
+  /** The server keeping shared budgets, with its defaults; undefined when none is named. */
+  readonly rateLimitServer?: ResolvedRateLimitServer;
 }
 
 /** How the teams of a policy with these options store their keys. */
@@ -316,6 +326,7 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
     allowSharedKeys: options.allowSharedKeys ?? false,
     selectedKeys: [...selected.values()],
     strayKeys: stray,
+    ...(options.rateLimitServer ? { rateLimitServer: resolveRateLimitServer(options.rateLimitServer, name, namespace) } : {}),
   };
 }
 

@@ -21,6 +21,10 @@ import {
   teamIdentityHeader,
 } from './team-policy';
 import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds } from './usage';
+import { teamLimitObjectIds } from './shared-limits';
+import {
+  RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
+} from './rate-limit-server';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
 export interface PlanItem<T> {
@@ -46,6 +50,11 @@ export interface GatewayPlanInput {
    * @default - none
    */
   readonly usage?: PlanItem<UsageOptions>;
+  /**
+   * A rate-limit server to deploy for shared budgets; the policy uses it unless it names another (`rateLimitServer`).
+   * @default - none
+   */
+  readonly rateLimitServer?: PlanItem<RateLimitServerOptions>;
 }
 
 /** What a manifest was emitted for, so output can be grouped by team. */
@@ -53,7 +62,8 @@ export type PlanOwner =
   | { readonly kind: 'route'; readonly index: number }
   | { readonly kind: 'team'; readonly index: number }
   | { readonly kind: 'policy' }
-  | { readonly kind: 'usage' };
+  | { readonly kind: 'usage' }
+  | { readonly kind: 'rateLimitServer' };
 
 export interface PlannedManifest {
   readonly manifest: Manifest;
@@ -66,6 +76,7 @@ export interface GatewayPlan {
   readonly teams: readonly TeamApiKeySpec[];
   readonly policy?: GatewayAuthPolicySpec;
   readonly usage?: UsageSpec;
+  readonly rateLimitServer?: RateLimitServerSpec;
   /** Every problem, each at the path of the item it belongs to; never key material. */
   readonly issues: readonly SpecIssue[];
   /** The manifests, in declaration order; empty when there are issues. */
@@ -105,11 +116,16 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     return { spec, keyRefs };
   });
 
+  const serverItem = input.rateLimitServer;
+  const server = serverItem ? resolveRateLimitServerSpec(serverItem.options) : undefined;
+  if (serverItem && server) registry.registerObjects(serverItem.path, rateLimitServerObjectIds(server));
+
   let policy: GatewayAuthPolicySpec | undefined;
   if (policyItem) {
     const targets = policyItem.targetRoutes?.map(i => routes[i]).map(r => ({ routeName: r.name, namespace: r.namespace }));
     const options: GatewayAuthPolicyOptions = {
       ...policyItem.options, ...(targets?.length ? { target: PolicyTarget.routes(...targets) } : {}),
+      ...(server && !policyItem.options.rateLimitServer && (policyItem.options.mode?.builtIn) ? { rateLimitServer: rateLimitServerRef(server) } : {}),
     };
     const known = options.keySelection?.matchLabels === undefined ? [] : registry.keyRefs;
     policy = resolveGatewayAuthPolicy(options, teams, known);
@@ -157,6 +173,15 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     checkTeamApiKeySize(c, spec);
     if (!policyItem) checkTeamPolicyUnenforced(c, spec, 'without an auth policy (`auth`)');
   }));
+  if (serverItem && server) {
+    check(serverItem.path, c => {
+      checkRateLimitServerSpec(c, server);
+      registry.checkObjects(c, serverItem.path, rateLimitServerObjectIds(server));
+      if (!policy?.rateLimitServer || policy.rateLimitServer.backendRef?.name !== server.name || policy.rateLimitServer.backendRef.namespace !== server.namespace) {
+        c.add('rateLimitServer', server.name, 'an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets');
+      }
+    });
+  }
   if (policyItem && policy) {
     const spec = policy;
     check(policyItem.path, c => {
@@ -188,12 +213,14 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     teams.forEach(({ spec }, index) => renderTeamApiKey(spec, now, storage).forEach(manifest => manifests.push({ manifest, owner: { kind: 'team', index } })));
     if (policy) renderPolicyWithTeamPolicies(policy, teamPolicies, policyRoutes).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
     if (usage) renderUsage(usage, usageTeams, now).forEach(manifest => manifests.push({ manifest, owner: { kind: 'usage' } }));
+    if (server) renderRateLimitServer(server).forEach(manifest => manifests.push({ manifest, owner: { kind: 'rateLimitServer' } }));
   }
   return {
     routes,
     teams: teams.map(t => t.spec),
     policy,
     usage,
+    ...(server ? { rateLimitServer: server } : {}),
     issues,
     manifests,
     warnings: issues.length === 0 && !registry.settings.strict ? [...registry.warnings(), ...teamWarnings] : [],
@@ -204,7 +231,8 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
 /** The access policies' object ids, so a name clash with another object is reported. */
 function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyRoute[]) {
   const identity = teamIdentityHeader(policy);
-  if (!policy.mode.builtIn || !identity) return [];
-  const kind = policy.mode.builtIn.policyKind;
-  return routePolicyRoutes(teams, routes).map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' }));
+  if (!identity) return [];
+  const limits = teamLimitObjectIds(policy, teams);
+  const kind = policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+  return [...routePolicyRoutes(teams, routes).map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' })), ...limits];
 }

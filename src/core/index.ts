@@ -18,6 +18,8 @@ export * from './secret-value';
 export * from './settings';
 export * from './team-api-key';
 export * from './team-policy';
+export * from './shared-limits';
+export * from './rate-limit-server';
 export * from './time';
 export * from './versions';
 export * from './gateway-plan';

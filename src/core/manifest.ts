@@ -24,6 +24,7 @@ export const KINDS = {
   agentgatewayPolicy: { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy' },
   authConfig: { apiVersion: 'extauth.solo.io/v1', kind: 'AuthConfig' },
   enterpriseAgentgatewayPolicy: { apiVersion: 'enterpriseagentgateway.solo.io/v1alpha1', kind: 'EnterpriseAgentgatewayPolicy' },
+  rateLimitConfig: { apiVersion: 'ratelimit.solo.io/v1alpha1', kind: 'RateLimitConfig' },
 } as const;
 
 /** The Secret type Solo's ext-auth service reads API keys from. */

@@ -3,11 +3,18 @@ import { IssueCollector } from './errors';
 import { GatewayAuthPolicySpec, IdentityHeader, renderGatewayAuthPolicy } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
 import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
+import {
+  BudgetScope, MAX_GLOBAL_DESCRIPTORS, budgetRateLimitConfigName, budgetScope, checkRateLimitServer, checkSharedBudgets,
+  renderBudgetRateLimitConfig, renderGlobalRateLimit, renderRateLimitServerConfigMap, sharedLimitKinds,
+} from './shared-limits';
 
-/** Time units of a budget. `Days` is named so it can be refused with advice: local limits have no day unit. */
+/** Time units of a budget. `Days` only for shared budgets: per-replica local limits have no day unit. */
 export type BudgetUnit = 'Seconds' | 'Minutes' | 'Hours' | 'Days';
 
-/** One limit of a team: requests or LLM tokens (input plus output) per unit, counted per gateway replica. */
+/**
+ * One limit of a team: requests or LLM tokens (input plus output) per unit, counted by each gateway replica alone
+ * or, shared, by all of them together through a rate-limit server.
+ */
 export interface TeamBudget {
   /**
    * Requests per unit. Give this or `tokens`.
@@ -19,10 +26,10 @@ export interface TeamBudget {
    * @default - use `requests`
    */
   readonly tokens?: number;
-  /** Time unit of the limit: `Seconds`, `Minutes` or `Hours`. */
+  /** Time unit of the limit: `Seconds`, `Minutes` or `Hours`; `Days` too for a shared budget. */
   readonly unit: BudgetUnit;
   /**
-   * Requests or tokens allowed above the limit for short bursts.
+   * Requests or tokens allowed above the limit for short bursts (per-replica budgets only).
    * @default - no burst
    */
   readonly burst?: number;
@@ -38,6 +45,13 @@ export interface TeamBudget {
    * @default - any model
    */
   readonly models?: readonly string[];
+  /**
+   * Who counts: `replica` (each gateway replica alone, `traffic.rateLimit.conditional`) or `shared` (every replica
+   * together, through the auth policy's rate-limit server). With ext-auth, every budget is shared (Enterprise's rate
+   * limiter).
+   * @default - 'shared' when the auth policy names a `rateLimitServer` or uses ext-auth, else 'replica'
+   */
+  readonly scope?: BudgetScope;
 }
 
 /**
@@ -165,7 +179,7 @@ export function checkTeamPolicy(issues: IssueCollector, team: Pick<TeamPolicyInp
     if (!Array.isArray(team.budgets)) issues.add('budgets', team.budgets, 'a list of budgets');
     else {
       if (team.budgets.length > MAX_CONDITIONAL_ENTRIES) {
-        issues.add('budgets', team.budgets.length, `at most ${MAX_CONDITIONAL_ENTRIES} budgets per team (a local rate-limit list holds at most ${MAX_CONDITIONAL_ENTRIES})`);
+        issues.add('budgets', team.budgets.length, `at most ${MAX_CONDITIONAL_ENTRIES} budgets per team (a rate-limit list holds at most ${MAX_CONDITIONAL_ENTRIES})`);
       }
       team.budgets.forEach((b, i) => checkBudget(issues, `budgets[${i}]`, b));
     }
@@ -204,13 +218,15 @@ function checkBudget(issues: IssueCollector, field: string, budget: TeamBudget):
     if (!Array.isArray(list) || list.length === 0) issues.add(`${field}.${k}`, list, 'a non-empty list of names (omit it for every route)');
     else list.forEach((v, i) => { if (typeof v !== 'string' || v.length === 0) issues.add(`${field}.${k}[${i}]`, v, 'a non-empty name'); });
   }
-  if (budget.unit === 'Days') {
-    issues.add(`${field}.unit`, budget.unit, '"Seconds", "Minutes" or "Hours": per-replica local limits have no day unit '
-      + '(a daily budget needs global limits through a rate-limit server, not supported yet; 24 × an hourly budget is the nearest local limit)');
-  } else if (!UNITS.includes(budget.unit)) {
-    issues.add(`${field}.unit`, budget.unit, '"Seconds", "Minutes" or "Hours"');
+  if (budget.scope !== undefined && budget.scope !== 'replica' && budget.scope !== 'shared') {
+    issues.add(`${field}.scope`, budget.scope, '"replica" or "shared"');
   }
+  if (budget.unit === 'Days' && budget.scope === 'replica') issues.add(`${field}.unit`, budget.unit, DAYS_EXPECTED);
+  else if (!UNITS.includes(budget.unit) && budget.unit !== 'Days') issues.add(`${field}.unit`, budget.unit, '"Seconds", "Minutes", "Hours" or "Days"');
 }
+
+const DAYS_EXPECTED = '"Seconds", "Minutes" or "Hours": per-replica local limits have no day unit (a daily budget must be shared: '
+  + 'name a rateLimitServer on the auth policy, or use ext-auth; 24 × an hourly budget is the nearest local limit)';
 
 /** `*` in a model pattern matches any characters; everything else literally. */
 export function modelMatches(pattern: string, model: string): boolean {
@@ -235,24 +251,34 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
   teamIssues: (path: string) => IssueCollector = () => issues): void {
   if (!hasTeamPolicies(teams)) return;
   const declaring = teams.filter(t => t.budgets !== undefined || t.access !== undefined);
-  if (!policy.mode.builtIn) {
-    issues.add('mode', 'extAuth', `built-in auth (ApiKeyAuthMode.builtIn()) for teams with budgets or access (${declaring.map(t => t.path).join(', ')}): `
-      + 'budgets in ext-auth mode are not supported yet');
-    return;
-  }
   const identity = teamIdentityHeader(policy);
   if (identity === undefined) {
     issues.add('headersFromMetadata', policy.headersFromMetadata.map(h => h.header),
       'a required identity header (e.g. [{ header: "x-org" }]) that tells teams apart: budgets and access key on its metadata entry');
     return;
   }
+  const server = policy.rateLimitServer;
+  const hasServer = server !== undefined || !policy.mode.builtIn;
+  if (!policy.mode.builtIn) {
+    // The injected header is trustworthy only because client copies are removed before ext-auth runs.
+    if (!policy.stripPolicy) {
+      issues.add('trustClientIdentityHeaders', true, `false for teams with budgets or access in ext-auth mode (${declaring.map(t => t.path).join(', ')}): `
+        + `they key on the ${identity.header} header, which a client could then send itself`);
+    }
+    if (server) {
+      issues.add('rateLimitServer', server.backendRef?.name ?? server.url, 'no rateLimitServer with ext-auth: Enterprise\'s own rate limiter keeps '
+        + 'the budgets (traffic.entRateLimit), and traffic.rateLimit cannot be set next to it');
+    }
+  } else if (server) {
+    checkRateLimitServer(issues, server, policy.mode.builtIn.agentgatewayVersion, m => warn(`[${issues.path}] ${m}`));
+  }
   if (policy.target.routes.length > 0 && (teams.some(t => t.access !== undefined) || hasNarrowedBudgets(teams))) {
     issues.add('target', policy.target.routes.map(r => r.routeName),
       'the Gateway as target (PolicyTarget.gateway()) for teams with access or budgets narrowed to routes or models: '
       + 'per-route policies beside a route-targeted auth policy are not supported yet');
   }
-  const version = policy.mode.builtIn.agentgatewayVersion;
-  if (teams.some(t => (t.budgets?.length ?? 0) > 0) && !versionAtLeast(version, CONDITIONAL_RATE_LIMIT_VERSION)) {
+  const version = policy.mode.builtIn?.agentgatewayVersion;
+  if (version !== undefined && teams.some(t => (t.budgets?.length ?? 0) > 0) && !versionAtLeast(version, CONDITIONAL_RATE_LIMIT_VERSION)) {
     issues.add('mode.agentgatewayVersion', version, `agentgateway ${CONDITIONAL_RATE_LIMIT_VERSION} or later for team budgets: `
       + `they are emitted as traffic.rateLimit.conditional, which the policy CRD has from ${CONDITIONAL_RATE_LIMIT_VERSION} on`);
   }
@@ -275,19 +301,43 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
     }
     if (owner === undefined) owners.set(value, team.path);
   }
-  const budgeted = teams.filter(t => (t.budgets?.length ?? 0) > 0);
-  const teamWide = teams.filter(t => budgetList(t).some(isTeamWideBudget));
-  if (teamWide.length > MAX_CONDITIONAL_ENTRIES) {
-    issues.add('teams', teamWide.length, `at most ${MAX_CONDITIONAL_ENTRIES} teams with budgets on one policy (rateLimit.conditional holds at most `
-      + `${MAX_CONDITIONAL_ENTRIES} entries): shared limits through a rate-limit server (traffic.rateLimit.global) scale further but are not supported yet`);
+  for (const team of teams) {
+    budgetList(team).forEach((b, i) => {
+      if (typeof b !== 'object' || b === null) return;
+      const scope = budgetScope(b, hasServer);
+      if (scope === 'replica' && b.unit === 'Days' && b.scope === undefined) teamIssues(team.path).add(`budgets[${i}].unit`, b.unit, DAYS_EXPECTED);
+      if (scope === 'replica' && !policy.mode.builtIn) {
+        teamIssues(team.path).add(`budgets[${i}].scope`, b.scope, '"shared" with ext-auth: per-replica limits (traffic.rateLimit) cannot be set next to '
+          + 'Enterprise\'s traffic.entRateLimit');
+      }
+      if (scope === 'shared' && policy.mode.builtIn && !server) {
+        teamIssues(team.path).add(`budgets[${i}].scope`, b.scope, '"replica", or a rateLimitServer on the auth policy: a shared budget needs a rate-limit server');
+      }
+      if (scope === 'shared' && !isTeamWideBudget(b)) {
+        teamIssues(team.path).add(`budgets[${i}].scope`, scope, '"replica" for a budget narrowed to routes or models (built-in auth): it counts in the '
+          + 'route\'s own policy; shared budgets narrowed to routes are not supported yet');
+      }
+    });
   }
+  checkSharedBudgets(issues, identity, teams, hasServer, teamIssues);
+  const isLocal = (b: TeamBudget) => budgetScope(b, hasServer) === 'replica';
+  const budgeted = teams.filter(t => budgetList(t).some(isLocal));
+  const teamWide = teams.filter(t => budgetList(t).some(b => isTeamWideBudget(b) && isLocal(b)));
+  // A shared half rides in a trailing fallback entry when local limits are conditional too.
+  const conditionalRoom = MAX_CONDITIONAL_ENTRIES - (sharedLimitKinds(teams, hasServer).length > 0 ? 1 : 0);
+  if (policy.mode.builtIn && teamWide.length > conditionalRoom) {
+    issues.add('teams', teamWide.length, `at most ${conditionalRoom} teams with per-replica budgets on one policy (rateLimit.conditional holds at most `
+      + `${MAX_CONDITIONAL_ENTRIES} entries): share the budgets through a rate-limit server (rateLimitServer on the auth policy; `
+      + 'traffic.rateLimit.global takes one descriptor per kind of budget, whatever the number of teams)');
+  }
+  if (sharedLimitKinds(teams, hasServer).length > MAX_GLOBAL_DESCRIPTORS) issues.add('teams', 'budgets', `at most ${MAX_GLOBAL_DESCRIPTORS} kinds of shared budget`);
   const routePolicies = routePolicyRoutes(teams, routes);
   for (const route of routePolicies) {
     checkDnsSubdomain(issues, `accessPolicyName (route ${route.name})`, accessPolicyName(policy, route));
     if (!routeHasOwnLimits(teams, route, routes)) continue;
-    const onRoute = teams.filter(t => budgetsOnRoute(t, route, routes).length > 0);
-    if (onRoute.length > MAX_CONDITIONAL_ENTRIES) {
-      issues.add('teams', onRoute.length, `at most ${MAX_CONDITIONAL_ENTRIES} teams with budgets on route ${route.name} (its policy's `
+    const onRoute = teams.filter(t => budgetsOnRoute(t, route, routes).some(isLocal));
+    if (onRoute.length > conditionalRoom) {
+      issues.add('teams', onRoute.length, `at most ${conditionalRoom} teams with per-replica budgets on route ${route.name} (its policy's `
         + `rateLimit.conditional holds at most ${MAX_CONDITIONAL_ENTRIES} entries)`);
     }
   }
@@ -314,10 +364,10 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
         + `so this team's team-wide budgets are repeated in each route's policy and count separately on each (up to ${limitedRoutes.length + 1} × the budget)`);
     }
   }
-  if (replicas > 1) {
+  if (replicas > 1 && policy.mode.builtIn) {
     for (const team of budgeted) {
       warn(`[${team.path}] budgets: expected one gateway replica for local limits: each of the ${replicas} replicas counts alone, `
-        + `so the team can use up to ${replicas} × its budget (shared limits need a rate-limit server, not supported yet)`);
+        + `so the team can use up to ${replicas} × its budget (share the budgets: name a rateLimitServer on the auth policy)`);
     }
   }
 }
@@ -369,19 +419,29 @@ export function teamCondition(identity: IdentityHeader, value: string): string {
  * with budgets, first match wins, no fallback, so teams without budgets are not limited. Undefined when there are none.
  */
 export function renderTeamRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[],
+  server?: Parameters<typeof renderGlobalRateLimit>[2],
   route?: { readonly route: TeamPolicyRoute; readonly routes: readonly TeamPolicyRoute[] }): Record<string, unknown> | undefined {
-  const budgetsOf = (t: TeamPolicyInput) => route ? budgetsOnRoute(t, route.route, route.routes) : budgetList(t).filter(isTeamWideBudget);
-  const conditional = teams.filter(t => budgetsOf(t).length > 0).map(t => ({
+  const hasServer = server !== undefined;
+  // The shared budgets count at the rate-limit server, keyed by team: the same descriptors in a route's policy add to
+  // the same buckets, so a route that replaces the Gateway's rateLimit keeps them.
+  const global = server ? renderGlobalRateLimit(identity, teams, server) : undefined;
+  const local = (t: TeamPolicyInput) => (route ? budgetsOnRoute(t, route.route, route.routes) : budgetList(t).filter(isTeamWideBudget))
+    .filter(b => budgetScope(b, hasServer) === 'replica');
+  const conditional = teams.filter(t => local(t).length > 0).map(t => ({
     condition: teamCondition(identity, t.metadata[identity.metadataKey]),
     policy: {
-      local: budgetsOf(t).map(b => ({
+      local: local(t).map(b => ({
         ...(b.requests !== undefined ? { requests: b.requests } : { tokens: b.tokens }),
         unit: b.unit,
         ...(b.burst !== undefined ? { burst: b.burst } : {}),
       })),
     },
   }));
-  return conditional.length > 0 ? { conditional } : undefined;
+  // `conditional` cannot sit next to `global`: the shared half becomes the last, unconditioned entry. The gateway
+  // picks the first local match and, separately, the first global match (GATEWAY-SEMANTICS 4.1), so every team
+  // gets its local limits and the shared descriptors.
+  if (conditional.length === 0) return global ? { global } : undefined;
+  return { conditional: global ? [...conditional, { policy: { global } }] : conditional };
 }
 
 /** CEL true only for the teams in `values`. */
@@ -402,12 +462,14 @@ export function accessPolicyName(policy: GatewayAuthPolicySpec, route: TeamPolic
  */
 export function renderTeamAccessPolicies(policy: GatewayAuthPolicySpec, identity: IdentityHeader, teams: readonly TeamPolicyInput[],
   routes: readonly TeamPolicyRoute[]): Manifest[] {
-  const kinds = policy.mode.builtIn?.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+  // Ext-auth runs on Enterprise, whose own policy kind it uses.
+  const kinds = (policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
+    ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
   const access = teams.some(t => t.access !== undefined);
   return routePolicyRoutes(teams, routes).map(route => {
     const allowed = teams.filter(t => Object.hasOwn(t.metadata, identity.metadataKey) && teamMayUseRoute(t.access, route))
       .map(t => t.metadata[identity.metadataKey]);
-    const rateLimit = routeHasOwnLimits(teams, route, routes) ? renderTeamRateLimit(identity, teams, { route, routes }) : undefined;
+    const rateLimit = routeHasOwnLimits(teams, route, routes) ? renderTeamRateLimit(identity, teams, policy.rateLimitServer, { route, routes }) : undefined;
     return {
       ...kinds,
       metadata: { name: accessPolicyName(policy, route), namespace: route.namespace },
@@ -430,13 +492,23 @@ export function renderPolicyWithTeamPolicies(policy: GatewayAuthPolicySpec, team
   routes: readonly TeamPolicyRoute[]): Manifest[] {
   const rendered = renderGatewayAuthPolicy(policy);
   const identity = teamIdentityHeader(policy);
-  if (!policy.mode.builtIn || !identity) return rendered;
-  const rateLimit = renderTeamRateLimit(identity, teams);
+  if (!identity) return rendered;
+  const extra: Manifest[] = [];
+  let traffic: Record<string, unknown> | undefined;
+  if (policy.mode.builtIn) {
+    const rateLimit = renderTeamRateLimit(identity, teams, policy.rateLimitServer);
+    if (rateLimit) traffic = { rateLimit };
+    if (policy.rateLimitServer) extra.push(renderRateLimitServerConfigMap(identity, teams, policy.rateLimitServer));
+  } else if (sharedLimitKinds(teams, true).length > 0) {
+    const name = budgetRateLimitConfigName(policy.name);
+    traffic = { entRateLimit: { global: { rateLimitConfigRefs: [{ name, namespace: policy.namespace }] } } };
+    extra.push(renderBudgetRateLimitConfig(identity, teams, name, policy.namespace));
+  }
   const withLimits = rendered.map(m => {
-    if (!rateLimit || m.metadata.name !== policy.name || m.metadata.namespace !== policy.namespace
+    if (!traffic || m.metadata.name !== policy.name || m.metadata.namespace !== policy.namespace
       || (m.kind !== KINDS.agentgatewayPolicy.kind && m.kind !== KINDS.enterpriseAgentgatewayPolicy.kind)) return m;
     const spec = m.spec as { traffic: Record<string, unknown> };
-    return { ...m, spec: { ...spec, traffic: { ...spec.traffic, rateLimit } } };
+    return { ...m, spec: { ...spec, traffic: { ...spec.traffic, ...traffic } } };
   });
-  return [...withLimits, ...renderTeamAccessPolicies(policy, identity, teams, routes)];
+  return [...withLimits, ...renderTeamAccessPolicies(policy, identity, teams, routes), ...extra];
 }

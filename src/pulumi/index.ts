@@ -4,11 +4,12 @@ export {
   generateKey, hashKey,
 } from '../core';
 export type {
-  BuiltInAuthOptions, KeyStorage, MetadataHeader, ModelPrice, Revocation, SynthSettings, TeamKeyOptions, UsageAlertOptions,
-  UsageMetadataLabel, UsageOptions, UsageOtlpOptions, UsageTracingOptions,
+  BuiltInAuthOptions, KeyStorage, MetadataHeader, ModelPrice, RateLimitServerRef, Revocation, SynthSettings, TeamKeyOptions,
+  UsageAlertOptions, UsageMetadataLabel, UsageOptions, UsageOtlpOptions, UsageTracingOptions,
 } from '../core';
 export { configureStack } from './common';
 export * from './gateway-auth-policy';
 export * from './llm-route';
+export * from './rate-limit-server';
 export * from './team-api-key';
 export * from './usage';

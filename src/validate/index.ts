@@ -5,3 +5,4 @@ export * from './quantity';
 export { applyDefaults, toAjvSchema } from './structural-schema';
 export { enterprisePolicySchema } from './enterprise-policy-schema';
 export * from './load';
+export { RATE_LIMIT_SERVER_CONFIG_SCHEMA, rateLimitConfigSchema, rateLimitServerConfigProblems } from './rate-limit-schemas';

@@ -6,6 +6,7 @@ import { KINDS } from '../core/manifest';
 import { RuleCompiler } from './cel';
 import { compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
+import { rateLimitConfigSchema } from './rate-limit-schemas';
 import { OBJECT_META_SCHEMA, SchemaNode, applyDefaults, childSchema, toAjvSchema } from './structural-schema';
 
 /** One reason the API server would reject (or silently change) an object. */
@@ -61,6 +62,8 @@ const STAND_IN_AUTHCONFIG_GROUP = 'enterprise.gloo.solo.io';
 const CORE_KINDS: Record<string, { module: string; fields: readonly string[] }> = {
   'v1/Secret': { module: 'kubernetes-models/v1/Secret', fields: ['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable'] },
   'v1/ConfigMap': { module: 'kubernetes-models/v1/ConfigMap', fields: ['apiVersion', 'kind', 'metadata', 'data', 'binaryData', 'immutable'] },
+  'v1/Service': { module: 'kubernetes-models/v1/Service', fields: ['apiVersion', 'kind', 'metadata', 'spec'] },
+  'apps/v1/Deployment': { module: 'kubernetes-models/apps/v1/Deployment', fields: ['apiVersion', 'kind', 'metadata', 'spec'] },
 };
 
 /**
@@ -112,8 +115,10 @@ export class ManifestValidator {
     const kind: string = crd.spec.names.kind;
     for (const version of crd.spec.versions ?? []) {
       if (!version.served || !version.schema?.openAPIV3Schema) continue;
-      const schema = version.schema.openAPIV3Schema;
-      this.kinds.set(`${group}/${version.name}/${kind}`, { schema, source });
+      // Solo publishes RateLimitConfig without a field schema: check it against the fields of its Go types instead.
+      const schemaless = group === 'ratelimit.solo.io' && kind === KINDS.rateLimitConfig.kind;
+      const schema = schemaless ? rateLimitConfigSchema() : version.schema.openAPIV3Schema;
+      this.kinds.set(`${group}/${version.name}/${kind}`, { schema, source: schemaless ? `${source} + fields of Solo's Go types` : source });
       if (group === STAND_IN_AUTHCONFIG_GROUP && kind === KINDS.authConfig.kind) {
         this.kinds.set(`${KINDS.authConfig.apiVersion}/${kind}`, { schema, source: `${source} (stand-in for extauth.solo.io)` });
       }
