@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { crdFiles, crdName, defaultCrdPaths, howToGetCrds, loadCrds, missingKinds, parseObjects, readManifests, yamlFiles } from '../src/validate';
+import { dependencyCacheDir } from '../src/validate/cache-dir';
 import { validateObjects } from '../src/validate/cli';
 import { CRDS_DIR, fixtureKeyText } from './helpers';
 
@@ -30,28 +32,40 @@ const problems = (validator: ReturnType<typeof loadCrds>, ...objects: ReturnType
   validator.validate(objects).problems.map(p => `${p.object} ${p.path}: ${p.message}`);
 
 describe('loading CRDs', () => {
-  test('parsed CRD files are cached in the project\'s node_modules/.cache by content; a damaged entry is parsed again', () => {
+  test('parsed CRD files are cached by content beside the installed dependencies; a damaged entry is parsed again', () => {
     const project = tmp();
-    mkdirSync(join(project, 'node_modules'));
-    writeFileSync(join(project, 'crds.yaml'), stringify(crd('Widget', 3)));
+    // Unique text: a fresh cache entry however often the test runs.
+    const text = `# ${process.pid} ${Date.now()}\n${stringify(crd('Widget', 3))}`;
+    writeFileSync(join(project, 'crds.yaml'), text);
+    const entry = join(dependencyCacheDir('crds')!, `${createHash('sha256').update(text).digest('hex')}.json`);
+    expect(entry.startsWith(join(__dirname, '..', 'node_modules', '.cache'))).toBe(true);
+    const crds = join(project, 'crds.yaml');
+    expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(existsSync(entry)).toBe(true);
+    // From the cache: the same rules.
+    expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    writeFileSync(entry, '[{"kind": "CustomRes');
+    expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(JSON.parse(readFileSync(entry, 'utf8'))[0].kind).toBe('CustomResourceDefinition');
+    rmSync(entry, { force: true });
+  });
+
+  test('a node_modules/.cache in the working directory (say, committed in a pull request) is never read', () => {
+    const project = tmp();
+    const text = `# ${process.pid} ${Date.now()} poisoned\n${stringify(crd('Widget', 3))}`;
+    writeFileSync(join(project, 'crds.yaml'), text);
+    // A forged entry for exactly this text that would allow anything.
+    const forged = join(project, 'node_modules', '.cache', 'agentgateway-constructs', 'crds');
+    mkdirSync(forged, { recursive: true });
+    writeFileSync(join(forged, `${createHash('sha256').update(text).digest('hex')}.json`), JSON.stringify([crd('Widget', 1000)]));
     const cwd = process.cwd();
     process.chdir(project);
     try {
-      const cache = join(project, 'node_modules', '.cache', 'agentgateway-constructs', 'crds');
       expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
-      const [entry] = readdirSync(cache);
-      expect(entry).toMatch(/^[0-9a-f]{64}\.json$/);
-      // From the cache: the same rules.
-      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
-      writeFileSync(join(cache, entry), '[{"kind": "CustomRes');
-      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
-      expect(JSON.parse(readFileSync(join(cache, entry), 'utf8'))[0].kind).toBe('CustomResourceDefinition');
-      // Another text is another entry: an edited CRD file is never read from a stale entry.
-      writeFileSync(join(project, 'crds.yaml'), stringify(crd('Widget', 10)));
-      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual([]);
-      expect(readdirSync(cache)).toHaveLength(2);
+      expect(dependencyCacheDir('validators')!.startsWith(project)).toBe(false);
     } finally {
       process.chdir(cwd);
+      rmSync(join(dependencyCacheDir('crds')!, `${createHash('sha256').update(text).digest('hex')}.json`), { force: true });
     }
   });
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { default as AjvType, ValidateFunction } from 'ajv';
+import { dependencyCacheDir } from './cache-dir';
 import { re2Engine, re2Test } from './re2';
 
 /** Bumped whenever the generated code's environment (formats, regex engine, ajv options) changes. */
@@ -51,22 +52,13 @@ function compiler(): AjvType {
 }
 
 /**
- * Where compiled validators are cached: the project's `node_modules/.cache`, like the parsed CRDs (same trust as
- * the installed code; nothing is cached when the project has no node_modules).
- */
-function cacheDir(): string | undefined {
-  const modules = resolve('node_modules');
-  return existsSync(modules) ? join(modules, '.cache', 'agentgateway-constructs', 'validators') : undefined;
-}
-
-/**
  * Runs cached generated code. V8's own code cache for it sits beside it (`.v8`), written after the validator's first
  * run so it holds the compiled validator too: parsing and compiling megabytes of generated code is most of what is
  * left of start-up. V8 rejects a cache from another version or flags, and the code is compiled as usual.
  */
 /** The cache file of `schema`'s validator, if there is a cache. */
 export function cachedValidatorFile(schema: object): string | undefined {
-  const dir = cacheDir();
+  const dir = dependencyCacheDir('validators');
   const version: string = require('ajv/package.json').version;
   return dir && join(dir, `${createHash('sha256').update(`${CACHE_FORMAT}\n${version}\n${JSON.stringify(schema)}`).digest('hex')}.js`);
 }

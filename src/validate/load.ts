@@ -4,6 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { fastParseAllYaml } from '../core/fast-yaml';
 import { yamlErrorText } from '../core/yaml';
+import { dependencyCacheDir } from './cache-dir';
 import { ManifestValidator } from './manifest-validator';
 
 /** Sub-folder of the CRD directory holding the agentgateway release the library targets. */
@@ -154,21 +155,12 @@ export function loadCrds(paths: readonly string[], label = '--crds'): ManifestVa
 }
 
 /**
- * Where parsed CRD files are cached: the project's `node_modules/.cache`, as other build tools do (same trust as the
- * installed code; nothing is cached when the project has no node_modules).
- */
-function crdCacheDir(): string | undefined {
-  const modules = resolve('node_modules');
-  return existsSync(modules) ? join(modules, '.cache', 'agentgateway-constructs', 'crds') : undefined;
-}
-
-/**
  * The objects of a CRD file. Parsing megabytes of CRD YAML dominates validate's start-up, so the parsed objects are
  * kept as JSON under the file's sha256: the same text always gives the same objects, and JSON reads ~20x faster.
  */
 function parseCrdFile(file: string): any[] {
   const text = readFileSync(file, 'utf8');
-  const dir = crdCacheDir();
+  const dir = dependencyCacheDir('crds');
   const cached = dir && join(dir, `${createHash('sha256').update(text).digest('hex')}.json`);
   if (cached && existsSync(cached)) {
     try {
