@@ -117,3 +117,29 @@ export function unwrapPulumiSecrets(value: unknown, path = '', secrets: string[]
   }
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapPulumiSecrets(v, `${path}/${k}`, secrets)]));
 }
+
+/**
+ * The problems a config-adapter call reports (`field: message`; with `located`, `line:column: field: message`), or
+ * none when it succeeds.
+ */
+export function configProblems(run: () => unknown, located = false): string[] {
+  // Loaded here: most suites using these helpers never touch the config adapter.
+  const { ConfigError } = require('../src/config/load') as typeof import('../src/config/load');
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map(p => `${located ? `${p.line}:${p.column}: ` : ''}${p.field}: ${p.message}`);
+    throw e;
+  }
+  return [];
+}
+
+/** Config `teams:` entries with fixture keys, each with its `x-org` metadata unless its own lines give metadata. */
+export function configTeamLines(teams: Readonly<Record<string, readonly string[]>>): string[] {
+  return Object.entries(teams).flatMap(([team, lines]) => [
+    `  - team: ${team}`,
+    `    key: { literal: "${fixtureKeyText(team)}" }`,
+    ...(lines.some(l => l.startsWith('metadata')) ? [] : [`    metadata: { x-org: ${team} }`]),
+    ...lines.map(l => `    ${l}`),
+  ]);
+}

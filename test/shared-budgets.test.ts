@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
+import { accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
 import { kubernetesCelEnvironment, rateLimitServerConfigProblems } from '../src/validate';
-import { expectValid, fixtureKeyText } from './helpers';
+import { configProblems, configTeamLines, expectValid } from './helpers';
 
 const env = kubernetesCelEnvironment();
 
@@ -37,12 +37,7 @@ function configText(s: Scenario = {}): string {
     '  headersFromMetadata: [{ header: x-org }]',
     ...(s.auth ?? []).map(l => `  ${l}`),
     'teams:',
-    ...Object.entries(s.teams ?? DEFAULT_TEAMS).flatMap(([team, lines]) => [
-      `  - team: ${team}`,
-      `    key: { literal: "${fixtureKeyText(team)}" }`,
-      ...(lines.some(l => l.startsWith('metadata')) ? [] : [`    metadata: { x-org: ${team} }`]),
-      ...lines.map(l => `    ${l}`),
-    ]),
+    ...configTeamLines(s.teams ?? DEFAULT_TEAMS),
   ].join('\n');
 }
 
@@ -50,15 +45,7 @@ function plan(s: Scenario = {}, warnings: string[] = []): Manifest[] {
   return planConfig(parseConfig(configText(s), 'gateway.yaml'), { env: {}, warn: w => warnings.push(w) }).plan.manifests.map(m => m.manifest);
 }
 
-function problems(s: Scenario): string[] {
-  try {
-    plan(s);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map(p => `${p.field}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (s: Scenario) => configProblems(() => plan(s));
 
 const find = (docs: Manifest[], kind: string, name: string) => docs.find(d => d.kind === kind && d.metadata.name === name)! as Manifest & { spec: any; data: any };
 const apiKey = (org: string | undefined) => ({ apiKey: org === undefined ? {} : { 'x-org': org, key: '<redacted>' } });

@@ -4,7 +4,7 @@ import * as cdk8s from '../src';
 import { ConfigError, accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
 import { Manifest, redactManifest } from '../src/core';
 import { ManifestValidator, kubernetesCelEnvironment } from '../src/validate';
-import { CRDS_DIR, expectValid, fixtureKeyText, newChart, parseYamlDocuments, synth } from './helpers';
+import { CRDS_DIR, configProblems, configTeamLines, expectValid, fixtureKeyText, newChart, parseYamlDocuments, synth } from './helpers';
 
 const env = kubernetesCelEnvironment();
 let mainCrds: ManifestValidator | undefined;
@@ -44,12 +44,7 @@ function configText(s: Scenario = {}): string {
     '  headersFromMetadata: [{ header: x-org }]',
     ...(s.auth ?? []).map(l => `  ${l}`),
     'teams:',
-    ...Object.entries(teams).flatMap(([team, lines]) => [
-      `  - team: ${team}`,
-      `    key: { literal: "${fixtureKeyText(team)}" }`,
-      ...(lines.some(l => l.startsWith('metadata')) ? [] : [`    metadata: { x-org: ${team} }`]),
-      ...lines.map(l => `    ${l}`),
-    ]),
+    ...configTeamLines(teams),
   ].join('\n');
 }
 
@@ -57,15 +52,7 @@ function plan(s: Scenario = {}, warnings: string[] = []): Manifest[] {
   return planConfig(parseConfig(configText(s), 'gateway.yaml'), { env: {}, warn: w => warnings.push(w) }).plan.manifests.map(m => m.manifest);
 }
 
-function problems(s: Scenario): string[] {
-  try {
-    plan(s);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map(p => `${p.line}:${p.column}: ${p.field}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (s: Scenario) => configProblems(() => plan(s), true);
 
 const policy = (docs: Manifest[], name: string) => docs.find(d => d.metadata.name === name)! as Manifest & { spec: any };
 const apiKey = (org: string | undefined) => ({ apiKey: org === undefined ? {} : { 'x-org': org, key: '<redacted>' } });

@@ -5,10 +5,10 @@ import { App, Chart } from 'cdk8s';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import * as agc from '../src';
-import { ConfigError, accessMatrix, accessMatrixJson, loadConfig, parseConfig, planConfig } from '../src/config';
+import { accessMatrix, accessMatrixJson, loadConfig, parseConfig, planConfig } from '../src/config';
 import { KEY_NOT_AFTER_RECORD, dashboardLayoutSvg, MAX_METRIC_LABELS, Manifest, redactManifest, ruleExpressions } from '../src/core';
 import { ManifestValidator } from '../src/validate';
-import { CRDS_DIR, expectValid } from './helpers';
+import { CRDS_DIR, configProblems, expectValid } from './helpers';
 
 export interface UsageScenario {
   readonly mode: 'builtIn' | 'extAuth';
@@ -60,15 +60,7 @@ function planUsage(s: UsageScenario, warnings: string[] = []): Manifest[] {
     .plan.manifests.filter(m => m.owner.kind === 'usage').map(m => m.manifest);
 }
 
-function problems(s: UsageScenario): string[] {
-  try {
-    planUsage(s);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map(p => `${p.line}:${p.column}: ${p.field}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (s: UsageScenario) => configProblems(() => planUsage(s), true);
 
 type AnyManifest = Manifest & { spec: any; data: Record<string, string> };
 const ofKind = (docs: Manifest[], kind: string, suffix = '') => docs.find(d => d.kind === kind && d.metadata.name.endsWith(suffix)) as AnyManifest;
