@@ -279,7 +279,15 @@ describe('bad shared budgets are caught at synth', () => {
       'auth.rateLimitServer.url: expected a backendRef with agentgateway v1.4.1: its policy CRD has no rateLimit.global.url (agentgateway v1.5.0 adds it), got "http://rl.infra:8081"',
     ]);
     expect(problems({ top: [], auth: ['rateLimitServer: { url: "http://rl.infra:8081/path" }', 'builtIn: { agentgatewayVersion: v1.5.0 }'] }))
-      .toEqual([expect.stringContaining('auth.rateLimitServer.url: expected http(s)://host:port without a path')]);
+      .toEqual([expect.stringContaining('auth.rateLimitServer.url: expected http(s)://host[:port] without a path, query or user info')]);
+    // A password pasted into a URL never reaches a message, in either place a service URL is given.
+    const pasted = [
+      ...problems({ top: [], auth: ['rateLimitServer: { url: "http://admin:hunter2-secret@rl.infra:8081" }'] }),
+      ...problems({ top: ['rateLimitServer: {}', 'usage:', '  otlpLogs: { url: "https://svc:hunter2-secret@collector:4318" }'] }),
+    ].join('\n');
+    expect(pasted).toContain('got "http://<redacted>@rl.infra:8081"');
+    expect(pasted).toContain('got "https://<redacted>@collector:4318"');
+    expect(pasted).not.toContain('hunter2');
     expect(problems({ top: [], auth: ['rateLimitServer: { domain: llm }'] })).toEqual([
       'auth.rateLimitServer: expected exactly one of `backendRef` and `url`, got "neither"',
     ]);
@@ -297,6 +305,10 @@ describe('bad shared budgets are caught at synth', () => {
   test('a deployed server: pinned images only, and some policy must use it', () => {
     expect(problems({ top: ['rateLimitServer: { image: "envoyproxy/ratelimit:latest" }'] })).toEqual([
       expect.stringContaining('rateLimitServer.image: expected an image pinned by tag or digest'),
+    ]);
+    // Reported once, at the server, not again at the reference the policy derives from it.
+    expect(problems({ top: ['rateLimitServer: { name: Bad_Name }'] })).toEqual([
+      expect.stringMatching(/^rateLimitServer\.name: expected a DNS-1123 label/),
     ]);
     expect(problems({ mode: 'extAuth', top: ['rateLimitServer: {}'] })).toEqual([
       expect.stringContaining('rateLimitServer: expected an auth policy in built-in mode that uses this server'),

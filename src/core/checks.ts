@@ -114,3 +114,18 @@ export function checkOptionKeys(issues: IssueCollector, field: string, options: 
     if ((options as Record<string, unknown>)[key] === undefined) issues.add(`${field}.${key}`, undefined, 'a value (required)');
   }
 }
+
+/**
+ * Checks an `http(s)://host[:port]` service URL (no path, query or user info). A bad value is shown with any user
+ * info replaced, since a password pasted into a URL must not reach an error message.
+ */
+export function checkServiceUrl(issues: IssueCollector, field: string, value: unknown): void {
+  if (isServiceUrl(value)) return;
+  const shown = typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1<redacted>@') : value;
+  issues.add(field, shown, 'http(s)://host[:port] without a path, query or user info');
+}
+
+/** Whether `value` is an `http(s)://host[:port]` URL without a path, query or user info. */
+export function isServiceUrl(value: unknown): value is string {
+  return typeof value === 'string' && /^https?:\/\/[^/?#@\s]+$/.test(value);
+}

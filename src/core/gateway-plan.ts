@@ -198,6 +198,11 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
       teamCollectors.forEach(collector => { for (const issue of collector.issues) issues.push(issue); });
       registry.checkObjects(c, policyItem.path, accessIds);
     });
+    // A reference derived from the deployed server repeats that server's problems: they are reported once, there.
+    if (server && !policyItem.options.rateLimitServer) {
+      const repeated = (i: SpecIssue) => i.path === policyItem.path && i.field.startsWith('rateLimitServer');
+      for (let i = issues.length - 1; i >= 0; i--) if (repeated(issues[i])) issues.splice(i, 1);
+    }
   }
 
   if (usageItem && usage) {

@@ -1,5 +1,5 @@
 import { versionAtLeast } from './versions';
-import { checkDnsLabel, checkDnsSubdomain } from './checks';
+import { checkDnsLabel, checkDnsSubdomain, checkServiceUrl, isServiceUrl } from './checks';
 import { IssueCollector } from './errors';
 import type { GatewayAuthPolicySpec, IdentityHeader } from './gateway-auth-policy';
 import { KINDS, Manifest, ObjectId } from './manifest';
@@ -96,9 +96,8 @@ export function checkRateLimitServer(issues: IssueCollector, server: ResolvedRat
     if (!Number.isInteger(port) || port < 1 || port > 65535) issues.add(`${field}.backendRef.port`, port, 'a port from 1 to 65535');
   }
   if (server.url !== undefined) {
-    if (typeof server.url !== 'string' || !/^https?:\/\/[^/?#@]+$/.test(server.url)) {
-      issues.add(`${field}.url`, server.url, 'http(s)://host:port without a path, query or user info');
-    } else if (agentgatewayVersion !== undefined && !versionAtLeast(agentgatewayVersion, GLOBAL_RATE_LIMIT_URL_VERSION)) {
+    checkServiceUrl(issues, `${field}.url`, server.url);
+    if (isServiceUrl(server.url) && agentgatewayVersion !== undefined && !versionAtLeast(agentgatewayVersion, GLOBAL_RATE_LIMIT_URL_VERSION)) {
       issues.add(`${field}.url`, server.url, `a backendRef with agentgateway ${agentgatewayVersion}: its policy CRD has no rateLimit.global.url `
         + `(agentgateway ${GLOBAL_RATE_LIMIT_URL_VERSION} adds it)`);
     }

@@ -1,9 +1,10 @@
-import { checkDnsSubdomain } from '../checks';
+import { checkDnsSubdomain, checkServiceUrl, isServiceUrl } from '../checks';
 import { IssueCollector } from '../errors';
 import { GatewayAuthPolicySpec, IdentityHeader } from '../gateway-auth-policy';
 import { GatewayRef } from '../gateway-ref';
 import { ObjectId } from '../manifest';
 import { TeamBudget, teamIdentityHeader } from '../team-policy';
+import { versionAtLeast } from '../versions';
 import { BUILT_IN_LABELS, LABEL_NAME, MAX_METRIC_LABELS } from './metrics';
 
 /** Where OTLP data goes: a Service (or AgentgatewayBackend) in the cluster, or a URL (agentgateway v1.5 and later). */
@@ -265,10 +266,8 @@ export function usageObjectIds(spec: UsageSpec): ObjectId[] {
 const MONEY = /^(0|[1-9][0-9]*)(\.[0-9]{1,6})?$/;
 
 /** `v1.5.0` or later. */
-function atLeast15(version: string): boolean {
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
-  return m !== null && (Number(m[1]) > 1 || (Number(m[1]) === 1 && Number(m[2]) >= 5));
-}
+/** The first release whose policy CRD has an OTLP `url` (v1.4.1's has only `backendRef`). */
+const OTLP_URL_VERSION = 'v1.5.0';
 
 /**
  * Checks the usage against its auth policy and teams: every label must read the post-authentication identity, never
@@ -360,8 +359,10 @@ function checkOtlp(issues: IssueCollector, field: string, otlp: UsageOtlpOptions
     issues.add(field, otlp.url ? 'both' : 'neither', 'exactly one of backendRef and url');
   }
   if (otlp.url !== undefined) {
-    if (!atLeast15(version)) issues.add(`${field}.url`, otlp.url, `a backendRef with agentgateway ${version} (its CRD has no OTLP url; set agentgatewayVersion to v1.5.0 or later)`);
-    if (typeof otlp.url !== 'string' || !/^https?:\/\/[^/?#@\s]+$/.test(otlp.url)) issues.add(`${field}.url`, otlp.url, 'http(s)://host[:port] without a path');
+    if (isServiceUrl(otlp.url) && !versionAtLeast(version, OTLP_URL_VERSION)) {
+      issues.add(`${field}.url`, otlp.url, `a backendRef with agentgateway ${version} (its CRD has no OTLP url; set agentgatewayVersion to ${OTLP_URL_VERSION} or later)`);
+    }
+    checkServiceUrl(issues, `${field}.url`, otlp.url);
   }
   const ref = otlp.backendRef;
   if (ref !== undefined) {
