@@ -266,7 +266,7 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
         + `they key on the ${identity.header} header, which a client could then send itself`);
     }
     if (server) {
-      issues.add('rateLimitServer', server.backendRef?.name ?? server.url, 'no rateLimitServer with ext-auth: Enterprise\'s own rate limiter keeps '
+      issues.add('rateLimitServer', server.backendRef?.name ?? 'url', 'no rateLimitServer with ext-auth: Enterprise\'s own rate limiter keeps '
         + 'the budgets (traffic.entRateLimit), and traffic.rateLimit cannot be set next to it');
     }
   } else if (server) {
