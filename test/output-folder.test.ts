@@ -345,8 +345,14 @@ describe('check diffs are redacted and honest', () => {
     await writeOutputFolder(out, planned);
     writeFileSync(join(out, 'teams', 't1.yaml'), `# a note\n${planned.get('teams/t1.yaml')}`);
     expect(checkOutputFolder(out, planned)).toEqual(['changed: teams/t1.yaml differs only in comments or formatting (synth would rewrite it)']);
+    const unreadable = ['changed: teams/t1.yaml is not valid YAML, or expands aliases too far (synth would rewrite it; not shown, it may hold keys)'];
     writeFileSync(join(out, 'teams', 't1.yaml'), 'kind: [\n');
-    expect(checkOutputFolder(out, planned)).toEqual(['changed: teams/t1.yaml is not valid YAML (synth would rewrite it; not shown, it may hold keys)']);
+    expect(checkOutputFolder(out, planned)).toEqual(unreadable);
+    // An alias bomb committed in a pull request is listed, not expanded.
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) bomb.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    writeFileSync(join(out, 'teams', 't1.yaml'), `${bomb.join('\n')}\n`);
+    expect(checkOutputFolder(out, planned)).toEqual(unreadable);
   });
 
   test('redaction in the core: every key format redacted, hashes and metadata kept, Secret data decoded for review', () => {

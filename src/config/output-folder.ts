@@ -366,11 +366,16 @@ function moveIn(real: string, staging: string, changed: readonly string[], remov
   }
 }
 
-/** Parses YAML text into documents, or undefined when it is not valid YAML. */
+/** Parses YAML text into documents, or undefined when it is not valid YAML or its aliases expand too far. */
 function parseDocuments(text: string): unknown[] | undefined {
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined;
-  return docs.map(d => d.toJS() as unknown);
+  try {
+    const docs = parseAllDocuments(text);
+    if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined;
+    return docs.map(d => d.toJS() as unknown);
+  } catch {
+    // toJS refuses an alias bomb (the yaml package's alias limit): a committed file that is one is reported as changed.
+    return undefined;
+  }
 }
 
 const isManifest = (value: unknown): value is Manifest => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -403,7 +408,7 @@ function differingDocuments(actual: string, expected: string): [string, string] 
 function describeChange(path: string, committed: string, planned: string): string {
   const [actual, expected] = differingDocuments(committed, planned);
   const [actualDocs, expectedDocs] = [parseDocuments(actual), parseDocuments(expected)];
-  if (!actualDocs || !expectedDocs) return `changed: ${path} is not valid YAML (synth would rewrite it; not shown, it may hold keys)`;
+  if (!actualDocs || !expectedDocs) return `changed: ${path} is not valid YAML, or expands aliases too far (synth would rewrite it; not shown, it may hold keys)`;
   const [before, after] = [reviewable(actualDocs), reviewable(expectedDocs)];
   if (before === after) {
     return isDeepStrictEqual(actualDocs, expectedDocs)
