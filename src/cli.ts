@@ -3,7 +3,6 @@
 
 import { Command, Option } from 'commander';
 import type { Layout } from './config';
-import { gatewayConfigJsonSchema } from './config/schema';
 import { crdsOption, runValidateCommand, validateOption, validateOutputIfAsked } from './cli-validate';
 import { addSimulateCommand } from './cli-simulate';
 import { SecretValue, generateKey, hashKey } from './core';
@@ -148,7 +147,7 @@ Examples:
 
   program.command('schema')
     .description('print the JSON Schema of the config file (for `$schema` in editors)')
-    .action(() => console.log(JSON.stringify(gatewayConfigJsonSchema(), null, 2)));
+    .action(() => console.log(JSON.stringify((require('./config/schema') as typeof import('./config/schema')).gatewayConfigJsonSchema(), null, 2)));
 
   program.command('validate')
     .description('check manifests against the CRDs\' schemas and CEL rules')
