@@ -5,7 +5,7 @@ import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, ObjectId, renderGatewayAuthPolicy,
   renderPolicyWithTeamPolicies, resolveGatewayAuthPolicy, routePolicyRoutes, teamIdentityHeader, TeamPolicyGatewayRoute, TeamPolicyInput,
-  accessPolicyName, isTeamWideBudget, teamLimitObjectIds,
+  accessPolicyName, teamLimitObjectIds,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -117,7 +117,7 @@ export class GatewayAuthPolicy extends Construct {
     onRoute(this, route => {
       if (route.gateway !== gateway) return;
       this.routes.push(route);
-      this.createRoutePolicies();
+      this.createRoutePolicies(this.teamPolicies(), [route]);
     });
     this.addLimitObject();
   }
@@ -126,11 +126,11 @@ export class GatewayAuthPolicy extends Construct {
    * Emits the object holding shared budgets once it is needed: at construction with a rate-limit server, or with
    * ext-auth when the first team with budgets is added (so a policy without budgets emits nothing new).
    */
-  private addLimitObject(): void {
+  private addLimitObject(teams: readonly TeamPolicyInput[] = this.teamPolicies()): void {
     if (this.limitObject || this.policy === undefined) return;
     // Kinds and names depend only on construction-time props: no re-resolve per added key (apps add thousands).
     const head = this.head;
-    const ids = teamLimitObjectIds(head, this.teamPolicies());
+    const ids = teamLimitObjectIds(head, teams);
     if (ids.length === 0) return;
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, ids);
@@ -147,14 +147,16 @@ export class GatewayAuthPolicy extends Construct {
    * created as soon as a team or route makes them needed (`addKey()`, a new LlmRoute): keys are only added and specs
    * never change, so the set only grows, and every object exists before synth, as cdk8s requires (it neither runs
    * an aspect step nor may a validation add objects). Their specs are rendered at synth, from every team and route.
+   * The routes a set of teams needs are the union of what each needs, so an added key is looked at alone (50 000
+   * `addKey()` calls stay linear).
    */
-  private createRoutePolicies(): void {
+  private createRoutePolicies(teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyGatewayRoute[]): void {
     const head = this.head;
     if (teamIdentityHeader(head) === undefined || head.target.routes.length > 0) return;
     // Ext-auth runs on Enterprise, whose own policy kind it uses.
     const kinds = (head.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
       ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
-    for (const route of routePolicyRoutes(this.teamPolicies(), this.routes)) {
+    for (const route of routePolicyRoutes(teams, routes)) {
       const slot = `${route.namespace}/${route.name}`;
       if (this.routeObjects.has(slot)) continue;
       const name = accessPolicyName(head, route);
@@ -176,8 +178,8 @@ export class GatewayAuthPolicy extends Construct {
   }
 
   /** Budgets and access of the teams this policy lists (constructs of other kinds carry none). */
-  private teamPolicies(): TeamPolicyInput[] {
-    return this.keys.flatMap(key => key instanceof TeamApiKey && !key.spec.revoked
+  private teamPolicies(keys: readonly ITeamApiKey[] = this.keys): TeamPolicyInput[] {
+    return keys.flatMap(key => key instanceof TeamApiKey && !key.spec.revoked
       ? [{ path: key.node.path, team: key.spec.team, metadata: key.spec.metadata, budgets: key.spec.budgets, access: key.spec.access }] : []);
   }
 
@@ -199,11 +201,9 @@ export class GatewayAuthPolicy extends Construct {
       if (key instanceof TeamApiKey) key.useKeyStorage(this.keyStorage, this.node.path);
       else if (this.keyStorage.kind !== 'extAuthSecret') this.unbindable.push(key);
     }
-    // Only a team with access or a narrowed budget can make a route need its own policy (keeps 50 000 addKey() linear).
-    if (keys.some(key => key instanceof TeamApiKey && (key.spec.access !== undefined || (Array.isArray(key.spec.budgets) && key.spec.budgets.some(b => !isTeamWideBudget(b)))))) {
-      this.createRoutePolicies();
-    }
-    if (!this.limitObject && keys.some(k => k instanceof TeamApiKey && (k.spec.budgets?.length ?? 0) > 0)) this.addLimitObject();
+    const added = this.teamPolicies(keys);
+    this.createRoutePolicies(added, this.routes);
+    this.addLimitObject(added);
   }
 }
 

@@ -378,9 +378,10 @@ describe('bad budgets and access are caught at synth', () => {
     ]);
   });
 
-  test('two teams sharing the identity value', () => {
-    expect(problems({ teams: { research: ['budgets: [{ requests: 5, unit: Minutes }]'], support: ['metadata: { x-org: research }'] } }))
-      .toEqual([]);
+  test('two teams sharing the identity value, in either order (the one without rules would void the other\'s)', () => {
+    // support has no access of its own, so every route would admit x-org "research": research's allow-list would be void.
+    expect(problems({ teams: { research: ['access: { routes: [openai] }'], support: ['metadata: { x-org: research }'] } }))
+      .toEqual([expect.stringContaining('teams[1].metadata.x-org: expected a value no other team has (teams[0] has it too')]);
     expect(problems({ teams: { research: [], support: ['metadata: { x-org: research }', 'budgets: [{ requests: 5, unit: Minutes }]'] } }))
       .toEqual([expect.stringContaining('teams[1].metadata.x-org: expected a value no other team has (teams[0] has it too')]);
   });

@@ -283,7 +283,7 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
       + `they are emitted as traffic.rateLimit.conditional, which the policy CRD has from ${CONDITIONAL_RATE_LIMIT_VERSION} on`);
   }
   if (!Number.isInteger(replicas) || replicas < 1) issues.add('replicas', replicas, 'a whole number of gateway replicas, at least 1');
-  const owners = new Map<string, string>();
+  const owners = new Map<string, { readonly path: string; readonly declares: boolean }>();
   for (const team of teams) {
     const value = Object.hasOwn(team.metadata, identity.metadataKey) ? team.metadata[identity.metadataKey] : undefined;
     const declares = team.budgets !== undefined || team.access !== undefined;
@@ -294,12 +294,13 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
       }
       continue;
     }
+    // Either order: a team without budgets or access that shares the value would void the other's rules.
     const owner = owners.get(value);
-    if (owner !== undefined && declares) {
-      teamIssues(team.path).add(`metadata.${identity.metadataKey}`, value, `a value no other team has (${owner} has it too, so the budgets `
+    if (owner !== undefined && (declares || owner.declares)) {
+      teamIssues(team.path).add(`metadata.${identity.metadataKey}`, value, `a value no other team has (${owner.path} has it too, so the budgets `
         + 'and access of one would apply to both)');
     }
-    if (owner === undefined) owners.set(value, team.path);
+    if (owner === undefined) owners.set(value, { path: team.path, declares });
   }
   for (const team of teams) {
     budgetList(team).forEach((b, i) => {
