@@ -1,8 +1,6 @@
 // The `simulate` command: what the gateway does with a request, from manifests or a config file, offline.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseAllDocuments } from 'yaml';
 
 type SimulateModule = typeof import('./simulate');
 
@@ -11,20 +9,14 @@ function simulateModule(): SimulateModule {
   return require('./simulate') as SimulateModule;
 }
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap(entry => {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) return entry.startsWith('.') ? [] : yamlFiles(path);
-    return /\.ya?ml$/.test(entry) ? [path] : [];
-  });
+/** Manifest parsing shared with `validate`: Lists unwrapped, no symlink loops or FIFOs, errors that never quote the source. */
+function manifestLoading(): typeof import('./validate/load') {
+  return require('./validate/load') as typeof import('./validate/load');
 }
 
+/** The objects of a YAML text that are Kubernetes objects (a `kind`); anything else is ignored. */
 function parseManifests(text: string, file: string): Record<string, unknown>[] {
-  return parseAllDocuments(text).flatMap(doc => {
-    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message.split('\n')[0]}`);
-    const value = doc.toJS() as unknown;
-    return value && typeof value === 'object' && 'kind' in value ? [value as Record<string, unknown>] : [];
-  });
+  return manifestLoading().parseObjects(text, file).filter(o => o !== null && typeof o === 'object' && 'kind' in o);
 }
 
 /**
@@ -32,9 +24,11 @@ function parseManifests(text: string, file: string): Record<string, unknown>[] {
  * manifest file, or a config file (planned in memory as `synth` would, nothing written).
  */
 export function loadSimulationManifests(source: string): Record<string, unknown>[] {
-  if (statSync(source).isDirectory()) return yamlFiles(source).flatMap(file => parseManifests(readFileSync(file, 'utf8'), file));
+  if (statSync(source).isDirectory()) {
+    return manifestLoading().yamlFiles([source]).flatMap(file => parseManifests(readFileSync(file, 'utf8'), file));
+  }
   const text = readFileSync(source, 'utf8');
-  const first = parseAllDocuments(text)[0]?.toJS() as Record<string, unknown> | null | undefined;
+  const first = manifestLoading().parseObjects(text, source)[0] as Record<string, unknown> | null | undefined;
   if (first && typeof first === 'object' && !('kind' in first) && ('routes' in first || 'teams' in first || 'auth' in first)) {
     const { loadConfig, planConfig } = require('./config') as typeof import('./config');
     const { canonicalManifest } = require('./core') as typeof import('./core');
@@ -98,7 +92,8 @@ Examples:
       const headers: Record<string, string> = {};
       for (const h of options.header ?? []) {
         const colon = h.indexOf(':');
-        if (colon <= 0) throw new Error(`--header: expected "name: value", got ${JSON.stringify(h.length > 60 ? `${h.slice(0, 60)}...` : h)}`);
+        // Not quoted: a mistyped header can be the key's (`-H "Authorization Bearer ..."`).
+        if (colon <= 0) throw new Error(`--header: expected "name: value", got a header without ":" (not shown)`);
         headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
       }
       let time: Date | undefined;

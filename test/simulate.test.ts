@@ -175,6 +175,20 @@ describe('built-in apiKeyAuthentication', () => {
     expectKeyNowhere(result, fixtureKeyText('team1'));
   });
 
+  test('a step that replaces the key\'s header never shows the key (Permissive mode, an unknown key, a policy setting authorization)', () => {
+    const manifests = [...builtInApp({ validation: 'Permissive' }), {
+      apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: 'rewrite', namespace: 'agentgateway-system' },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'openai' }],
+        traffic: { transformation: { request: { set: [{ name: 'authorization', value: '"Bearer service"' }] } } },
+      },
+    }];
+    const unknown = 'fixture_not_a_team_key_0123456789abcdef';
+    const result = simulateRequest(manifests, { path: CHAT, key: unknown });
+    expect(JSON.stringify(result)).toContain('<redacted>');
+    expectKeyNowhere(result, unknown);
+  });
+
   test('hashed keys in ConfigMaps match by sha256', () => {
     const manifests = builtInApp({}, true);
     expect(manifests.some(m => m.kind === 'ConfigMap')).toBe(true);

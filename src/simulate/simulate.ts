@@ -509,6 +509,22 @@ const ROUTE_PHASE: readonly Stage[] = [builtInApiKey, entExtAuth, noAuthenticati
  * client's key is never part of the result.
  */
 export function simulateRequest(manifests: readonly PlainManifest[], request: SimulatedRequest): SimulationResult {
+  const keyHeaders = new Set<string>();
+  const result = simulateUnredacted(manifests, request, keyHeaders);
+  // Whatever step wrote a string (a replaced header, a note, a bucket), the key and a client's key header never show.
+  const secrets = [request.key ?? '', ...Object.entries(request.headers ?? {})
+    .filter(([name]) => keyHeaders.has(name.toLowerCase())).map(([, value]) => value)].filter(s => s.length > 0);
+  return secrets.length === 0 ? result : withoutSecrets(result, secrets);
+}
+
+function withoutSecrets<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join(REDACTED), value as string) as T;
+  if (Array.isArray(value)) return value.map(v => withoutSecrets(v, secrets)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v, secrets)])) as T;
+}
+
+function simulateUnredacted(manifests: readonly PlainManifest[], request: SimulatedRequest, keyHeaders: Set<string>): SimulationResult {
   const notes: string[] = [];
   const steps: string[] = [];
   const headers = toHeaders(request.headers);
@@ -555,7 +571,7 @@ export function simulateRequest(manifests: readonly PlainManifest[], request: Si
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'route' }));
 
   const state: PipelineState = {
-    manifests, request, headers, path: request.path, steps, notes, keyHeaders: new Set(),
+    manifests, request, headers, path: request.path, steps, notes, keyHeaders,
     policies: [...routePolicies, ...gatewayPolicies.filter(p => p.traffic.phase !== 'PreRouting')],
     auth: { mode: 'none', decision: 'anonymous' }, gateway, httpRoute: route.httpRoute,
   };

@@ -114,7 +114,12 @@ export function parseObjects(text: string, source: string): any[] {
       const message = yamlErrorText(error.message.replace(/ at line \d+, column \d+:?/, ''));
       throw new Error(`${source}:${line}:${column}: ${message}`);
     }
-    return unwrapLists(doc.toJS());
+    try {
+      return unwrapLists(doc.toJS());
+    } catch (e) {
+      // An unresolved alias or an alias bomb: the parser's message quotes the source, which may be a pasted key.
+      throw new Error(`${source}: ${yamlErrorText((e as Error).message)}`);
+    }
   });
 }
 
