@@ -132,6 +132,15 @@ describe('fast config parsing agrees with the positioned parser', () => {
     expect(() => parseConfig(text, 'gateway.yaml')).toThrow(ConfigError);
   });
 
+  test('a \\U escape js-yaml would decode out of range goes to the positioned path, which refuses it', () => {
+    for (const escape of ['\\U00110000', '\\UFFFFFFFF']) {
+      const text = `a: "${escape}"\n`;
+      expect(fast(text)).toBeUndefined();
+      expect(fastParseAllYaml(text)).toBeUndefined();
+      expect(() => parseConfig(text, 'gateway.yaml')).toThrow(ConfigError);
+    }
+  });
+
   test('more values than the limit are left to the positioned path', () => {
     expect(fastParseYaml(`a: [${Array(20).fill('x').join(', ')}]\n`, { ...LIMITS, maxNodes: 10 })).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit as visitYaml } from 'yaml';
 import { yamlErrorText } from '../core/yaml';
 import { fastParseYaml } from '../core/fast-yaml';
 import { GatewayConfig, gatewayConfigSchema } from './schema';
@@ -130,8 +130,12 @@ function decodeConfig(bytes: Uint8Array, file: string): string {
     // decoded exactly, so its UTF-8 length is the bad byte's offset.
     const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
     const loose = new TextDecoder('utf-8').decode(bytes);
+    // The byte offset grows with each step, never measured from the start again (a file of U+FFFD stays linear).
+    let offset = bom;
+    let counted = 0;
     for (let at = loose.indexOf('\uFFFD'); at >= 0; at = loose.indexOf('\uFFFD', at + 1)) {
-      const offset = bom + Buffer.byteLength(loose.slice(0, at));
+      offset += Buffer.byteLength(loose.slice(counted, at));
+      counted = at;
       if (bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd) continue;
       const before = loose.slice(0, at).split('\n');
       throw new ConfigError([{
@@ -153,12 +157,22 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
     const { line, col } = node?.range ? lines.linePos(node.range[0]) : { line: 1, col: 1 };
     problems.push({ file, line, column: col, field, message });
   };
-  // Values each node stands for, aliases expanded; memoized so a bomb is measured without being expanded.
+  // Each alias's target, found in one pass in document order (resolving one alias at a time walks the whole document).
+  const anchors = new Map<string, unknown>();
+  const targets = new Map<unknown, unknown>();
+  visitYaml(document, {
+    Alias: (_key, alias) => { targets.set(alias, anchors.get(alias.source)); },
+    Node: (_key, node) => { if (node.anchor) anchors.set(node.anchor, node); },
+  });
+  // Values each node stands for, aliases expanded, and how many levels of maps and lists it holds; memoized so a
+  // bomb is measured without being expanded, and an alias to a deep anchor still counts the anchor's depth.
   const sizes = new Map<unknown, number>();
+  const heights = new Map<unknown, number>();
   const active = new Set<unknown>();
+  let height = 0;
   let aliases = 0;
   let tooBig = false;
-  const visit = (node: unknown, path: ConfigPath, depth: number): number => {
+  const visit = (node: unknown, path: ConfigPath, depth: number, via?: unknown): number => {
     if (problems.length >= 20) return 0;
     const field = formatConfigPath(path) || '(document)';
     if (isAlias(node)) {
@@ -166,20 +180,29 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
       if (aliases === CONFIG_LIMITS.maxAliases + 1) {
         at(node, field, `expected at most ${CONFIG_LIMITS.maxAliases} aliases (*name) in a config, got more`);
       }
-      const target = node.resolve(document);
+      const target = targets.get(node);
       if (target === undefined) {
-        at(node, field, `expected an alias to an anchor (&${node.source}) set before it, got *${node.source} with no such anchor`);
+        // The alias's name is not quoted: `*...` can be a pasted key that happens to start with an asterisk.
+        at(node, field, 'expected an alias to an anchor set before it, got an alias (*name) with no such anchor');
         return 1;
       }
       if (active.has(target)) {
-        at(node, field, `expected an alias to a value defined before it, got *${node.source}, which contains itself`);
+        at(node, field, 'expected an alias to a value defined before it, got an alias (*name) to a value that contains it');
         return 1;
       }
-      return visit(target, path, depth);
+      return visit(target, path, depth, node);
     }
     const known = sizes.get(node);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      const levels = heights.get(node) ?? 0;
+      height = Math.max(height, levels);
+      if (levels > 0 && depth + levels - 1 > CONFIG_LIMITS.maxDepth) {
+        at((via ?? node) as { range?: [number, number, number] }, field, `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more`);
+      }
+      return known;
+    }
     let size = 1;
+    let levels = 0;
     if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.length > CONFIG_LIMITS.maxStringLength) {
         at(node, field, `expected a string of at most ${CONFIG_LIMITS.maxStringLength} characters, got ${node.value.length} characters`);
@@ -190,6 +213,8 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
         return 1;
       }
       active.add(node);
+      const outer = height;
+      height = 0;
       node.items.forEach((item: unknown, i: number) => {
         if (isPair(item)) {
           const key = isScalar(item.key) ? item.key.value : undefined;
@@ -210,8 +235,11 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
         }
       });
       active.delete(node);
+      levels = height + 1;
+      height = Math.max(outer, levels);
     }
     sizes.set(node, size);
+    heights.set(node, levels);
     if (size > CONFIG_LIMITS.maxNodes && !tooBig) {
       tooBig = true;
       at(node as { range?: [number, number, number] }, field, `expected at most ${CONFIG_LIMITS.maxNodes} values with aliases expanded, got more: is this an alias bomb?`);

@@ -122,6 +122,8 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
         // Line folding of multi-line plain and quoted scalars differs between parsers at the edges (escaped line
         // breaks before empty lines); block scalars (`|`, `>`) are left to the fast path.
         if (event.style <= SCALAR_STYLE.DOUBLE_QUOTED && spansLines(text, event.valueStart, event.valueEnd)) return undefined;
+        // js-yaml decodes out-of-range `\U` escapes to garbage where `yaml` refuses them: left to the positioned path.
+        if (event.style === SCALAR_STYLE.DOUBLE_QUOTED && text.slice(event.valueStart, event.valueEnd).includes('\\U')) return undefined;
         let value: unknown = source;
         if (event.style === SCALAR_STYLE.PLAIN) {
           value = resolvePlain(source);
