@@ -7,6 +7,7 @@ import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import * as agc from '../src';
 import { accessMatrix, accessMatrixJson, loadConfig, parseConfig, planConfig } from '../src/config';
 import { KEY_NOT_AFTER_RECORD, dashboardLayoutSvg, MAX_METRIC_LABELS, Manifest, redactManifest, ruleExpressions } from '../src/core';
+import { budgetUseExpression } from '../src/core/usage/promql';
 import { ManifestValidator } from '../src/validate';
 import { CRDS_DIR, configProblems, expectValid } from './helpers';
 
@@ -185,6 +186,11 @@ describe('usage: budgets, keys and prices', () => {
     ]);
   });
 
+  test('a daily budget is scaled to a day (86 400 s), not to an hour', () => {
+    expect(budgetUseExpression('ns/gw', 'team', 'research', { tokens: 1_000_000, unit: 'Days' }))
+      .toBe('sum(rate(agentgateway_gen_ai_client_token_usage_sum{gateway="ns/gw",team="research",gen_ai_token_type=~"input|output"}[1h])) * 86400 / 1000000');
+  });
+
   test('a key with notAfter becomes a recording rule the expiry alert compares with time()', () => {
     const rules = ofKind(docs, 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules);
     expect(rules.filter((r: any) => r.record === KEY_NOT_AFTER_RECORD)).toEqual([{
@@ -242,6 +248,7 @@ describe('usage: refused and warned', () => {
 
   test('labels: agentgateway\'s own names, bad names, more than 16, a team without the entry', () => {
     expect(problems({ mode: 'builtIn', usage: ['teamLabel: route'] }).join('\n')).toMatch(/teamLabel.*does not set itself.*"route"/);
+    expect(problems({ mode: 'builtIn', usage: ['dashboardNamespace: monitoring.infra'] }).join('\n')).toMatch(/dashboardNamespace: expected a DNS-1123 label/);
     expect(problems({ mode: 'builtIn', usage: ['metadataLabels: [{ name: cost-center, metadataKey: cost-center }]'] }).join('\n'))
       .toMatch(/metadataLabels\[0\]\.name.*Prometheus label name/);
     const many = Array.from({ length: 16 }, (_, i) => `{ name: l${i}, metadataKey: cost-center }`).join(', ');

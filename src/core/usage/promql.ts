@@ -1,7 +1,7 @@
-import { TeamBudget } from '../team-policy';
+import { BudgetUnit, TeamBudget } from '../team-policy';
 import { REQUESTS_TOTAL, TOKEN_USAGE_SUM, promString } from './metrics';
 
-const UNIT_SECONDS: Record<string, number> = { Seconds: 1, Minutes: 60, Hours: 3600 };
+const UNIT_SECONDS: Readonly<Record<BudgetUnit, number>> = { Seconds: 1, Minutes: 60, Hours: 3600, Days: 86_400 };
 
 /** Label matchers of one Gateway, plus more. `gateway` is `<namespace>/<name>` (RouteIdentifier, as_gateway_name). */
 export function matchers(gateway: string, extra: Record<string, string> = {}, regex: Record<string, string> = {}): string {
@@ -13,11 +13,11 @@ export function matchers(gateway: string, extra: Record<string, string> = {}, re
 /**
  * Share of a budget a team is using: its rate over the window, scaled to the budget's unit, divided by the budget.
  * Tokens count input plus output, as local token limits do. A window shorter than 5 minutes would hold too few
- * scrapes, so Seconds and Minutes budgets are averaged over 5 minutes, Hours over one hour.
+ * scrapes, so Seconds and Minutes budgets are averaged over 5 minutes, Hours and Days over one hour.
  */
 export function budgetUseExpression(gateway: string, teamLabel: string, team: string, budget: TeamBudget): string {
-  const unitSeconds = UNIT_SECONDS[budget.unit] ?? 3600;
-  const window = budget.unit === 'Hours' ? '1h' : '5m';
+  const unitSeconds = UNIT_SECONDS[budget.unit];
+  const window = budget.unit === 'Hours' || budget.unit === 'Days' ? '1h' : '5m';
   const amount = budget.requests ?? budget.tokens ?? 1;
   const series = budget.requests !== undefined
     ? `${REQUESTS_TOTAL}${matchers(gateway, { [teamLabel]: team })}`

@@ -1,4 +1,4 @@
-import { checkDnsSubdomain, checkServiceUrl, isServiceUrl } from '../checks';
+import { checkDnsLabel, checkDnsSubdomain, checkServiceUrl, isServiceUrl } from '../checks';
 import { IssueCollector } from '../errors';
 import { GatewayAuthPolicySpec, IdentityHeader } from '../gateway-auth-policy';
 import { GatewayRef } from '../gateway-ref';
@@ -275,7 +275,7 @@ const OTLP_URL_VERSION = 'v1.5.0';
  */
 export function checkUsage(issues: IssueCollector, spec: UsageSpec, teams: readonly UsageTeam[], warn: (message: string) => void): void {
   checkDnsSubdomain(issues, 'name', spec.name);
-  checkDnsSubdomain(issues, 'dashboardNamespace', spec.dashboardNamespace);
+  checkDnsLabel(issues, 'dashboardNamespace', spec.dashboardNamespace);
   const policy = spec.policy;
   if (!policy) {
     issues.add('policy', undefined, 'an auth policy: usage is attributed to the team of the key the gateway validated');
