@@ -48,7 +48,7 @@ export function addSimulateCommand(program: Command, readStdin: () => Promise<st
     .description('what the gateway does with a request: route, auth decision and team, upstream headers, backend (offline)')
     .argument('<source>', 'a folder or file of manifests, or the YAML config file')
     .option('--path <path>', 'request path with optional query, e.g. /openai/v1/chat/completions')
-    .addOption(new Option('--method <method>', 'HTTP method').default('POST'))
+    .addOption(new Option('--method <method>', 'HTTP method (the library\'s DEFAULT_METHOD)').default('POST'))
     .option('--host <host>', 'Host header (routes with hostnames need it)')
     .option('-H, --header <name:value>', 'a client header, repeatable (a spoofed x-org, say)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--model <model>', 'the model the client asks for')

@@ -13,7 +13,10 @@ import { RouteCandidate, gatewaysOfRoutes, routesOfGateway, selectRoute } from '
 
 /** One request to simulate. Header names are case-insensitive; the key is never printed. */
 export interface SimulatedRequest {
-  /** @default 'GET' */
+  /**
+   * The HTTP method; LLM APIs take POST, as the CLI's `--method` defaults to.
+   * @default 'POST'
+   */
   readonly method?: string;
   /** Path with an optional query string, e.g. `/openai/v1/chat/completions`. */
   readonly path: string;
@@ -88,6 +91,9 @@ export interface SimulationResult {
 
 export const REDACTED = '<redacted>';
 
+/** The method of a request that names none, in the library, the CLI and `--expect` rows alike. */
+export const DEFAULT_METHOD = 'POST';
+
 type Headers = Map<string, string[]>;
 
 interface Policy { readonly manifest: PlainManifest; readonly id: string; readonly traffic: any; readonly level: 'route' | 'gateway' }
@@ -106,7 +112,7 @@ function pick(policies: readonly Policy[], field: string, notes: string[]): Poli
 function celRequest(headers: Headers, request: SimulatedRequest, path: string) {
   const h: Record<string, string> = {};
   for (const [k, v] of headers) h[k] = v.join(',');
-  return { method: (request.method ?? 'GET').toUpperCase(), path, host: request.host ?? '', headers: h };
+  return { method: (request.method ?? DEFAULT_METHOD).toUpperCase(), path, host: request.host ?? '', headers: h };
 }
 
 /** Evaluates one CEL string we emit; undefined (with a note) when it fails, as the gateway skips a failing value. */
@@ -528,7 +534,7 @@ function simulateUnredacted(manifests: readonly PlainManifest[], request: Simula
   const notes: string[] = [];
   const steps: string[] = [];
   const headers = toHeaders(request.headers);
-  const method = (request.method ?? 'GET').toUpperCase();
+  const method = (request.method ?? DEFAULT_METHOD).toUpperCase();
   const base = { headerSteps: steps, backends: [] as SimulatedBackend[], notes };
 
   const gateways = gatewaysOfRoutes(manifests);
