@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
-import { Manifest, redactManifest } from '../src/core';
+import { ApiKeyAuthMode, IssueCollector, Manifest, checkTeamPolicies, checkTeamPolicy, redactManifest, resolveGatewayAuthPolicy } from '../src/core';
 import { kubernetesCelEnvironment, rateLimitServerConfigProblems } from '../src/validate';
 import { configProblems, configTeamLines, expectValid } from './helpers';
 
@@ -257,6 +257,18 @@ describe('budgets with ext-auth (Enterprise)', () => {
 });
 
 describe('bad shared budgets are caught at synth', () => {
+  test('malformed budget lists from plain JavaScript are reported, in both modes, never a crash', () => {
+    for (const budgets of [[null], 'x', [{ requests: 5, unit: 'Minutes' }, 7]] as never[]) {
+      for (const mode of [ApiKeyAuthMode.builtIn(), ApiKeyAuthMode.extAuth()]) {
+        const issues = new IssueCollector('policy');
+        const team = { path: 'team', team: 'team', metadata: { 'x-org': 'team' }, budgets };
+        checkTeamPolicy(issues, team);
+        checkTeamPolicies(issues, resolveGatewayAuthPolicy({ mode, headersFromMetadata: [{ header: 'x-org' }] }, []), [team], [], 1, () => undefined);
+        expect(issues.issues.map(i => i.field)).toEqual([typeof budgets === 'string' ? 'budgets' : `budgets[${(budgets as unknown[]).length - 1}]`]);
+      }
+    }
+  });
+
   test('a team with budgets but without the identity metadata, in each mode', () => {
     for (const mode of ['builtIn', 'extAuth'] as const) {
       expect(problems({ mode, teams: { research: ['metadata: { team-name: research }', 'budgets: [{ requests: 5, unit: Days }]'] } }))

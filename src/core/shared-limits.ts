@@ -122,12 +122,18 @@ export type BudgetScope = 'replica' | 'shared';
  * replicas must count together), else `replica`.
  */
 export function budgetScope(budget: TeamBudget, hasServer: boolean): BudgetScope {
-  return budget.scope ?? (hasServer ? 'shared' : 'replica');
+  // A malformed entry (reported by checkTeamPolicy) takes the default rather than crash the checks.
+  return (typeof budget === 'object' && budget !== null ? budget.scope : undefined) ?? (hasServer ? 'shared' : 'replica');
+}
+
+/** A team's budgets as entries: a list that is not one (from plain JavaScript; reported by checkTeamPolicy) holds none. */
+function budgetEntries(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
+  return Array.isArray(team.budgets) ? team.budgets : [];
 }
 
 /** The shared budgets of each team, in declaration order. */
 export function sharedBudgets(team: TeamPolicyInput, hasServer: boolean): TeamBudget[] {
-  return (team.budgets ?? []).filter(b => budgetScope(b, hasServer) === 'shared');
+  return budgetEntries(team).filter(b => typeof b === 'object' && b !== null && budgetScope(b, hasServer) === 'shared');
 }
 
 const SERVER_UNITS: Readonly<Record<BudgetUnit, string>> = { Seconds: 'second', Minutes: 'minute', Hours: 'hour', Days: 'day' };
@@ -170,8 +176,8 @@ export function checkSharedBudgets(issues: IssueCollector, identity: IdentityHea
   teamIssues: (path: string) => IssueCollector): void {
   for (const team of teams) {
     const seen = new Map<string, number>();
-    (team.budgets ?? []).forEach((b, i) => {
-      if (budgetScope(b, hasServer) !== 'shared' || typeof b !== 'object' || b === null) return;
+    budgetEntries(team).forEach((b, i) => {
+      if (typeof b !== 'object' || b === null || budgetScope(b, hasServer) !== 'shared') return;
       if (b.burst !== undefined) {
         teamIssues(team.path).add(`budgets[${i}].burst`, b.burst, 'no burst on a shared budget (the rate-limit server counts whole units; '
           + 'a per-replica budget with scope: replica can add a burst guard)');
