@@ -4,7 +4,7 @@ import {
 } from '../core';
 import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig, PROTOTYPE_KEYS, formatConfigPath } from './load';
 import { configProblemOf, configWarning } from './problems';
-import { KeySourceConfig, RouteConfig } from './schema';
+import type { KeySourceConfig, RouteConfig } from './schema';
 
 /** Variables a config can read keys from; a structural type, so the public types need no `@types/node`. */
 export type ConfigEnvironment = Readonly<Record<string, string | undefined>>;

@@ -2,7 +2,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit as visitYaml } from 'yaml';
 import { yamlErrorText } from '../core/yaml';
 import { fastParseYaml } from '../core/fast-yaml';
-import { GatewayConfig, gatewayConfigSchema } from './schema';
+import { isGatewayConfigShape } from './config-shape';
+import type { GatewayConfig } from './schema';
 
 /** A place in the config file. */
 export interface ConfigLocation {
@@ -372,6 +373,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   // Most configs take the fast parser; anything it cannot vouch for, and every problem, takes the positioned one.
   const fast = fastParseYaml(body, { ...CONFIG_LIMITS, reservedKeys: PROTOTYPE_KEYS });
   const raw: unknown = fast ? fast.value ?? {} : positionedValue(body, file);
+  if (isGatewayConfigShape(raw)) return new LoadedConfig(file, raw, body);
+  // Only a config with a problem loads zod, whose issues name each one.
+  const { gatewayConfigSchema } = require('./schema') as typeof import('./schema');
   const blank = new LoadedConfig(file, {}, body);
   const result = gatewayConfigSchema.safeParse(raw);
   if (!result.success) {

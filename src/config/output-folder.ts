@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, fchmodSync, lstatSync, mkdirSync, openSync, writeFileSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { createTwoFilesPatch } from 'diff';
 import { lock } from 'proper-lockfile';
 import writeFileAtomic = require('write-file-atomic');
 import { parseAllDocuments, stringify } from 'yaml';
@@ -415,6 +414,8 @@ function describeChange(path: string, committed: string, planned: string): strin
       ? `changed: ${path} differs only in comments or formatting (synth would rewrite it)`
       : `changed: ${path} differs only in key material (not shown)`;
   }
+  // Loaded here: only `check` with a difference needs it.
+  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
   return `changed: ${path}\n${createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, before, after, '', '', { context: 2 }).trimEnd()}`;
 }
 

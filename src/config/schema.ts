@@ -14,8 +14,9 @@ const keySource = z.union([
       + 'starting with AGW_KEY_. The key is written into the manifests: needs settings.allowPlaintextKeys.'),
   }).strict(),
   z.object({ hash: z.string()
-    // Checked here, before the constructs see it, so a key pasted by mistake is never echoed.
-    .refine(value => /^sha256:[0-9a-f]{64}$/.test(value), {
+    // Checked here, before the constructs see it, so a key pasted by mistake is never echoed. A pattern, not a
+    // refinement, so the JSON Schema (and the validator generated from it) carries it too.
+    .regex(/^sha256:[0-9a-f]{64}$/, {
       message: 'expected "sha256:" followed by 64 lowercase hex digits, as `agentgateway-constructs hash` prints it, got something else (not shown: it might be the key itself)',
     }).describe('sha256:<hex> of the key (`agentgateway-constructs hash`), for hashed-key ConfigMaps.') }).strict(),
   z.object({

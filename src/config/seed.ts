@@ -1,4 +1,4 @@
-import { GatewayConfig } from './schema';
+import type { GatewayConfig } from './schema';
 
 /**
  * The workshop scenario as a config: one OpenAI route, one team key checked by Solo ext-auth, which injects `x-org`.
