@@ -9,7 +9,7 @@ import {
   LOCK_DIR, RECORD_FILE, STAGING_DIR, checkOutputFolder, parseConfig, planConfig, renderFiles,
   writeOutputFolder,
 } from '../src/config';
-import { Manifest, base64, redactManifest, reviewableManifest } from '../src/core';
+import { Manifest, base64, holdsKeyMaterial, redactManifest, reviewableManifest } from '../src/core';
 
 const ROOT = join(__dirname, '..');
 // The module itself, not an import copy, so spies reach the code under test.
@@ -367,6 +367,15 @@ describe('check diffs are redacted and honest', () => {
     const hashed: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 't1' }, data: { t1: JSON.stringify({ keyHash: `sha256:${'a'.repeat(64)}`, metadata: {} }) } };
     expect(redactManifest(hashed)).toBe(hashed);
     expect(reviewableManifest(hashed)).toEqual(hashed);
+    // The cheap test renderFiles uses to write a file 0600 agrees with redaction on every shape.
+    const stray: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 't2' }, data: { t2: JSON.stringify({ key: KEYS[2] }) } };
+    const backend: Manifest = { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayBackend', metadata: { name: 'b' }, spec: { policies: { auth: { key: KEYS[2] } } } };
+    const odd: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, data: { plain: 'not base64!' } };
+    const metadataOnly: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'm' }, type: 'extauth.solo.io/apikey', data: { 'x-org': base64('o') } };
+    for (const m of [builtIn, ext, hashed, stray, backend, odd, metadataOnly, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } } as Manifest]) {
+      expect(holdsKeyMaterial(m)).toBe(redactManifest(m) !== m);
+    }
+    expect([builtIn, ext, hashed, stray, backend, odd, metadataOnly].map(holdsKeyMaterial)).toEqual([true, true, false, true, true, true, false]);
   });
 });
 

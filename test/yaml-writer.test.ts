@@ -4,7 +4,7 @@ import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import * as yaml from 'yaml';
 import { buildScaleApp, prepareKeys, scenarioManifests } from '../bench/scenario';
-import { CDK8S_YAML_OPTIONS, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
+import { CDK8S_YAML_OPTIONS, writeCanonicalManifestYaml, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
 import { loadConfig, planConfig } from '../src/config';
 import { canonicalManifest } from '../src/core';
 import { seedManifests } from './helpers';
@@ -151,6 +151,30 @@ describe('YAML writer on fuzzed input', () => {
       { m: new Map([['a', 1]]) }, { u: undefined }, { a: { u: undefined } }, { big: 10n ** 20n }, { json: { toJSON: () => 'x' } }]) {
       expect(expectSameAsLibrary(doc)).toBe(true);
     }
+  });
+
+  test('a manifest in canonical form without the sorted copy: the same bytes as writeYaml(canonicalManifest(m))', () => {
+    const keyArb = fc.oneof(interestingString, fc.constantFrom('apiVersion', 'kind', 'metadata', '0', '1', '9', '10', '007', '-1', '4294967294', '4294967295', '1.5'));
+    const { canonicalTree } = fc.letrec<{ canonicalTree: unknown }>(tie => ({
+      canonicalTree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarValue, fc.constant(undefined),
+        fc.dictionary(keyArb, tie('canonicalTree'), { maxKeys: 5 }), fc.array(tie('canonicalTree'), { maxLength: 3 })),
+    }));
+    fc.assert(fc.property(fc.dictionary(keyArb, canonicalTree, { maxKeys: 7 }), doc => {
+      expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
+    }), { numRuns: 1500 });
+    const shared = { b: 1, a: null };
+    class Thing { x = 1; }
+    for (const doc of [{ kind: 'K', one: shared, two: shared, apiVersion: 'v1' }, { metadata: null, z: { y: null } }, { when: new Date(0) },
+      { thing: new Thing() }, { 10: 'a', 9: 'b', kind: 'K', b: { 2: 1, 1: 2, x: 3 } }, { list: [null, undefined, { b: 1, a: 2 }] }]) {
+      expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
+    }
+  });
+
+  test('canonical writing of every manifest of the example config takes the fast path', () => {
+    const plan = planConfig(loadConfig(join(__dirname, '..', 'examples', 'gitops', 'gateway.yaml')), { warn: () => undefined }).plan;
+    const before = fallbackCalls();
+    for (const { manifest } of plan.manifests) expect(writeCanonicalManifestYaml(manifest)).toBe(libraryStringify(canonicalManifest(manifest), CLI_OPTIONS));
+    expect(fallbackCalls()).toBe(before);
   });
 
   test('200 000 documents in one call: no stack overflow', () => {

@@ -20,32 +20,40 @@ export function estimateKeyBits(key: SecretValue): number {
 // Warnings are computed on every synth; a key's strength never changes.
 const estimates = new WeakMap<SecretValue, number>();
 
+// Reused per call: counts per ASCII code unit (nearly every key is ASCII), zeroed again as they are read.
 const ASCII_COUNTS = new Uint32Array(128);
 
 function estimate(text: string): number {
-  if (text.length === 0) return 0;
+  const length = text.length;
+  if (length === 0) return 0;
   let lower = false, upper = false, digit = false, other = false;
-  // Counts per UTF-16 code unit: a reused array for ASCII (nearly every key), a Map for the rest.
-  const counts = new Map<number, number>();
-  const ascii = ASCII_COUNTS.fill(0);
-  for (let i = 0; i < text.length; i++) {
+  let wide: Map<number, number> | undefined; // code units above ASCII, rare
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 97 && c <= 122) lower = true;
     else if (c >= 65 && c <= 90) upper = true;
     else if (c >= 48 && c <= 57) digit = true;
     else other = true;
-    if (c < 128) ascii[c]++;
-    else counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (c < 128) ASCII_COUNTS[c]++;
+    else (wide ??= new Map()).set(c, (wide.get(c) ?? 0) + 1);
   }
   const alphabet = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0);
+  // Summed in code-unit order, then the rest in first-seen order: the same additions, so the same bits, as ever.
   let entropyPerChar = 0;
-  const add = (count: number) => {
-    const p = count / text.length;
+  for (let c = 0; c < 128; c++) {
+    const count = ASCII_COUNTS[c];
+    if (count === 0) continue;
+    ASCII_COUNTS[c] = 0;
+    const p = count / length;
     entropyPerChar -= p * Math.log2(p);
-  };
-  for (const count of ascii) if (count > 0) add(count);
-  counts.forEach(add);
-  return Math.floor(Math.min(text.length * Math.log2(alphabet), text.length * entropyPerChar));
+  }
+  if (wide) {
+    for (const count of wide.values()) {
+      const p = count / length;
+      entropyPerChar -= p * Math.log2(p);
+    }
+  }
+  return Math.floor(Math.min(length * Math.log2(alphabet), length * entropyPerChar));
 }
 
 /**

@@ -81,6 +81,24 @@ export function redactManifest(manifest: Manifest): Manifest {
   return (redacted ?? manifest) as Manifest;
 }
 
+/**
+ * Whether {@link redactManifest} would change `manifest`, without copying or decoding anything: a Secret's entries
+ * are told apart by name and type alone.
+ */
+export function holdsKeyMaterial(manifest: Manifest): boolean {
+  if (!isKeyStore(manifest)) return redactBackend(manifest) !== manifest;
+  for (const [field] of DATA_FIELDS) {
+    const entries = manifest[field];
+    if (!isEntries(entries)) continue;
+    for (const name of Object.keys(entries)) {
+      const value = entries[name];
+      const text = manifest.kind === KINDS.secret.kind || typeof value !== 'string' ? undefined : value;
+      if (redactEntry(manifest.kind, manifest.type, name, text) !== undefined) return true;
+    }
+  }
+  return false;
+}
+
 /** Field a reviewable Secret shows its decoded `data` under, so no one mistakes it for base64. */
 export const DECODED_DATA_FIELD = 'data (decoded for review)';
 

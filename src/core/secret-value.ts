@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { REDACTED } from './errors';
 
 /**
@@ -35,7 +35,8 @@ export class SecretValue {
 
   /** SHA-256 of the plaintext, hex; compares keys without keeping or showing them. */
   public sha256Hex(): string {
-    return this.#sha256Hex ??= createHash('sha256').update(this.#value, 'utf8').digest('hex');
+    // One call, no Hash object per key (node >= 20.12; package.json asks for 20.19).
+    return this.#sha256Hex ??= hash('sha256', this.#value);
   }
 
   public toString(): string {
@@ -51,3 +52,4 @@ export class SecretValue {
     return `SecretValue(${REDACTED})`;
   }
 }
+
