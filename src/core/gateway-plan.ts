@@ -127,8 +127,8 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
       ...policyItem.options, ...(targets?.length ? { target: PolicyTarget.routes(...targets) } : {}),
       ...(server && !policyItem.options.rateLimitServer && (policyItem.options.mode?.builtIn) ? { rateLimitServer: rateLimitServerRef(server) } : {}),
     };
-    const known = options.keySelection?.matchLabels === undefined ? [] : registry.keyRefs;
-    policy = resolveGatewayAuthPolicy(options, teams, known);
+    // Every key the registry knows belongs to one of `teams` here, so none can be a stray another adapter declared.
+    policy = resolveGatewayAuthPolicy(options, teams);
     registry.registerObjects(policyItem.path, gatewayAuthPolicyObjectIds(policy));
     const selected = policy.selectedKeys;
     registry.registerPolicy(policyItem.path, options.allowSharedKeys ?? false, () => selected);

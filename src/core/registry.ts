@@ -208,7 +208,7 @@ export class AppRegistry {
     deferred: (key: TeamKeySpec) => boolean = () => false): void {
     checkDuplicateTeamKeys(issues, spec);
     // Keys known only at deploy time (Pulumi secrets) never reach a file.
-    checkPlaintextKeys(issues, { ...spec, keys: spec.keys.filter(k => !deferred(k)) }, storage, this.settings);
+    checkPlaintextKeys(issues, spec.keys.some(deferred) ? { ...spec, keys: spec.keys.filter(k => !deferred(k)) } : spec, storage, this.settings);
     for (const key of spec.keys) {
       const identity = key.source.identity();
       if (identity === undefined || keyStatus(spec, key, this.settings.now) === 'revoked') continue;

@@ -179,9 +179,10 @@ export function keyStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): Ke
   return 'active';
 }
 
-/** The keys emitted at `now`. */
-export function activeKeys(spec: TeamApiKeySpec, now: Date): TeamKeySpec[] {
-  return spec.keys.filter(k => keyStatus(spec, k, now) === 'active');
+/** The keys emitted at `now`: `spec.keys` itself when all are (no copy; it runs several times per team and synth). */
+export function activeKeys(spec: TeamApiKeySpec, now: Date): readonly TeamKeySpec[] {
+  for (const key of spec.keys) if (keyStatus(spec, key, now) !== 'active') return spec.keys.filter(k => keyStatus(spec, k, now) === 'active');
+  return spec.keys;
 }
 
 function checkRevocation(issues: IssueCollector, field: string, revoked: Revocation | undefined): void {
