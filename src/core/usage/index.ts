@@ -9,3 +9,4 @@ export * from './render';
 export * from './spec';
 export * from './layout-svg';
 export * from './slots';
+export * from './budgets';
