@@ -6,7 +6,9 @@ import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitorin
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import * as agc from '../src';
 import { accessMatrix, accessMatrixJson, loadConfig, parseConfig, planConfig } from '../src/config';
-import { KEY_NOT_AFTER_RECORD, dashboardLayoutSvg, MAX_METRIC_LABELS, Manifest, redactManifest, ruleExpressions } from '../src/core';
+import { KEY_NOT_AFTER_RECORD, MAX_METRIC_LABELS, Manifest, redactManifest } from '../src/core';
+import { usageBudgets } from '../src/core/usage/budgets';
+import { dashboardLayoutSvg } from '../src/core/usage/layout-svg';
 import { budgetUseExpression } from '../src/core/usage/promql';
 import { ManifestValidator } from '../src/validate';
 import { CRDS_DIR, configProblems, expectValid } from './helpers';
@@ -76,6 +78,12 @@ function promqlErrors(expr: string): string[] {
   const errors: string[] = [];
   promqlParser.parse(expr).iterate({ enter: node => { if (node.type.isError) errors.push(`${node.from}: ${expr.slice(node.from, node.from + 20)}`); } });
   return errors;
+}
+
+/** Every PromQL expression of a rendered PrometheusRule. */
+function ruleExpressions(rule: Manifest): string[] {
+  const spec = rule.spec as { groups: { rules: { expr: string }[] }[] };
+  return spec.groups.flatMap(g => g.rules.map(r => r.expr));
 }
 
 function allPromql(docs: Manifest[]): string[] {
@@ -300,9 +308,32 @@ describe('usage: each budget is counted as the gateway counts it', () => {
   test('a narrowed budget whose routes are not known gets no alert rather than a sum over every route', () => {
     const spec = agc.resolveUsage({}, agc.resolveGatewayAuthPolicy({ mode: agc.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }] }, [], []));
     const team = { path: 't', team: 'research', metadata: { 'x-org': 'research' }, keys: [], budgets: [{ requests: 5, unit: 'Minutes' as const, routes: ['openai'] }] };
-    expect(agc.usageBudgets(spec, [team])).toEqual([]);
-    expect(agc.usageBudgets(spec, [{ ...team, routes: [{ name: 'openai', namespace: 'llm', model: 'gpt-4o' }] }]).map(b => b.counting))
+    expect(usageBudgets(spec, [team])).toEqual([]);
+    expect(usageBudgets(spec, [{ ...team, routes: [{ name: 'openai', namespace: 'llm', model: 'gpt-4o' }] }]).map(b => b.counting))
       .toEqual([{ scope: 'replica', routes: ['llm/openai'] }]);
+  });
+});
+
+describe('usage: one team record for every adapter, and a public API of what users need', () => {
+  test('usageTeam: metadata, budgets, the keys valid now and the routes; nothing for a revoked team', () => {
+    const now = new Date('2026-11-27T00:00:00Z');
+    const key = (name: string, window: { notBefore?: string; notAfter?: string }) => ({ source: agc.KeySource.fromHash(`sha256:${'1'.repeat(64)}`), name, ...window });
+    const spec = agc.resolveTeamApiKey({
+      team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ requests: 5, unit: 'Minutes' }],
+      keys: [key('old', { notAfter: '2026-01-01T00:00:00Z' }), key('current', { notAfter: '2027-01-01T00:00:00Z' }), key('next', { notBefore: '2027-01-01T00:00:00Z' })],
+    });
+    const routes = [{ name: 'openai', namespace: 'llm', model: 'gpt-4o' }];
+    expect(agc.usageTeam('app/research', spec, now, routes)).toEqual({
+      path: 'app/research', team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ requests: 5, unit: 'Minutes' }],
+      keys: [{ name: 'research-apikey-current', notAfter: new Date('2027-01-01T00:00:00Z') }], routes,
+    });
+    expect(agc.usageTeam('app/research', { ...spec, revoked: { reason: 'left' } }, now, routes)).toBeUndefined();
+  });
+
+  test('helpers only the tests and the docs script use are not exported', () => {
+    for (const entry of [agc, require('../src/core')]) {
+      for (const name of ['ruleExpressions', 'dashboardLayoutSvg', 'usageBudgets', 'describeCounting', 'UsageRoute']) expect(entry).not.toHaveProperty(name);
+    }
   });
 });
 

@@ -84,9 +84,3 @@ export function renderUsageAlerts(spec: UsageSpec, teams: readonly UsageTeam[], 
     spec: { groups: groups.filter(g => g.rules.length > 0) },
   };
 }
-
-/** Every PromQL expression of a rendered PrometheusRule. */
-export function ruleExpressions(rule: Manifest): string[] {
-  const spec = rule.spec as { groups: { rules: { expr: string }[] }[] };
-  return spec.groups.flatMap(g => g.rules.map(r => r.expr));
-}

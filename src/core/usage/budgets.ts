@@ -28,7 +28,7 @@ export interface UsageBudget {
 }
 
 /** `namespace/name`: the `route` label agentgateway puts on its metrics (RouteName::as_route_name). */
-export const routeLabel = (route: TeamPolicyRoute): string => `${route.namespace}/${route.name}`;
+const routeLabel = (route: TeamPolicyRoute): string => `${route.namespace}/${route.name}`;
 
 /**
  * Every budget of the identified teams with how the gateway counts it, as src/core/team-policy.ts enforces it: a
