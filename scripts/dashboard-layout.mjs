@@ -9,7 +9,8 @@ const root = resolve(import.meta.dirname, '..');
 execFileSync(process.execPath, [join(root, 'scripts', 'build-if-stale.mjs')], { stdio: 'inherit' });
 const require = createRequire(import.meta.url);
 const { loadConfig, planConfig } = require(join(root, 'lib', 'config'));
-const { dashboardLayoutSvg } = require(join(root, 'lib', 'core'));
+// Not part of the public API: the module itself, not the package entry.
+const { dashboardLayoutSvg } = require(join(root, 'lib', 'core', 'usage', 'layout-svg'));
 
 const { plan } = planConfig(loadConfig(join(root, 'docs', 'usage-example.yaml')), { env: {} });
 const configMap = plan.manifests.map(m => m.manifest).find(m => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard'));

@@ -1,4 +1,5 @@
 // The CRD validation options of the CLI's commands, kept apart so each command needs only an option and one call.
+import { delimiter } from 'node:path';
 import { Option } from 'commander';
 
 /** `--crds <path>`, repeatable (`--crds a --crds b`): a variadic option would swallow the positional paths after it. */
@@ -28,8 +29,39 @@ export function validateOutputIfAsked(files: ReadonlyMap<string, string>, option
   if (!options.validate && !options.crds?.length) return;
   const { parseObjects, validateObjects } = validatorCli();
   const objects = [...files].flatMap(([file, text]) => parseObjects(text, file).map(object => ({ object, source: file })));
-  const { report, lines } = validateObjects(objects, options.crds);
-  if (report.problems.length > 0 || report.celUnsupported.length > 0) throw new Error(lines.join('\n'));
+  let result: ReturnType<typeof validateObjects>;
+  try {
+    result = validateObjects(objects, options.crds);
+  } catch (e) {
+    if (!(e as Error).message.startsWith('no CRDs to validate ')) throw e;
+    throw new Error([(e as Error).message, ...missingCrdHints(objects, options.crds, true)].join('\n'));
+  }
+  const { report, lines } = result;
+  if (report.problems.length > 0 || report.celUnsupported.length > 0) {
+    const missing = lines.some(line => line.startsWith('missing CRDs for '));
+    throw new Error([...lines, ...missing ? missingCrdHints(objects, options.crds, false) : []].join('\n'));
+  }
+}
+
+/**
+ * What the validator's "pass `--crds crds.yaml`" leaves out: `--crds` (and AGW_CRDS_DIR) replace the default CRDs
+ * rather than add to them, so the defaults must be passed again; and the usage's PrometheusRule can be left out.
+ */
+function missingCrdHints(objects: readonly { readonly object: any }[], crds: readonly string[] | undefined, noneLoaded: boolean): string[] {
+  const hints: string[] = [];
+  if (!crds?.length && !noneLoaded) {
+    const { CRDS_ENV, defaultCrdPaths } = require('./validate/load') as typeof import('./validate/load');
+    const defaults = defaultCrdPaths();
+    hints.push(`--crds replaces the CRDs used now (${defaults.join(', ')}) rather than adding to them: pass them too, `
+      + `\`${[...defaults, 'crds.yaml'].map(p => `--crds ${p}`).join(' ')}\`, or set ${CRDS_ENV}=${[...defaults, 'crds.yaml'].join(delimiter)}`);
+  } else if (crds?.length) {
+    hints.push(`add the file to the CRDs already given: \`${[...crds, 'crds.yaml'].map(p => `--crds ${p}`).join(' ')}\``);
+  }
+  if (objects.some(({ object }) => object?.apiVersion === 'monitoring.coreos.com/v1' && object?.kind === 'PrometheusRule')) {
+    hints.push('or leave the usage alerts out (the PrometheusRule, which needs the Prometheus Operator\'s CRD): `usage: { alerts: false }` '
+      + 'in the config file, `alerts: false` on TeamUsage');
+  }
+  return hints;
 }
 
 /** The `validate` command: returns its exit code. */

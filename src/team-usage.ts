@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addCoreValidation, lazyManifest, registryOf } from './app-registry';
+import { addCoreValidation, lazyManifest, onRoute, registryOf } from './app-registry';
 import {
-  Manifest, UsageOptions, UsageSpec, UsageTeam, activeKeys, checkUsage, checkUsageGateway, registerUsageGateway, renderUsage,
-  resolveUsage, usageObjectIds,
+  Manifest, TeamPolicyRoute, UsageOptions, UsageSpec, UsageTeam, checkUsage, checkUsageGateway, registerUsageGateway, renderUsage,
+  resolveUsage, usageObjectIds, usageTeam,
 } from './core';
 import { GatewayAuthPolicy } from './gateway-auth-policy';
 import { TeamApiKey } from './team-api-key';
@@ -33,6 +33,8 @@ export class TeamUsage extends Construct {
   public readonly alerts: ApiObject | undefined;
   /** The model price catalog ConfigMap; undefined without `modelPrices`. */
   public readonly modelCatalog: ApiObject | undefined;
+  /** The app's LlmRoutes on the usage's Gateway, those added later included: narrowed budgets count on some of them. */
+  private readonly routes: TeamPolicyRoute[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: TeamUsageProps) {
     super(scope, id);
@@ -41,6 +43,10 @@ export class TeamUsage extends Construct {
     const teams = registry.memo(() => this.usageTeams());
     const render = registry.memo(() => renderUsage(resolve(), teams(), registry.settings.now));
     const head = resolve();
+    const gateway = `${head.gateway.namespace}/${head.gateway.name}`;
+    onRoute(this, route => {
+      if (route.gateway === gateway) this.routes.push(route);
+    });
     const objectIds = usageObjectIds(head);
     registry.registerObjects(this.node.path, objectIds);
     registerUsageGateway(registry, this.node.path, head);
@@ -68,10 +74,7 @@ export class TeamUsage extends Construct {
 
   private usageTeams(): UsageTeam[] {
     const now = registryOf(this).settings.now;
-    return (this.props.teams ?? this.props.policy.teamApiKeys).filter(t => !t.spec.revoked).map(t => ({
-      path: t.node.path, team: t.spec.team, metadata: t.spec.metadata, budgets: t.spec.budgets,
-      keys: activeKeys(t.spec, now).map(k => ({ name: k.secretName, notAfter: k.notAfter })),
-    }));
+    return (this.props.teams ?? this.props.policy.teamApiKeys).flatMap(t => usageTeam(t.node.path, t.spec, now, this.routes) ?? []);
   }
 }
 

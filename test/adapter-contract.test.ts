@@ -241,11 +241,13 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       routes: [{ provider: 'openai', options: { model: 'gpt-4o-mini' } }, { provider: 'anthropic', options: { model: 'claude-3-5-haiku-latest' } }],
       auth: { mode: 'builtIn', builtIn: { hashedKeys: true }, headersFromMetadata: [{ header: 'x-org' }] },
       teams: names.map(t => ({ team: t, key: { hash: hash(t) }, metadata: { 'x-org': t }, ...declared[t] })),
+      usage: { dashboard: false },
     };
 
-    // cdk8s: the policy first, routes and keys after it; the per-route policies still appear.
+    // cdk8s: the policy and usage first, routes and keys after them; the per-route policies and alerts still see them.
     const chart = cdk8sChart();
     const policy = new cdk8s.GatewayAuthPolicy(chart, 'auth', mode());
+    new cdk8s.TeamUsage(chart, 'usage', { policy, dashboard: false });
     new cdk8s.LlmRoute(chart, 'openai', { provider: cdk8s.LlmProvider.openai({ model: 'gpt-4o-mini' }) });
     policy.addKey(...names.map(t => new cdk8s.TeamApiKey(chart, t, { team: t, key: cdk8s.KeySource.fromHash(hash(t)), metadata: { 'x-org': t }, ...declared[t] })));
     new cdk8s.LlmRoute(chart, 'anthropic', { provider: cdk8s.LlmProvider.anthropic({ model: 'claude-3-5-haiku-latest' }) });
@@ -260,8 +262,18 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       team: t, key: agw.KeySource.fromHash(hash(t)), metadata: { 'x-org': t }, keyStorage: agw.GatewayAuthPolicy.keyStorageFor(mode()), ...declared[t],
     }));
     const pPolicy = new agw.GatewayAuthPolicy('auth', { ...mode(), keys: pKeys });
-    // Routes and backends, three hashed-key ConfigMaps, the auth and strip policies, and one policy per route.
-    await expectSameObjects(config, chart, [...pRoutes, ...pKeys, pPolicy], 2 * 2 + 3 + 2 + 2);
+    const pUsage = new agw.TeamUsage('usage', { policy: pPolicy, dashboard: false });
+    // Routes and backends, three hashed-key ConfigMaps, the auth and strip policies, one policy per route, the usage
+    // policy and its PrometheusRule.
+    await expectSameObjects(config, chart, [...pRoutes, ...pKeys, pPolicy, pUsage], 2 * 2 + 3 + 2 + 2 + 2);
+    // The narrowed budgets' alerts read only their routes' traffic, in every adapter (the objects are equal).
+    const rule = (fromConfig(config) as cdk8s.Manifest[]).find(m => m.kind === 'PrometheusRule')!;
+    const exprs = (rule.spec as { groups: { rules: { alert?: string; expr: string }[] }[] }).groups.flatMap(g => g.rules)
+      .filter(r => r.alert === 'AgentgatewayTeamBudgetBurn').map(r => r.expr);
+    expect(exprs.filter(e => e.includes('route=~"agentgateway-system/anthropic"'))).toEqual([expect.stringContaining('team="research"')]);
+    expect(exprs.filter(e => e.includes('route=~"agentgateway-system/openai"'))).toEqual([expect.stringContaining('team="support"')]);
+    // research's team-wide budget counts apart on each route that carries narrowed budgets.
+    expect(exprs.filter(e => e.includes('route!~"agentgateway-system/anthropic|agentgateway-system/openai"'))).toEqual([expect.stringContaining('team="research"')]);
     const anthropic = (fromConfig(config) as cdk8s.Manifest[]).find(m => m.metadata.name === 'api-key-auth-access-anthropic')!;
     expect(Object.keys((anthropic.spec as { traffic: object }).traffic)).toEqual(['authorization', 'rateLimit']);
 

@@ -6,7 +6,9 @@ import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitorin
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import * as agc from '../src';
 import { accessMatrix, accessMatrixJson, loadConfig, parseConfig, planConfig } from '../src/config';
-import { KEY_NOT_AFTER_RECORD, dashboardLayoutSvg, MAX_METRIC_LABELS, Manifest, redactManifest, ruleExpressions } from '../src/core';
+import { KEY_NOT_AFTER_RECORD, MAX_METRIC_LABELS, Manifest, redactManifest } from '../src/core';
+import { usageBudgets } from '../src/core/usage/budgets';
+import { dashboardLayoutSvg } from '../src/core/usage/layout-svg';
 import { budgetUseExpression } from '../src/core/usage/promql';
 import { ManifestValidator } from '../src/validate';
 import { CRDS_DIR, configProblems, expectValid } from './helpers';
@@ -76,6 +78,12 @@ function promqlErrors(expr: string): string[] {
   const errors: string[] = [];
   promqlParser.parse(expr).iterate({ enter: node => { if (node.type.isError) errors.push(`${node.from}: ${expr.slice(node.from, node.from + 20)}`); } });
   return errors;
+}
+
+/** Every PromQL expression of a rendered PrometheusRule. */
+function ruleExpressions(rule: Manifest): string[] {
+  const spec = rule.spec as { groups: { rules: { expr: string }[] }[] };
+  return spec.groups.flatMap(g => g.rules.map(r => r.expr));
 }
 
 function allPromql(docs: Manifest[]): string[] {
@@ -177,12 +185,12 @@ describe.each(['builtIn', 'extAuth'] as const)('usage, %s auth, three teams', mo
 describe('usage: budgets, keys and prices', () => {
   const docs = planUsage({ mode: 'builtIn' });
 
-  test('budget use compares each team budget with its rate, scaled to the budget unit', () => {
+  test('budget use compares each team budget with its rate, scaled to the budget unit (per-replica: the busiest pod)', () => {
     const budget = panelsOf(dashboardOf(docs)).find(p => p.title === 'Budget use per team')!;
     expect(budget.targets!.map(t => [t.legendFormat, t.expr])).toEqual([
-      ['research 100000 tokens/Hours', 'sum(rate(agentgateway_gen_ai_client_token_usage_sum{gateway="agentgateway-system/agentgateway",'
-        + 'team="research",gen_ai_token_type=~"input|output"}[1h])) * 3600 / 100000'],
-      ['support 10 requests/Minutes', 'sum(rate(agentgateway_requests_total{gateway="agentgateway-system/agentgateway",team="support"}[5m])) * 60 / 10'],
+      ['research 100000 tokens/Hours', 'max(sum by (pod) (rate(agentgateway_gen_ai_client_token_usage_sum{gateway="agentgateway-system/agentgateway",'
+        + 'team="research",gen_ai_token_type=~"input|output"}[1h]))) * 3600 / 100000'],
+      ['support 10 requests/Minutes', 'max(sum by (pod) (rate(agentgateway_requests_total{gateway="agentgateway-system/agentgateway",team="support"}[5m]))) * 60 / 10'],
     ]);
   });
 
@@ -219,6 +227,113 @@ describe('usage: budgets, keys and prices', () => {
     });
     expectValid([policy]);
     expectValidAgainstMain([policy]);
+  });
+});
+
+describe('usage: each budget is counted as the gateway counts it', () => {
+  const GW = 'gateway="agentgateway-system/agentgateway"';
+  /** Two routes pinning a model each, two teams with the given budgets, usage with alerts only. */
+  function budgetRules(budgets: { research: string; support?: string }, top: readonly string[] = []) {
+    const text = [
+      'settings: { now: "2026-11-27T00:00:00Z" }',
+      'routes:',
+      '  - { provider: openai, options: { model: gpt-4o-mini } }',
+      '  - { provider: anthropic, options: { model: claude-3-5-haiku-latest } }',
+      ...top,
+      'auth: { mode: builtIn, builtIn: { hashedKeys: true }, headersFromMetadata: [{ header: x-org }] }',
+      'teams:',
+      ...(['research', 'support'] as const).flatMap((team, i) => [
+        `  - team: ${team}`,
+        `    key: { hash: "sha256:${String(i + 1).repeat(64)}" }`,
+        `    metadata: { x-org: ${team} }`,
+        ...(budgets[team] ? [`    budgets: ${budgets[team]}`] : []),
+      ]),
+      'usage: { dashboard: false }',
+    ].join('\n');
+    const docs = planConfig(parseConfig(text, 'gateway.yaml'), { env: {}, warn: () => undefined }).plan.manifests.map(m => m.manifest);
+    const rules = (ofKind(docs, 'PrometheusRule').spec.groups as { rules: Record<string, any>[] }[]).flatMap(g => g.rules)
+      .filter(r => r.alert === 'AgentgatewayTeamBudgetBurn');
+    for (const r of rules) expect({ expr: r.expr, errors: promqlErrors(r.expr) }).toEqual({ expr: r.expr, errors: [] });
+    return rules.map(r => ({ budget: r.labels.budget, expr: r.expr as string, description: r.annotations.description as string }));
+  }
+  const tokens = (matchers: string, window = '1h') => `rate(agentgateway_gen_ai_client_token_usage_sum{${GW},team="research",gen_ai_token_type=~"input|output"${matchers}}[${window}])`;
+  const requests = (team: string, matchers: string) => `rate(agentgateway_requests_total{${GW},team="${team}"${matchers}}[5m])`;
+
+  test('per replica (local limit): the busiest replica, not the sum of all replicas', () => {
+    expect(budgetRules({ research: '[{ tokens: 100000, unit: Hours }]' })).toEqual([{
+      budget: '100000 tokens/Hours',
+      expr: `max(sum by (pod) (${tokens('')})) * 3600 / 100000 > 0.8`,
+      description: expect.stringContaining('Each gateway replica counts this budget alone: the busiest replica'),
+    }]);
+  });
+
+  test('shared (rate-limit server): the sum over every replica', () => {
+    expect(budgetRules({ research: '[{ tokens: 1000000, unit: Days }, { requests: 10, unit: Seconds, burst: 5, scope: replica }]' }, ['rateLimitServer: {}'])).toEqual([
+      { budget: '1000000 tokens/Days', expr: `sum(${tokens('')}) * 86400 / 1000000 > 0.8`, description: expect.stringContaining('All gateway replicas count this budget together') },
+      { budget: '10 requests/Seconds', expr: `max(sum by (pod) (${requests('research', '')})) * 1 / 10 > 0.8`, description: expect.stringContaining('Each gateway replica') },
+    ]);
+  });
+
+  test('narrowed to a route: only that route\'s traffic, each route and replica apart; team-wide budgets count apart on it', () => {
+    const rules = budgetRules({ research: '[{ requests: 5, unit: Minutes, routes: [openai] }]', support: '[{ requests: 100, unit: Minutes }]' });
+    expect(rules).toEqual([
+      {
+        budget: '5 requests/Minutes on routes openai',
+        expr: `max(sum by (pod, route) (${requests('research', ',route=~"agentgateway-system/openai"')})) * 60 / 5 > 0.8`,
+        description: expect.stringContaining('Counted on agentgateway-system/openai, each route separately.'),
+      },
+      {
+        // The route's own policy repeats support's team-wide budget there, so it counts apart on the route.
+        budget: '100 requests/Minutes',
+        expr: `max(sum by (pod, route) (${requests('support', ',route=~"agentgateway-system/openai"')}) `
+          + `or sum by (pod) (${requests('support', ',route!~"agentgateway-system/openai"')})) * 60 / 100 > 0.8`,
+        description: expect.stringContaining('Routes agentgateway-system/openai carry budgets narrowed to them and count it separately'),
+      },
+    ]);
+  });
+
+  test('narrowed to models: counted on the routes pinning them, and the alert says the metrics have no model label', () => {
+    const [rule] = budgetRules({ research: '[{ tokens: 2000, unit: Minutes, models: ["claude-*"] }]' });
+    expect(rule.budget).toBe('2000 tokens/Minutes for models claude-*');
+    expect(rule.expr).toBe(`max(sum by (pod, route) (${tokens(',route=~"agentgateway-system/anthropic"', '5m')})) * 60 / 2000 > 0.8`);
+    expect(rule.description).toMatch(/carry no model label: the budget for models claude-\* is counted by route, on the routes that pin a matching model/);
+  });
+
+  test('route names are matched exactly: regex characters in a route name are escaped', () => {
+    const expr = budgetUseExpression('ns/gw', 'team', 'a', { requests: 1, unit: 'Minutes' }, { scope: 'replica', routes: ['ns/v1.chat'] });
+    expect(expr).toBe('max(sum by (pod, route) (rate(agentgateway_requests_total{gateway="ns/gw",team="a",route=~"ns/v1\\\\.chat"}[5m]))) * 60 / 1');
+    expect(promqlErrors(expr)).toEqual([]);
+  });
+
+  test('a narrowed budget whose routes are not known gets no alert rather than a sum over every route', () => {
+    const spec = agc.resolveUsage({}, agc.resolveGatewayAuthPolicy({ mode: agc.ApiKeyAuthMode.builtIn(), headersFromMetadata: [{ header: 'x-org' }] }, [], []));
+    const team = { path: 't', team: 'research', metadata: { 'x-org': 'research' }, keys: [], budgets: [{ requests: 5, unit: 'Minutes' as const, routes: ['openai'] }] };
+    expect(usageBudgets(spec, [team])).toEqual([]);
+    expect(usageBudgets(spec, [{ ...team, routes: [{ name: 'openai', namespace: 'llm', model: 'gpt-4o' }] }]).map(b => b.counting))
+      .toEqual([{ scope: 'replica', routes: ['llm/openai'] }]);
+  });
+});
+
+describe('usage: one team record for every adapter, and a public API of what users need', () => {
+  test('usageTeam: metadata, budgets, the keys valid now and the routes; nothing for a revoked team', () => {
+    const now = new Date('2026-11-27T00:00:00Z');
+    const key = (name: string, window: { notBefore?: string; notAfter?: string }) => ({ source: agc.KeySource.fromHash(`sha256:${'1'.repeat(64)}`), name, ...window });
+    const spec = agc.resolveTeamApiKey({
+      team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ requests: 5, unit: 'Minutes' }],
+      keys: [key('old', { notAfter: '2026-01-01T00:00:00Z' }), key('current', { notAfter: '2027-01-01T00:00:00Z' }), key('next', { notBefore: '2027-01-01T00:00:00Z' })],
+    });
+    const routes = [{ name: 'openai', namespace: 'llm', model: 'gpt-4o' }];
+    expect(agc.usageTeam('app/research', spec, now, routes)).toEqual({
+      path: 'app/research', team: 'research', metadata: { 'x-org': 'research' }, budgets: [{ requests: 5, unit: 'Minutes' }],
+      keys: [{ name: 'research-apikey-current', notAfter: new Date('2027-01-01T00:00:00Z') }], routes,
+    });
+    expect(agc.usageTeam('app/research', { ...spec, revoked: { reason: 'left' } }, now, routes)).toBeUndefined();
+  });
+
+  test('helpers only the tests and the docs script use are not exported', () => {
+    for (const entry of [agc, require('../src/core')]) {
+      for (const name of ['ruleExpressions', 'dashboardLayoutSvg', 'usageBudgets', 'describeCounting', 'UsageRoute']) expect(entry).not.toHaveProperty(name);
+    }
   });
 });
 

@@ -457,7 +457,7 @@ export function metadataHeaderExpression(metadataKey: string, required: boolean)
 }
 
 /** CEL reading a metadata entry of the built-in auth's validated key (metadata is flattened onto `apiKey`). */
-function apiKeyField(metadataKey: string): string {
+export function apiKeyField(metadataKey: string): string {
   return `apiKey[${JSON.stringify(metadataKey)}]`;
 }
 

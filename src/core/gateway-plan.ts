@@ -13,14 +13,14 @@ import { Manifest } from './manifest';
 import { AppRegistry } from './registry';
 import { SynthSettings } from './settings';
 import {
-  TeamApiKeyOptions, TeamApiKeySpec, activeKeys, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey, resolveTeamApiKey,
+  TeamApiKeyOptions, TeamApiKeySpec, checkTeamApiKey, checkTeamApiKeySize, renderTeamApiKey, resolveTeamApiKey,
   teamApiKeyObjectIds,
 } from './team-api-key';
 import {
   TeamPolicyInput, TeamPolicyRoute, accessPolicyName, checkTeamPolicies, checkTeamPolicyUnenforced, renderPolicyWithTeamPolicies, routePolicyRoutes,
   teamIdentityHeader,
 } from './team-policy';
-import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds } from './usage';
+import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds, usageTeam } from './usage';
 import { teamLimitObjectIds } from './shared-limits';
 import {
   RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
@@ -143,10 +143,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
 
   const usageItem = input.usage;
   const usage = usageItem ? resolveUsage(usageItem.options, policy) : undefined;
-  const usageTeams: UsageTeam[] = teams.map(({ spec }, i) => ({
-    path: (input.teams ?? [])[i].path, team: spec.team, metadata: spec.metadata, budgets: spec.budgets,
-    keys: activeKeys(spec, now).map(k => ({ name: k.secretName, notAfter: k.notAfter })), revoked: spec.revoked !== undefined,
-  })).filter(t => !t.revoked).map(({ revoked: _revoked, ...t }) => t);
+  const usageTeams: UsageTeam[] = teams.flatMap(({ spec }, i) => usageTeam((input.teams ?? [])[i].path, spec, now, policyRoutes) ?? []);
   if (usageItem && usage) registry.registerObjects(usageItem.path, usageObjectIds(usage));
 
   // Checks run once everything is registered, as cdk8s validates a finished app.

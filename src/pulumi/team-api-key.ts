@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
   TeamApiKeySpec, TeamKeyOptions, TeamPolicyInput, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings,
-  renderTeamApiKey, checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings, UsageTeam, activeKeys,
+  renderTeamApiKey, checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings, UsageTeam, usageTeam,
 } from '../core';
 import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
 
@@ -106,7 +106,10 @@ export class TeamApiKey extends pulumi.ComponentResource {
   public readonly teamPolicy: TeamPolicyInput | undefined;
   /** The Secrets, ConfigMaps or secret-store resources holding the keys. */
   public readonly resources: readonly pulumi.CustomResource[];
-  /** What usage telemetry ({@link TeamUsage}) needs of the team: metadata, budgets, key names and expiry; undefined when revoked. */
+  /**
+   * What usage telemetry ({@link TeamUsage}) needs of the team: metadata, budgets, key names and expiry (the usage adds
+   * its Gateway's routes); undefined when revoked.
+   */
   public readonly usageTeam: UsageTeam | undefined;
 
   constructor(name: string, args: TeamApiKeyArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -140,8 +143,7 @@ export class TeamApiKey extends pulumi.ComponentResource {
 
     this.team = spec.team;
     this.namespace = spec.namespace;
-    this.usageTeam = spec.revoked ? undefined : { path: name, team: spec.team, metadata: spec.metadata, budgets: spec.budgets,
-      keys: activeKeys(spec, now).map(k => ({ name: k.secretName, notAfter: k.notAfter })) };
+    this.usageTeam = usageTeam(name, spec, now);
     this.keyStorage = storage;
     this.keyRefs = keyRefs;
     this.teamPolicy = spec.revoked ? undefined

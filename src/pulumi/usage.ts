@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   IssueCollector, UsageOptions, checkUsage, checkUsageGateway, registerUsageGateway, renderUsage, resolveUsage, usageObjectIds,
 } from '../core';
-import { childName, emitManifest, stackRegistry, throwInputErrors } from './common';
+import { childName, emitManifest, stackRegistry, stackRoutes, throwInputErrors } from './common';
 import { GatewayAuthPolicy } from './gateway-auth-policy';
 import { TeamApiKey } from './team-api-key';
 
@@ -30,7 +30,9 @@ export class TeamUsage extends pulumi.ComponentResource {
     super('agentgateway-constructs:index:TeamUsage', name, {}, opts);
     const registry = stackRegistry();
     const spec = resolveUsage(args, args.policy.spec);
-    const teams = (args.teams ?? args.policy.teams).flatMap(t => t.usageTeam ? [t.usageTeam] : []);
+    // The routes created so far: a policy with narrowed budgets refuses later ones on its Gateway (guardStackRoutes).
+    const routes = stackRoutes(`${spec.gateway.namespace}/${spec.gateway.name}`);
+    const teams = (args.teams ?? args.policy.teams).flatMap(t => t.usageTeam ? [{ ...t.usageTeam, routes }] : []);
     const issues = new IssueCollector(name);
     checkUsage(issues, spec, teams, w => registry.settings.strict ? issues.add('teamLabel', 'a warning (strict mode)', w) : registry.settings.warn(w));
     const objectIds = usageObjectIds(spec);

@@ -1,5 +1,6 @@
 import { Manifest } from '../manifest';
 import { REQUESTS_TOTAL } from './metrics';
+import { describeCounting, usageBudgets } from './budgets';
 import { budgetUseExpression, describeBudget, matchers } from './promql';
 import { UsageSpec, UsageTeam } from './spec';
 
@@ -21,16 +22,16 @@ export function renderUsageAlerts(spec: UsageSpec, teams: readonly UsageTeam[], 
   const teamLabel = spec.teamLabel;
   const groups = [];
   const identified = teams.filter(t => spec.identity && Object.hasOwn(t.metadata, spec.identity.metadataKey));
-  const budgetRules: Record<string, unknown>[] = spec.labels[0]?.inMetrics ? identified.flatMap(t => (t.budgets ?? []).map(b => ({
+  const budgetRules: Record<string, unknown>[] = spec.labels[0]?.inMetrics ? usageBudgets(spec, teams).map(({ team, value, budget, counting }) => ({
     alert: 'AgentgatewayTeamBudgetBurn',
-    expr: `${budgetUseExpression(gw, teamLabel, t.metadata[spec.identity?.metadataKey ?? ''], b)} > ${alerts.budgetBurnRatio}`,
+    expr: `${budgetUseExpression(gw, teamLabel, value, budget, counting)} > ${alerts.budgetBurnRatio}`,
     for: '10m',
-    labels: { severity: 'warning', [teamLabel]: t.metadata[spec.identity?.metadataKey ?? ''], budget: describeBudget(b) },
+    labels: { severity: 'warning', [teamLabel]: value, budget: describeBudget(budget) },
     annotations: {
-      summary: `Team ${t.team} uses over ${Math.round(alerts.budgetBurnRatio * 100)}% of its budget ${describeBudget(b)}`,
-      description: 'At this rate the team reaches its limit and gets 429 responses. The limit counts per gateway replica.',
+      summary: `Team ${team.team} uses over ${Math.round(alerts.budgetBurnRatio * 100)}% of its budget ${describeBudget(budget)}`,
+      description: `At this rate the team reaches its limit and gets 429 responses. ${describeCounting(budget, counting)}`,
     },
-  }))) : [];
+  })) : [];
   if (spec.labels[0]?.inMetrics) {
     budgetRules.push({
       alert: 'AgentgatewayTeamRateLimited',
@@ -82,10 +83,4 @@ export function renderUsageAlerts(spec: UsageSpec, teams: readonly UsageTeam[], 
     },
     spec: { groups: groups.filter(g => g.rules.length > 0) },
   };
-}
-
-/** Every PromQL expression of a rendered PrometheusRule. */
-export function ruleExpressions(rule: Manifest): string[] {
-  const spec = rule.spec as { groups: { rules: { expr: string }[] }[] };
-  return spec.groups.flatMap(g => g.rules.map(r => r.expr));
 }

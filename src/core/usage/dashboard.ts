@@ -2,6 +2,7 @@
 import type { Dashboard, Panel } from '@grafana/schema';
 import { Manifest } from '../manifest';
 import { COST_USD_TOTAL, REQUESTS_TOTAL, REQUEST_DURATION_BUCKET, TOKEN_USAGE_SUM } from './metrics';
+import { usageBudgets } from './budgets';
 import { budgetUseExpression, describeBudget, matchers } from './promql';
 import { UsageSpec, UsageTeam } from './spec';
 
@@ -97,12 +98,12 @@ function grafanaDashboard(spec: UsageSpec, teams: readonly UsageTeam[]): Dashboa
       })),
       'End-to-end request duration at the gateway, per HTTPRoute (namespace/name).'),
   ];
-  const identified = teams.filter(t => spec.identity && Object.hasOwn(t.metadata, spec.identity.metadataKey));
-  const budgets = identified.flatMap(t => (t.budgets ?? []).map(b => ({ team: t.team, value: t.metadata[spec.identity?.metadataKey ?? ''], budget: b })));
+  const budgets = usageBudgets(spec, teams);
   if (budgets.length > 0 && spec.labels[0]?.inMetrics) {
     panels.push(panel(6, 'Budget use per team', { x: w, y: 2 * h, w, h }, 'bargauge', 'percentunit',
-      budgets.map(b => ({ expr: budgetUseExpression(gw, spec.teamLabel, b.value, b.budget), legendFormat: `${b.team} ${describeBudget(b.budget)}` })),
-      'Share of each budget in use: the rate over the budget window, scaled to its unit. Local limits count per gateway replica.'));
+      budgets.map(b => ({ expr: budgetUseExpression(gw, spec.teamLabel, b.value, b.budget, b.counting), legendFormat: `${b.team.team} ${describeBudget(b.budget)}` })),
+      'Share of each budget in use: the rate over the budget window, scaled to its unit, counted as the gateway counts it: '
+        + 'summed over replicas for a shared budget, the busiest replica (pod) for a per-replica one, the busiest route for one narrowed to routes.'));
   }
   return {
     title: `Team usage: ${gw}`,

@@ -7,5 +7,6 @@ export * from './policy';
 export * from './promql';
 export * from './render';
 export * from './spec';
-export * from './layout-svg';
 export * from './slots';
+// The adapters build each team's record with it; how budgets are counted stays inside the render.
+export { usageTeam } from './budgets';

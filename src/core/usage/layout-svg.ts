@@ -9,6 +9,8 @@ const escapeXml = (text: string) => text.replace(/[<>&"']/g, c => `&#${c.charCod
 /**
  * A picture of a dashboard's layout: each panel drawn at its `gridPos` (Grafana's 24-column grid) with its title, its
  * type and the metrics it reads. Deterministic, so a test can keep the README's picture equal to the code.
+ * Not exported from the package: only scripts/dashboard-layout.mjs and the tests draw it.
+ * @internal
  */
 export function dashboardLayoutSvg(dashboard: DashboardJson): string {
   const panels = (dashboard.panels ?? []) as DashboardPanelJson[];

@@ -1,9 +1,9 @@
 import { checkDnsLabel, checkDnsSubdomain, checkServiceUrl, isServiceUrl } from '../checks';
 import { IssueCollector } from '../errors';
-import { GatewayAuthPolicySpec, IdentityHeader } from '../gateway-auth-policy';
+import { GatewayAuthPolicySpec, IdentityHeader, apiKeyField } from '../gateway-auth-policy';
 import { GatewayRef } from '../gateway-ref';
 import { ObjectId } from '../manifest';
-import { TeamBudget, teamIdentityHeader } from '../team-policy';
+import { TeamBudget, TeamPolicyRoute, teamIdentityHeader } from '../team-policy';
 import { versionAtLeast } from '../versions';
 import { BUILT_IN_LABELS, LABEL_NAME, MAX_METRIC_LABELS } from './metrics';
 
@@ -171,6 +171,7 @@ export interface UsageLabel {
   readonly inMetrics: boolean;
 }
 
+/** The usage with every default applied, as {@link resolveUsage} returns it. */
 export interface UsageSpec {
   readonly name: string;
   readonly namespace: string;
@@ -201,12 +202,12 @@ export interface UsageTeam {
   readonly budgets?: readonly TeamBudget[];
   /** Keys valid at synth time, with their Secret (or ConfigMap) name and end of validity. */
   readonly keys: readonly { readonly name: string; readonly notAfter?: Date }[];
-}
-
-/** What the usage render needs of each route. */
-export interface UsageRoute {
-  readonly name: string;
-  readonly namespace: string;
+  /**
+   * The routes on the team's Gateway, with the model each pins: a budget narrowed to routes or models counts on those
+   * it matches, and its alert reads only their traffic.
+   * @default - none known: a narrowed budget gets no budget alert (a team-wide one is unaffected)
+   */
+  readonly routes?: readonly TeamPolicyRoute[];
 }
 
 /** The CEL reading a metadata entry after authentication, or undefined where telemetry cannot read it safely. */
@@ -215,9 +216,10 @@ function metadataExpression(policy: GatewayAuthPolicySpec, metadataKey: string):
   if (identity) return identity.celExpression;
   // Built-in auth flattens every metadata entry of the validated key onto `apiKey`; ext-auth only passes what the
   // AuthConfig injects as a header.
-  return policy.mode.builtIn ? `apiKey[${JSON.stringify(metadataKey)}]` : undefined;
+  return policy.mode.builtIn ? apiKeyField(metadataKey) : undefined;
 }
 
+/** Applies the defaults of {@link UsageOptions} against the auth policy whose identity labels the telemetry. */
 export function resolveUsage(options: UsageOptions, policy: GatewayAuthPolicySpec | undefined): UsageSpec {
   const gateway = policy?.gateway ?? new GatewayRef();
   const identity = policy ? teamIdentityHeader(policy) : undefined;
@@ -265,7 +267,6 @@ export function usageObjectIds(spec: UsageSpec): ObjectId[] {
 
 const MONEY = /^(0|[1-9][0-9]*)(\.[0-9]{1,6})?$/;
 
-/** `v1.5.0` or later. */
 /** The first release whose policy CRD has an OTLP `url` (v1.4.1's has only `backendRef`). */
 const OTLP_URL_VERSION = 'v1.5.0';
 
@@ -314,7 +315,7 @@ export function checkUsage(issues: IssueCollector, spec: UsageSpec, teams: reado
     }
   });
   const metricLabels = spec.labels.filter(l => l.inMetrics);
-  if (metricLabels.length > 16) {
+  if (metricLabels.length > MAX_METRIC_LABELS) {
     issues.add('metadataLabels', metricLabels.length, `at most ${MAX_METRIC_LABELS} metric labels (frontend.metrics.attributes.add holds ${MAX_METRIC_LABELS})`);
   }
   if (metricLabels.length === 0) issues.add('teamLabelInMetrics', false, 'true, or at least one of metadataLabels: metrics need a label to attribute by');
