@@ -7,11 +7,6 @@ export interface FastYamlLimits {
   readonly maxNodes: number;
   readonly maxStringLength: number;
   readonly reservedKeys: ReadonlySet<string>;
-  /**
-   * A top-level block sequence of more items than this is parsed this many items at a time.
-   * @default 1000
-   */
-  readonly sliceItems?: number;
 }
 
 interface PlainTag {
@@ -76,113 +71,6 @@ const MAX_SIMPLE_KEY = 1024;
  * accepts; it never reports.
  */
 export function fastParseYaml(text: string, limits: FastYamlLimits): { value: unknown } | undefined {
-  const sliced = parseLongSequencesInSlices(text, limits);
-  if (sliced !== NOT_SLICED) return sliced;
-  return parseWhole(text, limits)?.result;
-}
-
-const NOT_SLICED = Symbol('not sliced');
-
-/** A top-level key whose block value starts on the next line (`teams:`, maybe a comment). */
-const TOP_LEVEL_KEY = /^([A-Za-z_$][\w$.-]*):[ ]*(?:#.*)?$/;
-
-/**
- * js-yaml holds every event of a text at once: 66 MiB for a config of 50 000 teams, kept until the value is built.
- * A long top-level block sequence (`teams:`) is parsed a slice of items at a time instead, so each slice's events die
- * young, and the rest of the document with the sequence's lines left out. An item ends where a line is indented no
- * deeper than its dash, so each slice is whole YAML; anything unexpected parses the whole text as usual, and every
- * slice and the rest must each be accepted by the fast path, or nothing is.
- */
-function parseLongSequencesInSlices(text: string, limits: FastYamlLimits): { value: unknown } | undefined | typeof NOT_SLICED {
-  const sliceItems = limits.sliceItems ?? 1000;
-  if (text.length < 64 * sliceItems || text.includes('\r')) return NOT_SLICED;
-  const lines = text.split('\n');
-  const sequences: { key: string; from: number; to: number; items: number[] }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const key = TOP_LEVEL_KEY.exec(lines[i])?.[1];
-    if (key === undefined) continue;
-    const sequence = blockSequenceAfter(lines, i + 1);
-    if (sequence === undefined) return NOT_SLICED;
-    if (sequence.items.length > sliceItems) sequences.push({ key, ...sequence });
-    i = sequence.to - 1;
-  }
-  if (sequences.length === 0) return NOT_SLICED;
-  let nodes = 0;
-  const values = new Map<string, unknown[]>();
-  for (const { key, items, to } of sequences) {
-    const all: unknown[] = [];
-    for (let first = 0; first < items.length; first += sliceItems) {
-      const end = first + sliceItems < items.length ? items[first + sliceItems] : to;
-      // Exactly the item lines' text: a kept block scalar (`|+`) keeps the text's trailing line breaks, no more.
-      const body = lines.slice(items[first], end).join('\n');
-      const parsed = parseWhole(`${key}:\n${body}${end < lines.length ? '\n' : ''}`, { ...limits, maxNodes: limits.maxNodes - nodes });
-      const slice = parsed?.result.value as Record<string, unknown> | undefined;
-      if (!parsed || !isSingleKeyMap(slice, key) || !Array.isArray(slice[key])) return undefined;
-      nodes += parsed.nodes;
-      for (const item of slice[key] as unknown[]) all.push(item);
-    }
-    if (values.has(key)) return undefined; // a duplicate key: the positioned path reports it
-    values.set(key, all);
-  }
-  // The rest of the document, each sequence's key left with no value in its place.
-  const rest: string[] = [];
-  let next = 0;
-  for (const { from, to } of sequences) {
-    for (let i = next; i < from; i++) rest.push(lines[i]);
-    next = to;
-  }
-  for (let i = next; i < lines.length; i++) rest.push(lines[i]);
-  const parsed = parseWhole(rest.join('\n'), { ...limits, maxNodes: limits.maxNodes - nodes });
-  const root = parsed?.result.value;
-  if (!parsed || root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
-  for (const [key, items] of values) {
-    if (!Object.hasOwn(root, key) || (root as Record<string, unknown>)[key] !== null) return undefined;
-    (root as Record<string, unknown>)[key] = items;
-  }
-  return { value: root };
-}
-
-function isSingleKeyMap(value: unknown, key: string): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === key;
-}
-
-const indentOf = (line: string) => line.length - line.trimStart().length;
-const isContent = (line: string) => line.trim() !== '' && !line.trimStart().startsWith('#');
-
-/**
- * The block sequence whose lines start at `from` (after its key): where each item starts, and the line after it.
- * `undefined` when the lines are not plainly that (the whole text is then parsed at once).
- */
-function blockSequenceAfter(lines: readonly string[], from: number): { from: number; to: number; items: number[] } | undefined {
-  let indent = -1;
-  const items: number[] = [];
-  let to = from;
-  for (; to < lines.length; to++) {
-    const line = lines[to];
-    if (!isContent(line)) continue;
-    const depth = indentOf(line);
-    const dash = line.startsWith('- ', depth) || line.length === depth + 1 && line[depth] === '-';
-    if (indent < 0) {
-      if (!dash) return undefined;
-      indent = depth;
-    }
-    if (depth > indent) continue;
-    if (depth === indent && dash) {
-      items.push(to);
-      continue;
-    }
-    if (depth === 0 && TOP_LEVEL_KEY.test(line) || depth === 0 && indent === 0 && !line.startsWith('-')) break;
-    return undefined;
-  }
-  // Comments and blank lines after the last item belong to it; the first item starts the slices.
-  if (items.length === 0) return undefined;
-  return { from, to, items };
-}
-
-/** One text through js-yaml's event parser: the value and how many events it took, or undefined. */
-function parseWhole(text: string, limits: FastYamlLimits): { result: { value: unknown }; nodes: number } | undefined {
   // Tabs (indentation vs. separation) and a lone carriage return (a line break to js-yaml, text to YAML 1.2) are
   // where the parsers disagree; the positioned path decides.
   if (text.includes('\t') || LONE_CR.test(text)) return undefined;
@@ -261,7 +149,7 @@ function parseWhole(text: string, limits: FastYamlLimits): { result: { value: un
         return undefined;
     }
   }
-  return { result: { value: root }, nodes };
+  return { value: root };
 }
 
 /** Keys JavaScript objects treat specially; a stream holding one is left to the `yaml` package. */
