@@ -5,7 +5,7 @@ import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, ObjectId, renderGatewayAuthPolicy,
   renderPolicyWithTeamPolicies, resolveGatewayAuthPolicy, routePolicyRoutes, teamIdentityHeader, TeamPolicyGatewayRoute, TeamPolicyInput,
-  accessPolicyName, teamLimitObjectIds,
+  accessPolicyName, policyKinds, teamLimitObjectIds,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -153,9 +153,7 @@ export class GatewayAuthPolicy extends Construct {
   private createRoutePolicies(teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyGatewayRoute[]): void {
     const head = this.head;
     if (teamIdentityHeader(head) === undefined || head.target.routes.length > 0) return;
-    // Ext-auth runs on Enterprise, whose own policy kind it uses.
-    const kinds = (head.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
-      ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+    const kinds = policyKinds(head);
     for (const route of routePolicyRoutes(teams, routes)) {
       const slot = `${route.namespace}/${route.name}`;
       if (this.routeObjects.has(slot)) continue;

@@ -433,17 +433,23 @@ export function checkGatewayAuthPolicySize(issues: IssueCollector, rendered: rea
 /** Headers an identity header must never be: removing them before authentication would break routing or framing. */
 const RESERVED_HEADERS = ['host', 'connection', 'content-length', 'content-type', 'te', 'transfer-encoding', 'upgrade'];
 
-/** Kind of the auth policy, and of the policy that strips client identity headers. */
-function policyKind(spec: GatewayAuthPolicySpec): 'AgentgatewayPolicy' | 'EnterpriseAgentgatewayPolicy' {
-  return spec.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+/**
+ * apiVersion and kind of every policy an auth policy emits: the auth policy itself, the policy stripping client
+ * identity headers and the per-route policies. Built-in auth uses its `policyKind`; ext-auth runs on Enterprise, whose
+ * own kind it uses.
+ */
+export function policyKinds(spec: Pick<GatewayAuthPolicySpec, 'mode'>): typeof KINDS.agentgatewayPolicy | typeof KINDS.enterpriseAgentgatewayPolicy {
+  return (spec.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
+    ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
 }
 
 export function gatewayAuthPolicyObjectIds(spec: GatewayAuthPolicySpec): ObjectId[] {
   const ids: ObjectId[] = spec.mode.builtIn ? [] : [
     { kind: KINDS.authConfig.kind, namespace: spec.namespace, name: spec.authConfigName, field: 'authConfigName' },
   ];
-  ids.push({ kind: policyKind(spec), namespace: spec.namespace, name: spec.name, field: 'name' });
-  if (spec.stripPolicy) ids.push({ kind: policyKind(spec), ...spec.stripPolicy, field: 'stripPolicyName' });
+  const { kind } = policyKinds(spec);
+  ids.push({ kind, namespace: spec.namespace, name: spec.name, field: 'name' });
+  if (spec.stripPolicy) ids.push({ kind, ...spec.stripPolicy, field: 'stripPolicyName' });
   return ids;
 }
 
@@ -493,9 +499,8 @@ export function renderGatewayAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[]
  * open-source AgentgatewayPolicy depends on the install).
  */
 function renderStripPolicy(spec: GatewayAuthPolicySpec, strip: { readonly name: string; readonly namespace: string }): Manifest {
-  const kinds = policyKind(spec) === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
   return {
-    ...kinds,
+    ...policyKinds(spec),
     metadata: { name: strip.name, namespace: strip.namespace },
     spec: {
       targetRefs: [{ name: spec.gateway.name, group: 'gateway.networking.k8s.io', kind: 'Gateway' }],
@@ -511,9 +516,8 @@ function renderBuiltInPolicy(spec: GatewayAuthPolicySpec, builtIn: Required<Buil
   const storage = spec.keyStorage as Extract<KeyStorage, { labels: unknown }>;
   const selector = { matchLabels: { ...storage.labels } };
   const set = spec.headersFromMetadata.map(h => ({ name: h.header, value: metadataHeaderExpression(h.metadataKey, h.required) }));
-  const kinds = builtIn.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
   return {
-    ...kinds,
+    ...policyKinds(spec),
     metadata: { name: spec.name, namespace: spec.namespace },
     spec: {
       targetRefs: renderTargetRefs(spec),

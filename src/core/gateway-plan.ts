@@ -1,7 +1,7 @@
 import { IssueCollector, SpecIssue } from './errors';
 import {
   ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayAuthPolicySpec, PolicyTarget, checkGatewayAuthPolicy,
-  checkGatewayAuthPolicyDuplicates, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds, policyKeyStorage,
+  checkGatewayAuthPolicyDuplicates, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds, policyKeyStorage, policyKinds,
   renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './gateway-auth-policy';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
@@ -238,6 +238,6 @@ function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly Team
   const identity = teamIdentityHeader(policy);
   if (!identity) return [];
   const limits = teamLimitObjectIds(policy, teams);
-  const kind = policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+  const { kind } = policyKinds(policy);
   return [...routePolicyRoutes(teams, routes).map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' })), ...limits];
 }

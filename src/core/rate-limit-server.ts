@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkNonEmptyString } from './checks';
+import { checkDnsLabel, checkFailureMode, checkNonEmptyString, checkRateLimitDomain } from './checks';
 import { IssueCollector } from './errors';
 import { Manifest, ObjectId } from './manifest';
 import { RATE_LIMIT_GRPC_PORT, RateLimitServerRef } from './shared-limits';
@@ -130,8 +130,8 @@ export function checkRateLimitServerSpec(issues: IssueCollector, spec: RateLimit
     }
   }
   if (!Number.isInteger(spec.replicas) || spec.replicas < 1) issues.add('replicas', spec.replicas, 'a whole number of replicas, at least 1');
-  if (typeof spec.domain !== 'string' || spec.domain.length === 0 || spec.domain.length > 256) issues.add('domain', spec.domain, 'a rate-limit domain of 1 to 256 characters');
-  if (!['FailClosed', 'FailOpen'].includes(spec.failureMode)) issues.add('failureMode', spec.failureMode, '"FailClosed" or "FailOpen"');
+  checkRateLimitDomain(issues, 'domain', spec.domain);
+  checkFailureMode(issues, 'failureMode', spec.failureMode);
 }
 
 export function rateLimitServerObjectIds(spec: RateLimitServerSpec): ObjectId[] {

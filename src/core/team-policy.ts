@@ -1,6 +1,6 @@
 import { checkDnsSubdomain } from './checks';
 import { IssueCollector } from './errors';
-import { GatewayAuthPolicySpec, IdentityHeader, renderGatewayAuthPolicy } from './gateway-auth-policy';
+import { GatewayAuthPolicySpec, IdentityHeader, policyKinds, renderGatewayAuthPolicy } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
 import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 import {
@@ -463,9 +463,7 @@ export function accessPolicyName(policy: GatewayAuthPolicySpec, route: TeamPolic
  */
 export function renderTeamAccessPolicies(policy: GatewayAuthPolicySpec, identity: IdentityHeader, teams: readonly TeamPolicyInput[],
   routes: readonly TeamPolicyRoute[]): Manifest[] {
-  // Ext-auth runs on Enterprise, whose own policy kind it uses.
-  const kinds = (policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
-    ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+  const kinds = policyKinds(policy);
   const access = teams.some(t => t.access !== undefined);
   return routePolicyRoutes(teams, routes).map(route => {
     const allowed = teams.filter(t => Object.hasOwn(t.metadata, identity.metadataKey) && teamMayUseRoute(t.access, route))
