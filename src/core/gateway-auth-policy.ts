@@ -80,7 +80,7 @@ export interface BuiltInAuthOptions {
    */
   readonly validation?: 'Strict' | 'Optional' | 'Permissive';
   /**
-   * The agentgateway release whose CRDs are applied; before v1.4.0 the key can only come in `Authorization: Bearer`.
+   * The agentgateway release whose CRDs are applied; before v1.2.0 the key can only come in `Authorization: Bearer`.
    * @default 'v1.4.1'
    */
   readonly agentgatewayVersion?: string;
@@ -109,10 +109,9 @@ export class ApiKeyAuthMode {
   ) {}
 }
 
-/** Whether an agentgateway release's policy CRD has `apiKeyAuthentication.location` (added in v1.4.0). */
+/** Whether an agentgateway release's policy CRD has `apiKeyAuthentication.location` (see {@link POLICY_FIELD_RELEASES}). */
 export function supportsKeyLocation(version: string): boolean {
-  const match = /^v?(\d+)\.(\d+)/.exec(version);
-  return match !== null && (Number(match[1]) > 1 || (Number(match[1]) === 1 && Number(match[2]) >= 4));
+  return versionAtLeast(version, POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.location.header']);
 }
 
 /** The label built-in policies select their teams' key objects by, unless a label selector is given. */
@@ -340,7 +339,8 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
   if (builtIn) {
     if (spec.headerName !== undefined && !supportsKeyLocation(builtIn.agentgatewayVersion)) {
       issues.add('headerName', spec.headerName, `no header name with agentgateway ${builtIn.agentgatewayVersion}: its policy CRD `
-        + 'has no apiKeyAuthentication.location, so keys come in "Authorization: Bearer" (v1.4.0 adds location.header)');
+        + `has no apiKeyAuthentication.location, so keys come in "Authorization: Bearer" (${POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.location.header']} `
+        + 'adds location.header)');
     }
     const hashedSince = POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.configMapSelector'];
     if (builtIn.hashedKeys === true && !versionAtLeast(builtIn.agentgatewayVersion, hashedSince)) {

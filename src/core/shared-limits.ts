@@ -196,10 +196,10 @@ export function checkSharedBudgets(issues: IssueCollector, identity: IdentityHea
 /**
  * `traffic.rateLimit.global` of the built-in auth policy: one descriptor per kind of shared budget, keyed by the
  * identity's post-auth CEL (the key's metadata). A team whose key lacks the entry would send no descriptor and be
- * unlimited, which the checks refuse. Undefined when no team has shared budgets.
+ * unlimited, which the checks refuse. Undefined when no team has shared budgets. `kinds`: the teams' kinds, when known.
  */
-export function renderGlobalRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[], server: ResolvedRateLimitServer): Record<string, unknown> | undefined {
-  const kinds = sharedLimitKinds(teams, true);
+export function renderGlobalRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[], server: ResolvedRateLimitServer,
+  kinds: readonly SharedLimitKind[] = sharedLimitKinds(teams, true)): Record<string, unknown> | undefined {
   if (kinds.length === 0) return undefined;
   return {
     domain: server.domain,
