@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addCoreValidation, lazyManifest, onRoute, registryOf } from './app-registry';
+import { addCoreValidation, announcePolicy, lazyManifest, onRoute, registryOf } from './app-registry';
 import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, ObjectId, renderGatewayAuthPolicy,
@@ -78,6 +78,8 @@ export class GatewayAuthPolicy extends Construct {
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, objectIds);
     registry.registerPolicy(this.node.path, props.allowSharedKeys ?? false, () => this.resolve().selectedKeys);
+    // Mode and rate-limit server are construction-time props: what a RateLimitServer checks it is used by.
+    announcePolicy(this, head);
     const gatewaySlot = `${head.gateway.namespace}/${head.gateway.name}`;
     const identityHeaders = head.headersFromMetadata.map(h => h.header);
     if (head.stripPolicy) registry.registerIdentityStrip(this.node.path, gatewaySlot, identityHeaders);

@@ -23,7 +23,7 @@ import {
 import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds } from './usage';
 import { teamLimitObjectIds } from './shared-limits';
 import {
-  RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
+  RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, checkRateLimitServerUsed, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
 } from './rate-limit-server';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
@@ -177,9 +177,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     check(serverItem.path, c => {
       checkRateLimitServerSpec(c, server);
       registry.checkObjects(c, serverItem.path, rateLimitServerObjectIds(server));
-      if (!policy?.rateLimitServer || policy.rateLimitServer.backendRef?.name !== server.name || policy.rateLimitServer.backendRef.namespace !== server.namespace) {
-        c.add('rateLimitServer', server.name, 'an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets');
-      }
+      checkRateLimitServerUsed(c, server, policy ? [policy] : []);
     });
   }
   if (policyItem && policy) {

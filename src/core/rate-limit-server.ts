@@ -1,6 +1,7 @@
 import { checkDnsLabel, checkFailureMode, checkNonEmptyString, checkRateLimitDomain } from './checks';
 import { IssueCollector } from './errors';
 import { Manifest, ObjectId } from './manifest';
+import type { GatewayAuthPolicySpec } from './gateway-auth-policy';
 import { RATE_LIMIT_GRPC_PORT, RateLimitServerRef } from './shared-limits';
 
 // The rate-limit server behind shared budgets, as agentgateway's global rate-limiting guide runs it: envoyproxy/ratelimit
@@ -132,6 +133,19 @@ export function checkRateLimitServerSpec(issues: IssueCollector, spec: RateLimit
   if (!Number.isInteger(spec.replicas) || spec.replicas < 1) issues.add('replicas', spec.replicas, 'a whole number of replicas, at least 1');
   checkRateLimitDomain(issues, 'domain', spec.domain);
   checkFailureMode(issues, 'failureMode', spec.failureMode);
+}
+
+/**
+ * Reports a deployed server that no built-in auth policy of the app uses: nothing would write its config or send it
+ * budgets. `policies`: every auth policy of the app.
+ */
+export function checkRateLimitServerUsed(issues: IssueCollector, server: RateLimitServerSpec,
+  policies: readonly Pick<GatewayAuthPolicySpec, 'mode' | 'rateLimitServer'>[]): void {
+  const uses = (policy: Pick<GatewayAuthPolicySpec, 'mode' | 'rateLimitServer'>) => policy.mode.builtIn !== undefined
+    && policy.rateLimitServer?.backendRef?.name === server.name && policy.rateLimitServer.backendRef.namespace === server.namespace;
+  if (!policies.some(uses)) {
+    issues.add('rateLimitServer', server.name, 'an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets');
+  }
 }
 
 export function rateLimitServerObjectIds(spec: RateLimitServerSpec): ObjectId[] {
