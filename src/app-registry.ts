@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { AppRegistry, IssueCollector, Manifest, SynthSettings, TeamPolicyGatewayRoute, describeIssue } from './core';
+import { AppRegistry, GatewayAuthPolicySpec, IssueCollector, Manifest, SynthSettings, TeamPolicyGatewayRoute, describeIssue } from './core';
 
 const registries = new WeakMap<IConstruct, AppRegistry>();
 /** Every check of an app's constructs, so warnings are printed only when all of them pass. */
@@ -26,6 +26,22 @@ export function onRoute(scope: IConstruct, listener: (route: TeamPolicyGatewayRo
   const book = routeBook(scope);
   book.routes.forEach(listener);
   book.listeners.push(listener);
+}
+
+/** The auth policies of an app, as far as checks of other constructs need them (which rate-limit server each uses). */
+type AnnouncedPolicy = Pick<GatewayAuthPolicySpec, 'mode' | 'rateLimitServer'>;
+const policiesOf = new WeakMap<AppRegistry, AnnouncedPolicy[]>();
+
+/** Records an auth policy of the app. */
+export function announcePolicy(scope: IConstruct, policy: AnnouncedPolicy): void {
+  const registry = registryOf(scope);
+  (policiesOf.get(registry) ?? policiesOf.set(registry, []).get(registry)!).push(policy);
+  registry.touch();
+}
+
+/** Every auth policy of the app announced so far: at validation, all of them. */
+export function appPolicies(scope: IConstruct): readonly AnnouncedPolicy[] {
+  return policiesOf.get(registryOf(scope)) ?? [];
 }
 
 /**

@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addCoreValidation, lazyManifest, onRoute, registryOf } from './app-registry';
+import { addCoreValidation, announcePolicy, lazyManifest, onRoute, registryOf } from './app-registry';
 import {
   GatewayAuthPolicyOptions, GatewayAuthPolicySpec, KINDS, KeyStorage, checkGatewayAuthPolicy, checkGatewayAuthPolicyDuplicates,
   checkGatewayAuthPolicySize, checkTeamPolicies, gatewayAuthPolicyObjectIds, IssueCollector, ObjectId, renderGatewayAuthPolicy,
   renderPolicyWithTeamPolicies, resolveGatewayAuthPolicy, routePolicyRoutes, teamIdentityHeader, TeamPolicyGatewayRoute, TeamPolicyInput,
-  accessPolicyName, teamLimitObjectIds,
+  accessPolicyName, policyKinds, teamLimitObjectIds,
 } from './core';
 import { ITeamApiKey, TeamApiKey } from './team-api-key';
 
@@ -78,6 +78,8 @@ export class GatewayAuthPolicy extends Construct {
     const registry = registryOf(this);
     registry.registerObjects(this.node.path, objectIds);
     registry.registerPolicy(this.node.path, props.allowSharedKeys ?? false, () => this.resolve().selectedKeys);
+    // Mode and rate-limit server are construction-time props: what a RateLimitServer checks it is used by.
+    announcePolicy(this, head);
     const gatewaySlot = `${head.gateway.namespace}/${head.gateway.name}`;
     const identityHeaders = head.headersFromMetadata.map(h => h.header);
     if (head.stripPolicy) registry.registerIdentityStrip(this.node.path, gatewaySlot, identityHeaders);
@@ -153,9 +155,7 @@ export class GatewayAuthPolicy extends Construct {
   private createRoutePolicies(teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyGatewayRoute[]): void {
     const head = this.head;
     if (teamIdentityHeader(head) === undefined || head.target.routes.length > 0) return;
-    // Ext-auth runs on Enterprise, whose own policy kind it uses.
-    const kinds = (head.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
-      ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+    const kinds = policyKinds(head);
     for (const route of routePolicyRoutes(teams, routes)) {
       const slot = `${route.namespace}/${route.name}`;
       if (this.routeObjects.has(slot)) continue;

@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addCoreValidation, lazyManifest, once, registryOf } from './app-registry';
+import { addCoreValidation, appPolicies, lazyManifest, once, registryOf } from './app-registry';
 import {
-  RateLimitServerOptions, RateLimitServerRef, checkRateLimitServerSpec, rateLimitServerObjectIds, rateLimitServerRef, renderRateLimitServer,
+  RateLimitServerOptions, RateLimitServerRef, checkRateLimitServerSpec, checkRateLimitServerUsed, rateLimitServerObjectIds, rateLimitServerRef, renderRateLimitServer,
   resolveRateLimitServerSpec,
 } from './core';
 
@@ -12,7 +12,8 @@ export interface RateLimitServerProps extends RateLimitServerOptions {}
 /**
  * The rate-limit server that keeps budgets shared by every gateway replica: envoyproxy/ratelimit (Deployment and
  * Service) with Redis for the counters (Deployment and Service). Pass `ref` as a built-in auth policy's
- * `rateLimitServer`: the policy writes the teams' budgets into the ConfigMap this server mounts (`<name>-config`).
+ * `rateLimitServer`: the policy writes the teams' budgets into the ConfigMap this server mounts (`<name>-config`). A
+ * server no built-in auth policy of the app uses is a synth error.
  */
 export class RateLimitServer extends Construct {
   public readonly serverName: string;
@@ -40,6 +41,8 @@ export class RateLimitServer extends Construct {
     addCoreValidation(this, issues => {
       checkRateLimitServerSpec(issues, spec);
       registry.checkObjects(issues, this.node.path, objectIds);
+      // At validation every auth policy of the app exists, wherever it was declared.
+      checkRateLimitServerUsed(issues, spec, appPolicies(this));
     });
     const render = once(() => renderRateLimitServer(spec));
     const [deployment, service, redisDeployment, redisService] = render().map((m, i) => new ApiObject(this,

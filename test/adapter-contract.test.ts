@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import * as cdk8s from '../src';
 import { GatewayConfig, LoadedConfig, SEED_CONFIG, planConfig } from '../src/config';
 import type * as AgwPulumi from '../src/pulumi';
-import { fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
+import { configProblems, fixtureKeyText, seedManifests, unwrapPulumiSecrets } from './helpers';
 import { usePulumiMocks } from './pulumi-mocks';
 
 // The three adapters (config file, cdk8s constructs, Pulumi components) must emit the same objects for the same
@@ -379,6 +379,26 @@ describe('config, cdk8s and Pulumi adapters emit the same objects', () => {
       const viaConfig = fromConfig(config) as cdk8s.Manifest[];
       expect(JSON.stringify(viaConfig.sort(compareIds))).toEqual(JSON.stringify([...chart.toJson()].sort(compareIds)));
       expect(viaConfig.map(m => m.kind)).toEqual(expect.arrayContaining(builtIn ? ['ConfigMap', 'Deployment', 'Service'] : ['RateLimitConfig']));
+    }
+  });
+
+  test('a deployed rate-limit server no built-in auth policy uses: config and cdk8s report it with the same words', () => {
+    const unused = 'rateLimitServer: expected an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets, got "ratelimit"';
+    const team = { team: 'research', key: { literal: fixtureKeyText('research') }, metadata: { 'x-org': 'research' } };
+    for (const mode of ['no auth policy', 'extAuth', 'builtIn naming another server'] as const) {
+      // The config file has one auth policy, and a deployed server is the reference of a built-in one unless it names another (an error of its own).
+      if (mode !== 'builtIn naming another server') {
+        const config: GatewayConfig = { rateLimitServer: {}, teams: [team], ...(mode === 'extAuth' ? { auth: { mode: 'extAuth' } } : {}) };
+        expect([mode, configProblems(() => fromConfig(config))]).toEqual([mode, [`rateLimitServer.${unused}`]]);
+      }
+      const chart = cdk8sChart();
+      new cdk8s.RateLimitServer(chart, 'ratelimit');
+      const key = new cdk8s.TeamApiKey(chart, 'research', { team: 'research', key: cdk8s.SecretValue.unsafePlainText(fixtureKeyText('research')), metadata: { 'x-org': 'research' } });
+      if (mode === 'extAuth') new cdk8s.GatewayAuthPolicy(chart, 'auth', { keys: [key] });
+      if (mode === 'builtIn naming another server') {
+        new cdk8s.GatewayAuthPolicy(chart, 'auth', { mode: cdk8s.ApiKeyAuthMode.builtIn(), rateLimitServer: { backendRef: { name: 'other' } }, keys: [key] });
+      }
+      expect(() => chart.toJson()).toThrow(`[scenario/ratelimit] ${unused}`);
     }
   });
 

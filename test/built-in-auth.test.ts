@@ -97,10 +97,16 @@ describe('built-in API key authentication', () => {
     expect(policySpec(synth(chart)).traffic.apiKeyAuthentication.location).toEqual({ header: { name: 'vanity-auth' } });
   });
 
-  test('a header name on a release whose CRD has no location is a clear error', () => {
+  test('a header name on a release whose CRD has no location is a clear error; v1.2.0, the first with location.header, takes it', () => {
     const chart = quietChart();
-    new GatewayAuthPolicy(chart, 'Auth', { mode: ApiKeyAuthMode.builtIn({ agentgatewayVersion: 'v1.3.2' }), headerName: 'vanity-auth', keys: teams(chart) });
-    expect(synthError(chart)).toContain('[test/Auth] headerName: expected no header name with agentgateway v1.3.2: its policy CRD has no apiKeyAuthentication.location');
+    new GatewayAuthPolicy(chart, 'Auth', { mode: ApiKeyAuthMode.builtIn({ agentgatewayVersion: 'v1.1.0' }), headerName: 'vanity-auth', keys: teams(chart) });
+    expect(synthError(chart)).toContain('[test/Auth] headerName: expected no header name with agentgateway v1.1.0: its policy CRD has no apiKeyAuthentication.location, '
+      + 'so keys come in "Authorization: Bearer" (v1.2.0 adds location.header)');
+    for (const version of ['v1.2.0', 'v1.3.2']) {
+      const current = quietChart();
+      new GatewayAuthPolicy(current, 'Auth', { mode: ApiKeyAuthMode.builtIn({ agentgatewayVersion: version }), headerName: 'vanity-auth', keys: teams(current) });
+      expect(policySpec(synth(current)).traffic.apiKeyAuthentication.location).toEqual({ header: { name: 'vanity-auth' } });
+    }
   });
 
   describe('attribution headers come from key metadata and replace what the client sent', () => {

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { accessMatrix, accessMatrixJson, parseConfig, planConfig } from '../src/config';
-import { ApiKeyAuthMode, IssueCollector, Manifest, checkTeamPolicies, checkTeamPolicy, redactManifest, resolveGatewayAuthPolicy } from '../src/core';
+import {
+  ApiKeyAuthMode, IssueCollector, Manifest, checkRateLimitServer, checkRateLimitServerSpec, checkTeamPolicies, checkTeamPolicy, describeIssue,
+  redactManifest, resolveGatewayAuthPolicy, resolveRateLimitServer, resolveRateLimitServerSpec,
+} from '../src/core';
 import { kubernetesCelEnvironment, rateLimitServerConfigProblems } from '../src/validate';
 import { configProblems, configTeamLines, expectValid } from './helpers';
 
@@ -327,6 +330,23 @@ describe('bad shared budgets are caught at synth', () => {
     ]);
     expect(problems({ top: ['rateLimitServer: {}'], auth: ['rateLimitServer: { backendRef: { name: rl } }'] })).toEqual([
       expect.stringContaining('auth.rateLimitServer: expected either a top-level rateLimitServer (deployed here) or auth.rateLimitServer'),
+    ]);
+  });
+
+  test('a deployed server and a reference to one check port, domain and failure mode with the same words', () => {
+    const bad = { domain: '', failureMode: 'Sometimes' as 'FailOpen' };
+    const atReference = new IssueCollector('auth');
+    checkRateLimitServer(atReference, resolveRateLimitServer({ backendRef: { name: 'rl', port: 0 }, ...bad }, 'auth', 'ns'), undefined, () => undefined);
+    const atServer = new IssueCollector('ratelimit');
+    checkRateLimitServerSpec(atServer, resolveRateLimitServerSpec(bad));
+    expect(atReference.issues.map(describeIssue)).toEqual([
+      'rateLimitServer.backendRef.port: expected an integer port from 1 to 65535, got 0',
+      'rateLimitServer.domain: expected a rate-limit domain of 1 to 256 characters, got ""',
+      'rateLimitServer.failureMode: expected "FailClosed" or "FailOpen", got "Sometimes"',
+    ]);
+    expect(atServer.issues.map(describeIssue)).toEqual([
+      'domain: expected a rate-limit domain of 1 to 256 characters, got ""',
+      'failureMode: expected "FailClosed" or "FailOpen", got "Sometimes"',
     ]);
   });
 

@@ -131,6 +131,19 @@ describe('team budgets and access (built-in auth)', () => {
 });
 
 describe('budgets narrowed to a route or model', () => {
+  test('model patterns: `*` matches any characters, all else literally, the same on every call (patterns are compiled once)', () => {
+    const cases: [string, string, boolean][] = [
+      ['gpt-4o*', 'gpt-4o-mini', true], ['gpt-4o*', 'gpt-4', false], ['*-haiku-*', 'claude-3-5-haiku-latest', true],
+      ['gpt-4.1', 'gpt-4x1', false], ['gpt-4.1', 'gpt-4.1', true], ['a+b(c)[d]', 'a+b(c)[d]', true], ['*', '', true], ['', 'x', false],
+    ];
+    for (let round = 0; round < 2; round++) {
+      expect(cases.map(([p, m]) => cdk8s.modelMatches(p, m))).toEqual(cases.map(([, , matches]) => matches));
+    }
+    // Past the cache's bound the patterns still match as before.
+    for (let i = 0; i < 1100; i++) expect(cdk8s.modelMatches(`m${i}-*`, `m${i}-x`)).toBe(true);
+    expect(cdk8s.modelMatches('gpt-4o*', 'gpt-4o')).toBe(true);
+  });
+
   const narrowed: Scenario = {
     teams: {
       research: ['budgets: [{ tokens: 100000, unit: Hours }, { requests: 5, unit: Minutes, models: ["claude-*"] }]'],

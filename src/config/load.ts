@@ -42,17 +42,14 @@ export class LoadedConfig {
   private positioned?: { document: Document; lines: LineCounter };
 
   /**
-   * @param source the config's text (parsed again with positions only when a location is asked for), or its
-   * already positioned document; none for a config built in code.
+   * @param source the config's text (parsed again with positions only when a location is asked for); none for a
+   * config built in code.
    */
   constructor(
     public readonly file: string,
     public readonly config: GatewayConfig,
-    private readonly source?: string | Document,
-    lines?: LineCounter,
-  ) {
-    if (source !== undefined && typeof source !== 'string') this.positioned = { document: source, lines: lines ?? new LineCounter() };
-  }
+    private readonly source?: string,
+  ) {}
 
   /** Whether locations point into a real file (false for a config built in code, such as the embedded default). */
   public get hasSource(): boolean {
@@ -61,7 +58,7 @@ export class LoadedConfig {
 
   /** The document with node positions, parsed on first use: only problems need it. */
   private get document(): Document | undefined {
-    if (!this.positioned && typeof this.source === 'string') this.positioned = positionedDocument(this.source);
+    if (!this.positioned && this.source !== undefined) this.positioned = positionedDocument(this.source);
     return this.positioned?.document;
   }
 

@@ -1,4 +1,4 @@
-import { IssueCollector } from './errors';
+import { IssueCollector, REDACTED } from './errors';
 
 // Patterns as the Kubernetes API server and the Gateway API CRDs define them.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -63,6 +63,16 @@ export function checkPort(issues: IssueCollector, field: string, value: unknown)
   }
 }
 
+/** Checks a rate-limit domain, which keeps one set of budgets apart from another's on the rate-limit server. */
+export function checkRateLimitDomain(issues: IssueCollector, field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) issues.add(field, value, 'a rate-limit domain of 1 to 256 characters');
+}
+
+/** Checks what the gateway does when the rate-limit server cannot be reached. */
+export function checkFailureMode(issues: IssueCollector, field: string, value: unknown): void {
+  if (value !== 'FailClosed' && value !== 'FailOpen') issues.add(field, value, '"FailClosed" or "FailOpen"');
+}
+
 export function checkNonEmptyString(issues: IssueCollector, field: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') issues.add(field, value, 'a non-empty string');
 }
@@ -121,7 +131,7 @@ export function checkOptionKeys(issues: IssueCollector, field: string, options: 
  */
 export function checkServiceUrl(issues: IssueCollector, field: string, value: unknown): void {
   if (isServiceUrl(value)) return;
-  const shown = typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1<redacted>@') : value;
+  const shown = typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, `$1${REDACTED}@`) : value;
   issues.add(field, shown, 'http(s)://host[:port] without a path, query or user info');
 }
 

@@ -80,7 +80,7 @@ export interface BuiltInAuthOptions {
    */
   readonly validation?: 'Strict' | 'Optional' | 'Permissive';
   /**
-   * The agentgateway release whose CRDs are applied; before v1.4.0 the key can only come in `Authorization: Bearer`.
+   * The agentgateway release whose CRDs are applied; before v1.2.0 the key can only come in `Authorization: Bearer`.
    * @default 'v1.4.1'
    */
   readonly agentgatewayVersion?: string;
@@ -109,10 +109,9 @@ export class ApiKeyAuthMode {
   ) {}
 }
 
-/** Whether an agentgateway release's policy CRD has `apiKeyAuthentication.location` (added in v1.4.0). */
+/** Whether an agentgateway release's policy CRD has `apiKeyAuthentication.location` (see {@link POLICY_FIELD_RELEASES}). */
 export function supportsKeyLocation(version: string): boolean {
-  const match = /^v?(\d+)\.(\d+)/.exec(version);
-  return match !== null && (Number(match[1]) > 1 || (Number(match[1]) === 1 && Number(match[2]) >= 4));
+  return versionAtLeast(version, POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.location.header']);
 }
 
 /** The label built-in policies select their teams' key objects by, unless a label selector is given. */
@@ -340,7 +339,8 @@ export function checkGatewayAuthPolicy(issues: IssueCollector, spec: GatewayAuth
   if (builtIn) {
     if (spec.headerName !== undefined && !supportsKeyLocation(builtIn.agentgatewayVersion)) {
       issues.add('headerName', spec.headerName, `no header name with agentgateway ${builtIn.agentgatewayVersion}: its policy CRD `
-        + 'has no apiKeyAuthentication.location, so keys come in "Authorization: Bearer" (v1.4.0 adds location.header)');
+        + `has no apiKeyAuthentication.location, so keys come in "Authorization: Bearer" (${POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.location.header']} `
+        + 'adds location.header)');
     }
     const hashedSince = POLICY_FIELD_RELEASES['traffic.apiKeyAuthentication.configMapSelector'];
     if (builtIn.hashedKeys === true && !versionAtLeast(builtIn.agentgatewayVersion, hashedSince)) {
@@ -433,17 +433,23 @@ export function checkGatewayAuthPolicySize(issues: IssueCollector, rendered: rea
 /** Headers an identity header must never be: removing them before authentication would break routing or framing. */
 const RESERVED_HEADERS = ['host', 'connection', 'content-length', 'content-type', 'te', 'transfer-encoding', 'upgrade'];
 
-/** Kind of the auth policy, and of the policy that strips client identity headers. */
-function policyKind(spec: GatewayAuthPolicySpec): 'AgentgatewayPolicy' | 'EnterpriseAgentgatewayPolicy' {
-  return spec.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+/**
+ * apiVersion and kind of every policy an auth policy emits: the auth policy itself, the policy stripping client
+ * identity headers and the per-route policies. Built-in auth uses its `policyKind`; ext-auth runs on Enterprise, whose
+ * own kind it uses.
+ */
+export function policyKinds(spec: Pick<GatewayAuthPolicySpec, 'mode'>): typeof KINDS.agentgatewayPolicy | typeof KINDS.enterpriseAgentgatewayPolicy {
+  return (spec.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
+    ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
 }
 
 export function gatewayAuthPolicyObjectIds(spec: GatewayAuthPolicySpec): ObjectId[] {
   const ids: ObjectId[] = spec.mode.builtIn ? [] : [
     { kind: KINDS.authConfig.kind, namespace: spec.namespace, name: spec.authConfigName, field: 'authConfigName' },
   ];
-  ids.push({ kind: policyKind(spec), namespace: spec.namespace, name: spec.name, field: 'name' });
-  if (spec.stripPolicy) ids.push({ kind: policyKind(spec), ...spec.stripPolicy, field: 'stripPolicyName' });
+  const { kind } = policyKinds(spec);
+  ids.push({ kind, namespace: spec.namespace, name: spec.name, field: 'name' });
+  if (spec.stripPolicy) ids.push({ kind, ...spec.stripPolicy, field: 'stripPolicyName' });
   return ids;
 }
 
@@ -493,9 +499,8 @@ export function renderGatewayAuthPolicy(spec: GatewayAuthPolicySpec): Manifest[]
  * open-source AgentgatewayPolicy depends on the install).
  */
 function renderStripPolicy(spec: GatewayAuthPolicySpec, strip: { readonly name: string; readonly namespace: string }): Manifest {
-  const kinds = policyKind(spec) === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
   return {
-    ...kinds,
+    ...policyKinds(spec),
     metadata: { name: strip.name, namespace: strip.namespace },
     spec: {
       targetRefs: [{ name: spec.gateway.name, group: 'gateway.networking.k8s.io', kind: 'Gateway' }],
@@ -511,9 +516,8 @@ function renderBuiltInPolicy(spec: GatewayAuthPolicySpec, builtIn: Required<Buil
   const storage = spec.keyStorage as Extract<KeyStorage, { labels: unknown }>;
   const selector = { matchLabels: { ...storage.labels } };
   const set = spec.headersFromMetadata.map(h => ({ name: h.header, value: metadataHeaderExpression(h.metadataKey, h.required) }));
-  const kinds = builtIn.policyKind === 'EnterpriseAgentgatewayPolicy' ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
   return {
-    ...kinds,
+    ...policyKinds(spec),
     metadata: { name: spec.name, namespace: spec.namespace },
     spec: {
       targetRefs: renderTargetRefs(spec),

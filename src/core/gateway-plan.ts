@@ -1,7 +1,7 @@
 import { IssueCollector, SpecIssue } from './errors';
 import {
   ApiKeyAuthMode, GatewayAuthPolicyOptions, GatewayAuthPolicySpec, PolicyTarget, checkGatewayAuthPolicy,
-  checkGatewayAuthPolicyDuplicates, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds, policyKeyStorage,
+  checkGatewayAuthPolicyDuplicates, checkGatewayAuthPolicySize, gatewayAuthPolicyObjectIds, policyKeyStorage, policyKinds,
   renderGatewayAuthPolicy, resolveGatewayAuthPolicy,
 } from './gateway-auth-policy';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
@@ -23,7 +23,7 @@ import {
 import { UsageOptions, UsageSpec, UsageTeam, checkUsage, renderUsage, resolveUsage, usageObjectIds, usageTeam } from './usage';
 import { teamLimitObjectIds } from './shared-limits';
 import {
-  RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
+  RateLimitServerOptions, RateLimitServerSpec, checkRateLimitServerSpec, checkRateLimitServerUsed, rateLimitServerRef, rateLimitServerObjectIds, renderRateLimitServer, resolveRateLimitServerSpec,
 } from './rate-limit-server';
 
 /** One declared item and the path its problems are reported at (a config path such as `teams[1]`). */
@@ -174,9 +174,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     check(serverItem.path, c => {
       checkRateLimitServerSpec(c, server);
       registry.checkObjects(c, serverItem.path, rateLimitServerObjectIds(server));
-      if (!policy?.rateLimitServer || policy.rateLimitServer.backendRef?.name !== server.name || policy.rateLimitServer.backendRef.namespace !== server.namespace) {
-        c.add('rateLimitServer', server.name, 'an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets');
-      }
+      checkRateLimitServerUsed(c, server, policy ? [policy] : []);
     });
   }
   if (policyItem && policy) {
@@ -235,6 +233,6 @@ function teamAccessObjectIds(policy: GatewayAuthPolicySpec, teams: readonly Team
   const identity = teamIdentityHeader(policy);
   if (!identity) return [];
   const limits = teamLimitObjectIds(policy, teams);
-  const kind = policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy';
+  const { kind } = policyKinds(policy);
   return [...routePolicyRoutes(teams, routes).map(route => ({ kind, namespace: route.namespace, name: accessPolicyName(policy, route), field: 'name' })), ...limits];
 }

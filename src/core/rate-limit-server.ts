@@ -1,6 +1,7 @@
-import { checkDnsLabel, checkNonEmptyString } from './checks';
+import { checkDnsLabel, checkFailureMode, checkNonEmptyString, checkRateLimitDomain } from './checks';
 import { IssueCollector } from './errors';
 import { Manifest, ObjectId } from './manifest';
+import type { GatewayAuthPolicySpec } from './gateway-auth-policy';
 import { RATE_LIMIT_GRPC_PORT, RateLimitServerRef } from './shared-limits';
 
 // The rate-limit server behind shared budgets, as agentgateway's global rate-limiting guide runs it: envoyproxy/ratelimit
@@ -130,8 +131,21 @@ export function checkRateLimitServerSpec(issues: IssueCollector, spec: RateLimit
     }
   }
   if (!Number.isInteger(spec.replicas) || spec.replicas < 1) issues.add('replicas', spec.replicas, 'a whole number of replicas, at least 1');
-  if (typeof spec.domain !== 'string' || spec.domain.length === 0 || spec.domain.length > 256) issues.add('domain', spec.domain, 'a rate-limit domain of 1 to 256 characters');
-  if (!['FailClosed', 'FailOpen'].includes(spec.failureMode)) issues.add('failureMode', spec.failureMode, '"FailClosed" or "FailOpen"');
+  checkRateLimitDomain(issues, 'domain', spec.domain);
+  checkFailureMode(issues, 'failureMode', spec.failureMode);
+}
+
+/**
+ * Reports a deployed server that no built-in auth policy of the app uses: nothing would write its config or send it
+ * budgets. `policies`: every auth policy of the app.
+ */
+export function checkRateLimitServerUsed(issues: IssueCollector, server: RateLimitServerSpec,
+  policies: readonly Pick<GatewayAuthPolicySpec, 'mode' | 'rateLimitServer'>[]): void {
+  const uses = (policy: Pick<GatewayAuthPolicySpec, 'mode' | 'rateLimitServer'>) => policy.mode.builtIn !== undefined
+    && policy.rateLimitServer?.backendRef?.name === server.name && policy.rateLimitServer.backendRef.namespace === server.namespace;
+  if (!policies.some(uses)) {
+    issues.add('rateLimitServer', server.name, 'an auth policy in built-in mode that uses this server: nothing writes its config or sends it budgets');
+  }
 }
 
 export function rateLimitServerObjectIds(spec: RateLimitServerSpec): ObjectId[] {

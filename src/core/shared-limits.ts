@@ -1,5 +1,5 @@
 import { versionAtLeast } from './versions';
-import { checkDnsLabel, checkDnsSubdomain, checkServiceUrl, isServiceUrl } from './checks';
+import { checkDnsLabel, checkDnsSubdomain, checkFailureMode, checkPort, checkRateLimitDomain, checkServiceUrl, isServiceUrl } from './checks';
 import { IssueCollector } from './errors';
 import type { GatewayAuthPolicySpec, IdentityHeader } from './gateway-auth-policy';
 import { KINDS, Manifest, ObjectId } from './manifest';
@@ -92,8 +92,7 @@ export function checkRateLimitServer(issues: IssueCollector, server: ResolvedRat
   if (server.backendRef) {
     checkDnsLabel(issues, `${field}.backendRef.name`, server.backendRef.name);
     checkDnsLabel(issues, `${field}.backendRef.namespace`, server.backendRef.namespace);
-    const port = server.backendRef.port;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) issues.add(`${field}.backendRef.port`, port, 'a port from 1 to 65535');
+    checkPort(issues, `${field}.backendRef.port`, server.backendRef.port);
   }
   if (server.url !== undefined) {
     checkServiceUrl(issues, `${field}.url`, server.url);
@@ -102,10 +101,8 @@ export function checkRateLimitServer(issues: IssueCollector, server: ResolvedRat
         + `(agentgateway ${GLOBAL_RATE_LIMIT_URL_VERSION} adds it)`);
     }
   }
-  if (typeof server.domain !== 'string' || server.domain.length === 0 || server.domain.length > 256) {
-    issues.add(`${field}.domain`, server.domain, 'a rate-limit domain of 1 to 256 characters');
-  }
-  if (!['FailClosed', 'FailOpen'].includes(server.failureMode)) issues.add(`${field}.failureMode`, server.failureMode, '"FailClosed" or "FailOpen"');
+  checkRateLimitDomain(issues, `${field}.domain`, server.domain);
+  checkFailureMode(issues, `${field}.failureMode`, server.failureMode);
   if (server.failureMode === 'FailOpen') {
     warn(`${field}.failureMode: FailOpen lets every request through unlimited while the rate-limit server cannot be reached: `
       + 'budgets are not enforced during an outage (FailClosed answers 500 instead)');
@@ -199,10 +196,10 @@ export function checkSharedBudgets(issues: IssueCollector, identity: IdentityHea
 /**
  * `traffic.rateLimit.global` of the built-in auth policy: one descriptor per kind of shared budget, keyed by the
  * identity's post-auth CEL (the key's metadata). A team whose key lacks the entry would send no descriptor and be
- * unlimited, which the checks refuse. Undefined when no team has shared budgets.
+ * unlimited, which the checks refuse. Undefined when no team has shared budgets. `kinds`: the teams' kinds, when known.
  */
-export function renderGlobalRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[], server: ResolvedRateLimitServer): Record<string, unknown> | undefined {
-  const kinds = sharedLimitKinds(teams, true);
+export function renderGlobalRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[], server: ResolvedRateLimitServer,
+  kinds: readonly SharedLimitKind[] = sharedLimitKinds(teams, true)): Record<string, unknown> | undefined {
   if (kinds.length === 0) return undefined;
   return {
     domain: server.domain,
@@ -230,20 +227,35 @@ export interface RateLimitServerConfig {
   readonly descriptors: readonly RateLimitServerDescriptor[];
 }
 
-/** The server's config: one descriptor per team and shared budget, sorted so the output is stable. */
-export function renderRateLimitServerConfig(identity: IdentityHeader, teams: readonly TeamPolicyInput[], domain: string): RateLimitServerConfig {
-  const descriptors: RateLimitServerDescriptor[] = [];
+/** One team's shared budget as a rate limiter sees it: the kind's descriptor key, the team's identity value, the limit. */
+interface TeamSharedLimit {
+  readonly key: string;
+  readonly value: string;
+  readonly unit: BudgetUnit;
+  readonly amount: number;
+}
+
+/**
+ * One limit per team and shared budget (teams without the identity entry send no descriptor), sorted by key, then
+ * value, so the output is stable.
+ */
+function teamSharedLimits(identity: IdentityHeader, teams: readonly TeamPolicyInput[]): TeamSharedLimit[] {
+  const limits: TeamSharedLimit[] = [];
   for (const team of teams) {
     const value = team.metadata[identity.metadataKey];
     if (value === undefined) continue;
     for (const b of sharedBudgets(team, true)) {
-      descriptors.push({
-        key: sharedLimitKey(identity, kindOf(b)), value,
-        rate_limit: { unit: SERVER_UNITS[b.unit], requests_per_unit: (b.tokens ?? b.requests)! },
-      });
+      limits.push({ key: sharedLimitKey(identity, kindOf(b)), value, unit: b.unit, amount: (b.tokens ?? b.requests)! });
     }
   }
-  descriptors.sort((a, b) => a.key === b.key ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : (a.key < b.key ? -1 : 1));
+  return limits.sort((a, b) => a.key === b.key ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : (a.key < b.key ? -1 : 1));
+}
+
+/** The server's config: one descriptor per team and shared budget, sorted so the output is stable. */
+export function renderRateLimitServerConfig(identity: IdentityHeader, teams: readonly TeamPolicyInput[], domain: string): RateLimitServerConfig {
+  const descriptors: RateLimitServerDescriptor[] = teamSharedLimits(identity, teams).map(l => ({
+    key: l.key, value: l.value, rate_limit: { unit: SERVER_UNITS[l.unit], requests_per_unit: l.amount },
+  }));
   return { domain, descriptors };
 }
 
@@ -284,15 +296,9 @@ export function budgetRateLimitConfigName(policyName: string): string {
  */
 export function renderBudgetRateLimitConfig(identity: IdentityHeader, teams: readonly TeamPolicyInput[], name: string, namespace: string): Manifest {
   const kinds = sharedLimitKinds(teams, true);
-  const descriptors: { key: string; value: string; rateLimit: { unit: string; requestsPerUnit: number } }[] = [];
-  for (const team of teams) {
-    const value = team.metadata[identity.metadataKey];
-    if (value === undefined) continue;
-    for (const b of sharedBudgets(team, true)) {
-      descriptors.push({ key: sharedLimitKey(identity, kindOf(b)), value, rateLimit: { unit: ENTERPRISE_UNITS[b.unit], requestsPerUnit: (b.tokens ?? b.requests)! } });
-    }
-  }
-  descriptors.sort((a, b) => a.key === b.key ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : (a.key < b.key ? -1 : 1));
+  const descriptors = teamSharedLimits(identity, teams).map(l => ({
+    key: l.key, value: l.value, rateLimit: { unit: ENTERPRISE_UNITS[l.unit], requestsPerUnit: l.amount },
+  }));
   return {
     ...KINDS.rateLimitConfig,
     metadata: { name, namespace },

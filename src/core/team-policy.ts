@@ -1,10 +1,10 @@
 import { checkDnsSubdomain } from './checks';
 import { IssueCollector } from './errors';
-import { GatewayAuthPolicySpec, IdentityHeader, renderGatewayAuthPolicy } from './gateway-auth-policy';
+import { GatewayAuthPolicySpec, IdentityHeader, policyKinds, renderGatewayAuthPolicy } from './gateway-auth-policy';
 import { KINDS, Manifest } from './manifest';
 import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 import {
-  BudgetScope, MAX_GLOBAL_DESCRIPTORS, budgetRateLimitConfigName, budgetScope, checkRateLimitServer, checkSharedBudgets,
+  BudgetScope, MAX_GLOBAL_DESCRIPTORS, ResolvedRateLimitServer, SharedLimitKind, budgetRateLimitConfigName, budgetScope, checkRateLimitServer, checkSharedBudgets,
   renderBudgetRateLimitConfig, renderGlobalRateLimit, renderRateLimitServerConfigMap, sharedLimitKinds,
 } from './shared-limits';
 
@@ -122,9 +122,22 @@ export function budgetRoutes<R extends TeamPolicyRoute>(budget: TeamBudget, rout
     && (patterns === undefined || (route.model !== undefined && patterns.some(p => modelMatches(p, route.model!)))));
 }
 
+/** The names of the routes each narrowed budget counts on: computed once per policy, read for every route. */
+type NarrowedBudgetRoutes = ReadonlyMap<TeamBudget, ReadonlySet<string>>;
+
+function narrowedBudgetRoutes(teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyRoute[]): NarrowedBudgetRoutes {
+  const narrowed = new Map<TeamBudget, ReadonlySet<string>>();
+  for (const team of teams) {
+    for (const b of budgetList(team)) {
+      if (!isTeamWideBudget(b) && !narrowed.has(b)) narrowed.set(b, new Set(budgetRoutes(b, routes).map(r => r.name)));
+    }
+  }
+  return narrowed;
+}
+
 /** The budgets of a team that count on `route`: its team-wide ones and those narrowed to the route. */
-function budgetsOnRoute(team: TeamPolicyInput, route: TeamPolicyRoute, routes: readonly TeamPolicyRoute[]): TeamBudget[] {
-  return budgetList(team).filter(b => isTeamWideBudget(b) || budgetRoutes(b, routes).some(r => r.name === route.name));
+function budgetsOnRoute(team: TeamPolicyInput, route: TeamPolicyRoute, narrowed: NarrowedBudgetRoutes): TeamBudget[] {
+  return budgetList(team).filter(b => isTeamWideBudget(b) || narrowed.get(b)!.has(route.name));
 }
 
 /** Whether any team has a budget narrowed to a route or model. */
@@ -142,9 +155,11 @@ export function routePolicyRoutes<R extends TeamPolicyRoute>(teams: readonly Tea
   return routes.filter(route => narrowed.some(b => budgetRoutes(b, routes).includes(route)));
 }
 
-/** Whether a route's policy carries a rate limit: some narrowed budget counts on it. */
-function routeHasOwnLimits(teams: readonly TeamPolicyInput[], route: TeamPolicyRoute, routes: readonly TeamPolicyRoute[]): boolean {
-  return teams.some(t => budgetList(t).some(b => !isTeamWideBudget(b) && budgetRoutes(b, routes).some(r => r.name === route.name)));
+/** The names of the routes whose policy carries a rate limit: those some narrowed budget counts on. */
+function routesWithOwnLimits(narrowed: NarrowedBudgetRoutes): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const routeNames of narrowed.values()) for (const name of routeNames) names.add(name);
+  return names;
 }
 
 /** Whether any team declares budgets or access, so the policy must emit limits or authorization. */
@@ -228,10 +243,21 @@ function checkBudget(issues: IssueCollector, field: string, budget: TeamBudget):
 const DAYS_EXPECTED = '"Seconds", "Minutes" or "Hours": per-replica local limits have no day unit (a daily budget must be shared: '
   + 'name a rateLimitServer on the auth policy, or use ext-auth; 24 × an hourly budget is the nearest local limit)';
 
+/** Compiled model patterns: the same few patterns are matched against every route and team. */
+const MODEL_PATTERNS = new Map<string, RegExp>();
+/** Bounds the cache for a program that matches ever new patterns. */
+const MAX_MODEL_PATTERNS = 1024;
+
 /** `*` in a model pattern matches any characters; everything else literally. */
 export function modelMatches(pattern: string, model: string): boolean {
-  const escaped = pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${escaped}$`).test(model);
+  let compiled = MODEL_PATTERNS.get(pattern);
+  if (compiled === undefined) {
+    const escaped = pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    compiled = new RegExp(`^${escaped}$`);
+    if (MODEL_PATTERNS.size >= MAX_MODEL_PATTERNS) MODEL_PATTERNS.clear();
+    MODEL_PATTERNS.set(pattern, compiled);
+  }
+  return compiled.test(model);
 }
 
 /** Whether a team may call a route: no `access` opens every route. */
@@ -325,18 +351,21 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
   const budgeted = teams.filter(t => budgetList(t).some(isLocal));
   const teamWide = teams.filter(t => budgetList(t).some(b => isTeamWideBudget(b) && isLocal(b)));
   // A shared half rides in a trailing fallback entry when local limits are conditional too.
-  const conditionalRoom = MAX_CONDITIONAL_ENTRIES - (sharedLimitKinds(teams, hasServer).length > 0 ? 1 : 0);
+  const sharedKinds = sharedLimitKinds(teams, hasServer).length;
+  const conditionalRoom = MAX_CONDITIONAL_ENTRIES - (sharedKinds > 0 ? 1 : 0);
   if (policy.mode.builtIn && teamWide.length > conditionalRoom) {
     issues.add('teams', teamWide.length, `at most ${conditionalRoom} teams with per-replica budgets on one policy (rateLimit.conditional holds at most `
       + `${MAX_CONDITIONAL_ENTRIES} entries): share the budgets through a rate-limit server (rateLimitServer on the auth policy; `
       + 'traffic.rateLimit.global takes one descriptor per kind of budget, whatever the number of teams)');
   }
-  if (sharedLimitKinds(teams, hasServer).length > MAX_GLOBAL_DESCRIPTORS) issues.add('teams', 'budgets', `at most ${MAX_GLOBAL_DESCRIPTORS} kinds of shared budget`);
+  if (sharedKinds > MAX_GLOBAL_DESCRIPTORS) issues.add('teams', 'budgets', `at most ${MAX_GLOBAL_DESCRIPTORS} kinds of shared budget`);
   const routePolicies = routePolicyRoutes(teams, routes);
+  const narrowed = narrowedBudgetRoutes(teams, routes);
+  const ownLimits = routesWithOwnLimits(narrowed);
   for (const route of routePolicies) {
     checkDnsSubdomain(issues, `accessPolicyName (route ${route.name})`, accessPolicyName(policy, route));
-    if (!routeHasOwnLimits(teams, route, routes)) continue;
-    const onRoute = teams.filter(t => budgetsOnRoute(t, route, routes).some(isLocal));
+    if (!ownLimits.has(route.name)) continue;
+    const onRoute = teams.filter(t => budgetsOnRoute(t, route, narrowed).some(isLocal));
     if (onRoute.length > conditionalRoom) {
       issues.add('teams', onRoute.length, `at most ${conditionalRoom} teams with per-replica budgets on route ${route.name} (its policy's `
         + `rateLimit.conditional holds at most ${MAX_CONDITIONAL_ENTRIES} entries)`);
@@ -357,7 +386,7 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
     });
   }
   for (const team of teams) checkNarrowedBudgets(teamIssues(team.path), team, routes, routeNames, models);
-  const limitedRoutes = routePolicies.filter(r => routeHasOwnLimits(teams, r, routes)).map(r => r.name);
+  const limitedRoutes = routePolicies.filter(r => ownLimits.has(r.name)).map(r => r.name);
   if (limitedRoutes.length > 0) {
     for (const team of teamWide) {
       warn(`[${team.path}] budgets: expected team-wide budgets to count once: routes ${limitedRoutes.join(', ')} carry budgets narrowed `
@@ -420,24 +449,47 @@ export function teamCondition(identity: IdentityHeader, value: string): string {
  * with budgets, first match wins, no fallback, so teams without budgets are not limited. Undefined when there are none.
  */
 export function renderTeamRateLimit(identity: IdentityHeader, teams: readonly TeamPolicyInput[],
-  server?: Parameters<typeof renderGlobalRateLimit>[2],
+  server?: ResolvedRateLimitServer,
   route?: { readonly route: TeamPolicyRoute; readonly routes: readonly TeamPolicyRoute[] }): Record<string, unknown> | undefined {
+  return teamRateLimit(rateLimitInputs(identity, teams, server, route?.routes ?? []), route?.route);
+}
+
+/** What every rate limit of one policy is rendered from, computed once for the policy and its routes. */
+interface RateLimitInputs {
+  readonly identity: IdentityHeader;
+  readonly teams: readonly TeamPolicyInput[];
+  readonly server?: ResolvedRateLimitServer;
+  readonly sharedKinds: readonly SharedLimitKind[];
+  readonly narrowed: NarrowedBudgetRoutes;
+}
+
+function rateLimitInputs(identity: IdentityHeader, teams: readonly TeamPolicyInput[], server: ResolvedRateLimitServer | undefined,
+  routes: readonly TeamPolicyRoute[]): RateLimitInputs {
+  return { identity, teams, server, sharedKinds: server ? sharedLimitKinds(teams, true) : [], narrowed: narrowedBudgetRoutes(teams, routes) };
+}
+
+/** {@link renderTeamRateLimit} of the policy (no `route`) or of one route's policy. */
+function teamRateLimit(inputs: RateLimitInputs, route?: TeamPolicyRoute): Record<string, unknown> | undefined {
+  const { identity, teams, server } = inputs;
   const hasServer = server !== undefined;
   // The shared budgets count at the rate-limit server, keyed by team: the same descriptors in a route's policy add to
   // the same buckets, so a route that replaces the Gateway's rateLimit keeps them.
-  const global = server ? renderGlobalRateLimit(identity, teams, server) : undefined;
-  const local = (t: TeamPolicyInput) => (route ? budgetsOnRoute(t, route.route, route.routes) : budgetList(t).filter(isTeamWideBudget))
+  const global = server ? renderGlobalRateLimit(identity, teams, server, inputs.sharedKinds) : undefined;
+  const local = (t: TeamPolicyInput) => (route ? budgetsOnRoute(t, route, inputs.narrowed) : budgetList(t).filter(isTeamWideBudget))
     .filter(b => budgetScope(b, hasServer) === 'replica');
-  const conditional = teams.filter(t => local(t).length > 0).map(t => ({
-    condition: teamCondition(identity, t.metadata[identity.metadataKey]),
-    policy: {
-      local: local(t).map(b => ({
-        ...(b.requests !== undefined ? { requests: b.requests } : { tokens: b.tokens }),
-        unit: b.unit,
-        ...(b.burst !== undefined ? { burst: b.burst } : {}),
-      })),
-    },
-  }));
+  const conditional = teams.flatMap(t => {
+    const budgets = local(t);
+    return budgets.length === 0 ? [] : [{
+      condition: teamCondition(identity, t.metadata[identity.metadataKey]),
+      policy: {
+        local: budgets.map(b => ({
+          ...(b.requests !== undefined ? { requests: b.requests } : { tokens: b.tokens }),
+          unit: b.unit,
+          ...(b.burst !== undefined ? { burst: b.burst } : {}),
+        })),
+      },
+    }];
+  });
   // `conditional` cannot sit next to `global`: the shared half becomes the last, unconditioned entry. The gateway
   // picks the first local match and, separately, the first global match (GATEWAY-SEMANTICS 4.1), so every team
   // gets its local limits and the shared descriptors.
@@ -463,14 +515,14 @@ export function accessPolicyName(policy: GatewayAuthPolicySpec, route: TeamPolic
  */
 export function renderTeamAccessPolicies(policy: GatewayAuthPolicySpec, identity: IdentityHeader, teams: readonly TeamPolicyInput[],
   routes: readonly TeamPolicyRoute[]): Manifest[] {
-  // Ext-auth runs on Enterprise, whose own policy kind it uses.
-  const kinds = (policy.mode.builtIn?.policyKind ?? 'EnterpriseAgentgatewayPolicy') === 'EnterpriseAgentgatewayPolicy'
-    ? KINDS.enterpriseAgentgatewayPolicy : KINDS.agentgatewayPolicy;
+  const kinds = policyKinds(policy);
   const access = teams.some(t => t.access !== undefined);
+  const rateLimits = rateLimitInputs(identity, teams, policy.rateLimitServer, routes);
+  const ownLimits = routesWithOwnLimits(rateLimits.narrowed);
   return routePolicyRoutes(teams, routes).map(route => {
     const allowed = teams.filter(t => Object.hasOwn(t.metadata, identity.metadataKey) && teamMayUseRoute(t.access, route))
       .map(t => t.metadata[identity.metadataKey]);
-    const rateLimit = routeHasOwnLimits(teams, route, routes) ? renderTeamRateLimit(identity, teams, policy.rateLimitServer, { route, routes }) : undefined;
+    const rateLimit = ownLimits.has(route.name) ? teamRateLimit(rateLimits, route) : undefined;
     return {
       ...kinds,
       metadata: { name: accessPolicyName(policy, route), namespace: route.namespace },

@@ -5,6 +5,8 @@
 export const POLICY_FIELD_RELEASES = {
   /** Team budgets (AGW PR #1749). */
   'traffic.rateLimit.conditional': 'v1.2.0',
+  /** A key header other than `Authorization: Bearer` (`headerName` with built-in auth). */
+  'traffic.apiKeyAuthentication.location.header': 'v1.2.0',
   /** Hashed keys in ConfigMaps. */
   'traffic.apiKeyAuthentication.configMapSelector': 'v1.4.0',
 } as const;

@@ -232,12 +232,88 @@ export function writeCdk8sYaml(docs: readonly unknown[]): string {
   return parts.join('---\n');
 }
 
+/** Names of `yaml`'s tokens, the only words its messages put in `Unexpected <type> token` (never source text). */
+const YAML_TOKENS = 'alias|anchor|block-map|block-scalar|block-scalar-header|block-seq|block-seq-ind|byte-order-mark|comma|comment|directive|directive-line|doc-end|'
+  + 'doc-mode|doc-start|document|double-quoted-scalar|error|explicit-key-ind|flow-collection|flow-error-end|flow-map-end|flow-map-start|'
+  + 'flow-seq-end|flow-seq-start|map-value-ind|newline|scalar|seq-item-ind|single-quoted-scalar|space|tag';
+const FLOW = 'flow map|flow sequence';
+
 /**
- * A YAML parser message without the source it quotes: `Unexpected scalar token in YAML stream: "<text>"` can quote a
- * pasted key. Callers report the location, which already points at the text.
+ * `yaml`'s messages we show: each pattern matches a message (or its start) and keeps only words of our own or
+ * `yaml`'s fixed ones (token and collection names); `text`, where given, replaces a message that quotes the source.
  */
-export function yamlErrorText(message: string): string {
-  const first = message.split('\n')[0];
-  const cut = first.indexOf(': ');
-  return cut > 0 ? first.slice(0, cut) : first;
+const YAML_MESSAGES: readonly { readonly pattern: RegExp; readonly text?: string }[] = [
+  { pattern: new RegExp(`^Unexpected (?:${YAML_TOKENS}) (?:token in YAML (?:stream|document)|token|at node end|on same line with key)(?=: |$)`) },
+  { pattern: new RegExp(`^(?:Flow map in block collection must be sufficiently indented and end with a \\}|Flow sequence in block collection must be `
+    + `sufficiently indented and end with a \\]|Missing , between (?:${FLOW}) items|Missing , or : between (?:${FLOW}) items|`
+    + `Missing space after : in (?:${FLOW})|Unexpected , in (?:${FLOW})|Unexpected empty item in (?:${FLOW}))$`) },
+  { pattern: new RegExp('^(?:Map keys must be unique|Missing closing "quote|Missing closing \'quote|Implicit map keys need to be followed by map values|'
+    + 'Implicit keys need to be on a single line|Implicit keys of flow sequence pairs need to be on a single line|'
+    + 'Nested mappings are not allowed in compact mappings|A block sequence may not be used as an implicit map key|'
+    + 'All mapping items must start at the same column|All sequence items must start at the same column|Sequence item without - indicator|'
+    + 'Tags and anchors must be separated from the next token by white space|Tabs are not allowed as indentation|'
+    + 'Comments must be separated from other tokens by white space characters|A node can have at most one (?:anchor|tag)|'
+    + '(?:Anchor|Alias) ending in : is ambiguous|(?:Anchor|Alias) cannot be an empty string|An alias node must not specify any properties|'
+    + 'Block collections are not allowed within flow collections|Missing directives-end(?:/doc-start)? indicator line|'
+    + 'Block collection cannot start on same line with directives-end marker|Missing newline after block sequence props|'
+    + 'Block scalars with more-indented leading empty lines must use an explicit indentation indicator|'
+    + 'Block scalar values in collections must be indented|Block scalar lines must not be less indented than their (?:first line|explicit indentation indicator)|'
+    + 'Flow end indicator should be more indented than parent|Unexpected doc-end without preceding document|'
+    + 'The : indicator must be at most 1024 chars after the start of an implicit block mapping key|'
+    + 'Excessive alias count indicates a resource exhaustion attack|!!timestamp expects a date, starting with yyyy-mm-dd)$') },
+  // Kept up to the name they quote: an alias or tag name can be a pasted key.
+  { pattern: /^(?:Unresolved alias \(the anchor must be set before the alias\)|Unresolved tag|Could not resolve tag|Not a YAML token|Unexpected token in block scalar header|Block scalar header includes extra characters)(?=: )/ },
+  { pattern: /^Source contains multiple documents/ },
+  { pattern: /^Invalid escape sequence /, text: 'Invalid escape sequence in a double-quoted string (write \\\\ for a backslash)' },
+  { pattern: /^Plain value cannot start with /, text: 'Plain value cannot start with a reserved character (quote the value)' },
+  { pattern: new RegExp(`^Unexpected .* in (${FLOW}|collection)$`), text: 'Unexpected token in a flow collection' },
+  { pattern: /^Anchors and tags must be after the /, text: 'Anchors and tags must be after the indicator' },
+  { pattern: /^Unknown directive /, text: 'Unknown directive' },
+  { pattern: /^Unsupported YAML version /, text: 'Unsupported YAML version' },
+  { pattern: / used for (?:map|seq) collection, but expects /, text: 'A tag used for another kind of collection' },
+  { pattern: / tag handle is non-default and was not declared/, text: 'Undeclared tag handle' },
+];
+
+/** Our text for each `YAMLError.code`, for a message none of {@link YAML_MESSAGES} knows (a newer `yaml`'s wording). */
+const YAML_CODE_TEXT: Readonly<Record<string, string>> = {
+  ALIAS_PROPS: 'An alias node must not specify any properties',
+  BAD_ALIAS: 'Bad anchor or alias name',
+  BAD_COLLECTION_TYPE: 'A tag used for another kind of collection',
+  BAD_DIRECTIVE: 'Bad directive',
+  BAD_DQ_ESCAPE: 'Invalid escape sequence in a double-quoted string (write \\\\ for a backslash)',
+  BAD_INDENT: 'Bad indentation',
+  BAD_PROP_ORDER: 'Anchors and tags must be after the indicator',
+  BAD_SCALAR_START: 'Plain value cannot start with a reserved character (quote the value)',
+  BLOCK_AS_IMPLICIT_KEY: 'A block collection cannot be an implicit key',
+  BLOCK_IN_FLOW: 'Block collections are not allowed within flow collections',
+  DUPLICATE_KEY: 'Map keys must be unique',
+  IMPOSSIBLE: 'Unreadable YAML',
+  KEY_OVER_1024_CHARS: 'The : indicator must be at most 1024 chars after the start of an implicit block mapping key',
+  MISSING_CHAR: 'A character is missing',
+  MULTILINE_IMPLICIT_KEY: 'Implicit keys need to be on a single line',
+  MULTIPLE_ANCHORS: 'A node can have at most one anchor',
+  MULTIPLE_DOCS: 'Source contains multiple documents',
+  MULTIPLE_TAGS: 'A node can have at most one tag',
+  NON_STRING_KEY: 'Keys must be strings',
+  RESOURCE_EXHAUSTION: 'Excessive alias count indicates a resource exhaustion attack',
+  TAB_AS_INDENT: 'Tabs are not allowed as indentation',
+  TAG_RESOLVE_FAILED: 'Unresolved tag',
+  UNEXPECTED_TOKEN: 'Unexpected token',
+};
+
+/**
+ * A YAML parser message in words that never quote the source (a message such as `Unexpected scalar token in YAML
+ * stream: "<text>"` or `Invalid escape sequence \xab` can quote part of a pasted key): a message of `yaml`'s we
+ * know keeps its fixed words, any other gets our text for its `YAMLError.code`, or a generic one. Callers report
+ * the location, which already points at the text.
+ * @param error a `YAMLError` (or an error thrown while converting a document), or its message
+ */
+export function yamlErrorText(error: string | { readonly code?: string; readonly message: string }): string {
+  const message = (typeof error === 'string' ? error : error.message).split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  for (const { pattern, text } of YAML_MESSAGES) {
+    const match = pattern.exec(message);
+    if (match) return text ?? match[0];
+  }
+  const code = typeof error === 'string' ? undefined : error.code;
+  return (code !== undefined && Object.hasOwn(YAML_CODE_TEXT, code) ? YAML_CODE_TEXT[code] : undefined) ?? 'Invalid YAML';
 }

@@ -11,7 +11,8 @@ export interface RateLimitServerArgs extends RateLimitServerOptions {}
 /**
  * The rate-limit server for budgets shared by every gateway replica (envoyproxy/ratelimit and Redis, Deployments and
  * Services), from the same core as the cdk8s `RateLimitServer`. Its config ConfigMap is written by the auth policy
- * that uses it (`ref`).
+ * that uses it (`ref`). Unlike the cdk8s construct and the config file, a server no policy uses is not reported:
+ * components check their own arguments when created, before the policy that takes `ref` exists.
  */
 export class RateLimitServer extends pulumi.ComponentResource {
   public readonly serverName: string;

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  EXT_AUTH_STORAGE, IssueCollector, KeyRef, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
+  EXT_AUTH_STORAGE, IssueCollector, KeyRef, REDACTED, KeySource, KeyStorage, Manifest, SecretValue, TeamApiKeyOptions,
   TeamApiKeySpec, TeamKeyOptions, TeamPolicyInput, checkTeamApiKey, checkTeamApiKeySize, generateKey, keyStorageWarnings,
   renderTeamApiKey, checkTeamPolicyUnenforced, resolveTeamApiKey, teamApiKeyObjectIds, teamApiKeyWarnings, UsageTeam, usageTeam,
 } from '../core';
@@ -65,7 +65,7 @@ function planKeys(args: TeamApiKeyArgs): { options: TeamApiKeyOptions; deferred:
 export function checkDeferredKey(path: string, field: string, value: string, team?: string, resource?: pulumi.Resource): KeySource {
   // Thrown inside an apply: a ResourceError with its stack hidden makes Pulumi print the message alone and fail the
   // deployment, instead of an unhandled exception with a stack trace.
-  const reject = (expected: string) => new pulumi.ResourceError(`${path}: ${field}: expected ${expected}, got <redacted>`, resource, true);
+  const reject = (expected: string) => new pulumi.ResourceError(`${path}: ${field}: expected ${expected}, got ${REDACTED}`, resource, true);
   if (typeof value !== 'string' || value.length === 0 || /[\s\0]/.test(value)) throw reject('a non-empty key without whitespace');
   const source = KeySource.literal(SecretValue.unsafePlainText(value));
   const owner = team === undefined ? undefined : stackRegistry().claimKey(source.identity()!, path, team, field);
