@@ -347,7 +347,7 @@ export function positionedValue(text: string, file: string): unknown {
       const { line, col } = lines.linePos(e.pos[0]);
       // A stack overflow in the parser is a nesting problem; the errors that follow it are its echoes.
       const tooDeep = /call stack/i.test(e.message);
-      const message = tooDeep ? `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` : yamlErrorText(e.message);
+      const message = tooDeep ? `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` : yamlErrorText(e);
       problems.set(`${line}:${col}`, problems.get(`${line}:${col}`) ?? { file, line, column: col, field: '(yaml)', message });
       if (tooDeep || problems.size >= 20) break;
     }

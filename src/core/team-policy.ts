@@ -243,21 +243,25 @@ function checkBudget(issues: IssueCollector, field: string, budget: TeamBudget):
 const DAYS_EXPECTED = '"Seconds", "Minutes" or "Hours": per-replica local limits have no day unit (a daily budget must be shared: '
   + 'name a rateLimitServer on the auth policy, or use ext-auth; 24 × an hourly budget is the nearest local limit)';
 
-/** Compiled model patterns: the same few patterns are matched against every route and team. */
-const MODEL_PATTERNS = new Map<string, RegExp>();
-/** Bounds the cache for a program that matches ever new patterns. */
-const MAX_MODEL_PATTERNS = 1024;
-
-/** `*` in a model pattern matches any characters; everything else literally. */
+/**
+ * `*` in a model pattern matches any characters; everything else literally. Matched piece by piece, leftmost first
+ * (which is exact for `*` alone), never through a regular expression: a pattern with many `*` against a long model
+ * name, from a pull request, cannot backtrack for minutes.
+ */
 export function modelMatches(pattern: string, model: string): boolean {
-  let compiled = MODEL_PATTERNS.get(pattern);
-  if (compiled === undefined) {
-    const escaped = pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    compiled = new RegExp(`^${escaped}$`);
-    if (MODEL_PATTERNS.size >= MAX_MODEL_PATTERNS) MODEL_PATTERNS.clear();
-    MODEL_PATTERNS.set(pattern, compiled);
+  const pieces = pattern.split('*');
+  if (pieces.length === 1) return pattern === model;
+  const head = pieces[0];
+  const tail = pieces[pieces.length - 1];
+  if (model.length < head.length + tail.length || !model.startsWith(head) || !model.endsWith(tail)) return false;
+  const end = model.length - tail.length;
+  let at = head.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const found = model.indexOf(pieces[i], at);
+    if (found < 0 || found + pieces[i].length > end) return false;
+    at = found + pieces[i].length;
   }
-  return compiled.test(model);
+  return true;
 }
 
 /** Whether a team may call a route: no `access` opens every route. */
