@@ -49,6 +49,8 @@ export class AppRegistry {
   }[] = [];
   /** Gateway and normalized path prefix -> the route that claimed it. */
   private readonly routeMatches = new Map<string, string>();
+  /** Key Secrets (`namespace/name`) -> the teams that write them, so a route's credential is checked in O(1). */
+  private readonly keySecrets = new Map<string, string[]>();
   /** Provider credential Secrets (`namespace/name`) -> the route that reads it. */
   private readonly credentialSecrets = new Map<string, string>();
   private readonly policies: PolicyKeys[] = [];
@@ -67,6 +69,10 @@ export class AppRegistry {
     const refs = teamApiKeyRefs(path, spec, this.settings.now);
     this.teams.push({ path, spec, refs, storage });
     for (const key of spec.keys) {
+      const secret = `${spec.namespace}/${key.secretName}`;
+      const writers = this.keySecrets.get(secret);
+      if (writers) writers.push(path);
+      else this.keySecrets.set(secret, [path]);
       const identity = key.source.identity();
       if (identity !== undefined && keyStatus(spec, key, this.settings.now) !== 'revoked' && !this.keyOwners.has(identity)) {
         this.keyOwners.set(identity, { path, team: spec.team, field: keySourceField(key) });
@@ -106,12 +112,8 @@ export class AppRegistry {
         + 'agentgateway would pick one of them by name)');
     }
     if (credentialSecret === undefined) return;
-    for (const team of this.teams) {
-      for (const key of team.spec.keys) {
-        if (`${team.spec.namespace}/${key.secretName}` === credentialSecret) {
-          issues.add('credential.secretName', credentialSecret, `the provider's own credential Secret, not a team's key Secret (${team.path} writes it)`);
-        }
-      }
+    for (const writer of this.keySecrets.get(credentialSecret) ?? []) {
+      issues.add('credential.secretName', credentialSecret, `the provider's own credential Secret, not a team's key Secret (${writer} writes it)`);
     }
   }
 
