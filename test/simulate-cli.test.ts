@@ -121,6 +121,10 @@ describe('simulate on the command line', () => {
     const mistyped = cli([...base, '-H', 'Authorization Bearer fixture-mistyped-key-0123456789']).stderr;
     expect(mistyped).toContain('--header: expected "name: value", got a header without ":" (not shown)');
     expect(mistyped).not.toContain('fixture-mistyped-key');
+    const pasted = cli([...base, '--key-of', 'sk-Fixture-Pasted-Key-0123456789']);
+    expect([pasted.status, pasted.stdout]).toEqual([1, '']);
+    expect(pasted.stderr).toContain('keyOf: expected the name of the Secret or ConfigMap holding the key');
+    expect(pasted.stderr).not.toContain('Fixture-Pasted');
   });
 });
 
@@ -131,6 +135,12 @@ describe('expectations files', () => {
     const text = 'expectations:\n  - name: x\n    request:\n      path: /openai\n      key: team1-key\n    expect: {status: 200}\n';
     expect(() => parseExpectations(text, 'e.yaml')).toThrow(/^e\.yaml:5:12: expectations\[0\]\.request\.key: expected no key in the file: use keyEnv/);
     try { parseExpectations(text, 'e.yaml'); } catch (e) { expect((e as Error).message).not.toContain('team1-key'); }
+  });
+
+  test('a keyOf that is no Secret name is refused at its position, not quoted', () => {
+    const text = 'expectations:\n  - name: x\n    request: {path: /openai, keyOf: "Bearer sk-Fixture-Pasted"}\n    expect: {status: 200}\n';
+    expect(() => parseExpectations(text, 'e.yaml')).toThrow(/^e\.yaml:3:37: expectations\[0\]\.request\.keyOf: expected the name of the Secret/);
+    expect(() => parseExpectations(text, 'e.yaml')).not.toThrow(/Fixture-Pasted/);
   });
 
   test('unknown fields and bad values name the row and field', () => {

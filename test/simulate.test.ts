@@ -292,6 +292,10 @@ describe('keys the manifests cannot show: keyOf presents a stand-in, assumed val
     expect(missing.status).toBe(401);
     expect(missing.notes).toContain(`keyOf nobody-apikey: the policy selects no key held there (it selects ${NS}/literal-apikey, ${NS}/store-apikey)`);
     for (const r of [store, guessed, literal, missing]) expectKeyNowhere(r, fixtureKeyText('literal'));
+    // A key pasted where the holder's name goes is refused, never echoed.
+    const pasted = () => simulateRequest(manifests, { path: CHAT, keyOf: 'Fixture_Pasted_Key_0123456789' });
+    expect(pasted).toThrow(/^keyOf: expected the name of the Secret or ConfigMap holding the key .*got something else \(not shown: it might be a key\)$/);
+    expect(pasted).not.toThrow(/Fixture_Pasted/);
   });
 
   test('ext-auth: SealedSecret and ExternalSecret teams answer to keyOf; an unknown key sent by the client is refused', () => {

@@ -2,7 +2,7 @@
 
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { PlainManifest } from './manifests';
-import { SimulatedRequest, SimulationResult, simulateRequest } from './simulate';
+import { SimulatedRequest, SimulationResult, keyOfError, simulateRequest } from './simulate';
 
 /** What one request must produce; every field given is checked, the others are not. */
 export interface ExpectedOutcome {
@@ -73,9 +73,12 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     const path = `expectations[${i}]`;
     if (!isMap(node)) throw new ExpectationsError(`${where(path, node)}: expected {name, request, expect}`);
     const row = node.toJS(doc) as Record<string, any>;
-    const fail = (field: string, expected: string, value: unknown) => {
+    const located = (field: string) => {
       const at = field.split('.').reduce<unknown>((n, k) => (isMap(n) ? n.get(k, true) : undefined), node);
-      throw new ExpectationsError(`${where(`${path}.${field}`, at ?? node)}: expected ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+      return where(`${path}.${field}`, at ?? node);
+    };
+    const fail = (field: string, expected: string, value: unknown) => {
+      throw new ExpectationsError(`${located(field)}: expected ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
     };
     if (typeof row.name !== 'string' || row.name.length === 0) fail('name', 'a non-empty string', row.name);
     const request = row.request;
@@ -86,6 +89,8 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     }
     if (typeof request.path !== 'string' || !request.path.startsWith('/')) fail('request.path', 'a path starting with /', request.path);
     if (request.keyEnv !== undefined && request.keyOf !== undefined) fail('request.keyEnv', 'either keyEnv or keyOf, not both', request.keyEnv);
+    const keyOfProblem = request.keyOf === undefined ? undefined : keyOfError(request.keyOf);
+    if (keyOfProblem) throw new ExpectationsError(`${located('request.keyOf')}: ${keyOfProblem}`);
     if (request.time !== undefined && Number.isNaN(new Date(String(request.time)).getTime())) fail('request.time', 'an RFC 3339 time', request.time);
     for (const [k, v] of Object.entries(request.headers ?? {})) if (typeof v !== 'string') fail(`request.headers.${k}`, 'a string', v);
     const expect = row.expect;

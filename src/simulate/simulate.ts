@@ -251,7 +251,11 @@ export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: 
   const out: KeyRecord[] = [];
   const fromSecret = (s: SecretLike) => {
     const holder = `${s.namespace}/${s.name}`;
-    for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${holder} entry ${entry}`, holder, ...parseEntry(text), secret: s, annotations: s.annotations });
+    for (const [entry, text] of Object.entries(s.entries)) {
+      const parsed = parseEntry(text);
+      // An entry with neither key nor hash holds no key (metadata alone, say).
+      if (parsed.key !== undefined || parsed.keyHash !== undefined) out.push({ source: `Secret ${holder} entry ${entry}`, holder, ...parsed, secret: s, annotations: s.annotations });
+    }
     // Filled in by a secret store or decrypted in the cluster: a key nobody can match offline, only present with keyOf.
     for (const entry of [...s.external].sort()) {
       out.push({ source: `Secret ${holder} entry ${entry} (from ${s.externalSource})`, holder, metadata: templateMetadata(s.templates?.[entry]), secret: s, annotations: s.annotations });
@@ -310,6 +314,18 @@ function expiryWarning(record: KeyRecord, time: Date, warnings: string[]): void 
   if (Number.isNaN(end.getTime()) || time.getTime() < end.getTime()) return;
   warnings.push(`${record.source} is past its not-after ${notAfter} (annotation ${NOT_AFTER_ANNOTATION}) at ${time.toISOString()}: `
     + 'the gateway does not read the annotation and accepts the key while it is deployed; a new synth would remove it');
+}
+
+const HOLDER_NAME = /^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9](?:[-.a-z0-9]{0,251}[a-z0-9])?$/;
+
+/**
+ * Why a `keyOf` value is not a Secret or ConfigMap name (`[namespace/]name`), or undefined. The value is never
+ * quoted: a key pasted where the name goes must not reach the output.
+ */
+export function keyOfError(keyOf: unknown): string | undefined {
+  return typeof keyOf === 'string' && HOLDER_NAME.test(keyOf) ? undefined
+    : 'expected the name of the Secret or ConfigMap holding the key ([namespace/]name: lowercase letters, digits, "-" and "."), '
+      + 'got something else (not shown: it might be a key)';
 }
 
 /** What `keyOf` puts where the policy reads the key: a stand-in naming the holder, never key material. */
@@ -583,6 +599,8 @@ const ROUTE_PHASE: readonly Stage[] = [builtInApiKey, entExtAuth, noAuthenticati
  * client's key is never part of the result.
  */
 export function simulateRequest(manifests: readonly PlainManifest[], request: SimulatedRequest): SimulationResult {
+  const keyOfProblem = request.keyOf === undefined ? undefined : keyOfError(request.keyOf);
+  if (keyOfProblem) throw new Error(`keyOf: ${keyOfProblem}`);
   const keyHeaders = new Set<string>();
   const result = simulateUnredacted(manifests, request, keyHeaders);
   // Whatever step wrote a string (a replaced header, a note, a bucket), the key and a client's key header never show.
