@@ -279,7 +279,8 @@ export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: 
 
 function keyMatches(record: KeyRecord, key: string): boolean {
   if (record.key !== undefined) return record.key === key;
-  if (record.keyHash !== undefined) return hashKey(SecretValue.unsafePlainText(key)) === record.keyHash.toLowerCase();
+  // The prefix names the algorithm; hex digits compare in either case.
+  if (record.keyHash?.startsWith('sha256:')) return hashKey(SecretValue.unsafePlainText(key)) === `sha256:${record.keyHash.slice(7).toLowerCase()}`;
   return false;
 }
 
