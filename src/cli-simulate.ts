@@ -1,6 +1,7 @@
 // The `simulate` command: what the gateway does with a request, from manifests or a config file, offline.
 import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { RFC3339_EXPECTED, parseRfc3339 } from './core/time';
 
 type SimulateModule = typeof import('./simulate');
 
@@ -98,8 +99,9 @@ Examples:
       }
       let time: Date | undefined;
       if (options.time !== undefined) {
-        time = new Date(options.time);
-        if (Number.isNaN(time.getTime())) throw new Error(`--time: expected an RFC 3339 time such as 2026-12-01T00:00:00Z, got ${JSON.stringify(options.time)}`);
+        // Offset required: a local time would compare against not-after differently on each machine.
+        time = parseRfc3339(options.time);
+        if (!time) throw new Error(`--time: expected ${RFC3339_EXPECTED}, got ${JSON.stringify(options.time)}`);
       }
       let count: number | undefined;
       if (options.count !== undefined) {

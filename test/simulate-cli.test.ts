@@ -143,6 +143,12 @@ describe('expectations files', () => {
     expect(() => parseExpectations(text, 'e.yaml')).not.toThrow(/Fixture-Pasted/);
   });
 
+  test('a time without an offset is refused: it would be compared against not-after in the machine\'s time zone', () => {
+    const row = (time: string) => `expectations:\n  - name: x\n    request: {path: /openai, time: "${time}"}\n    expect: {status: 200}\n`;
+    expect(() => parseExpectations(row('2026-12-01T00:00:00'), 'e.yaml')).toThrow(/^e\.yaml:3:\d+: expectations\[0\]\.request\.time: expected an RFC 3339 date-time with an offset or "Z"/);
+    expect(parseExpectations(row('2026-12-01T01:00:00+01:00'), 'e.yaml')[0].request.time).toBe('2026-12-01T01:00:00+01:00');
+  });
+
   test('unknown fields and bad values name the row and field', () => {
     expect(() => parseExpectations('expectations:\n  - name: x\n    request: {path: /a}\n    expect: {stauts: 200}\n', 'e.yaml'))
       .toThrow(/^e\.yaml:4:\d+: expectations\[0\]\.expect\.stauts: expected one of status, team/);

@@ -1,6 +1,7 @@
 // Executable access tests for CI: a YAML table of requests and what the gateway must do with each.
 
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { RFC3339_EXPECTED, parseRfc3339 } from '../core/time';
 import { PlainManifest } from './manifests';
 import { SimulatedRequest, SimulationResult, keyOfError, simulateRequest } from './simulate';
 
@@ -91,7 +92,8 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     if (request.keyEnv !== undefined && request.keyOf !== undefined) fail('request.keyEnv', 'either keyEnv or keyOf, not both', request.keyEnv);
     const keyOfProblem = request.keyOf === undefined ? undefined : keyOfError(request.keyOf);
     if (keyOfProblem) throw new ExpectationsError(`${located('request.keyOf')}: ${keyOfProblem}`);
-    if (request.time !== undefined && Number.isNaN(new Date(String(request.time)).getTime())) fail('request.time', 'an RFC 3339 time', request.time);
+    // Offset required: a local time would compare against not-after differently on each machine.
+    if (request.time !== undefined && parseRfc3339(request.time) === undefined) fail('request.time', RFC3339_EXPECTED, request.time);
     for (const [k, v] of Object.entries(request.headers ?? {})) if (typeof v !== 'string') fail(`request.headers.${k}`, 'a string', v);
     const expect = row.expect;
     if (!expect || typeof expect !== 'object' || Array.isArray(expect)) fail('expect', `a map of ${[...EXPECT_FIELDS].join(', ')}`, expect);
