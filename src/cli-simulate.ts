@@ -1,6 +1,7 @@
 // The `simulate` command: what the gateway does with a request, from manifests or a config file, offline.
 import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { RFC3339_EXPECTED, parseRfc3339 } from './core/time';
 
 type SimulateModule = typeof import('./simulate');
 
@@ -52,11 +53,11 @@ export function addSimulateCommand(program: Command, readStdin: () => Promise<st
     .option('--host <host>', 'Host header (routes with hostnames need it)')
     .option('-H, --header <name:value>', 'a client header, repeatable (a spoofed x-org, say)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--model <model>', 'the model the client asks for')
-    .option('--time <rfc3339>', 'when the request is sent (checked against the keys\' not-after annotations)')
+    .option('--time <rfc3339>', 'when the request is sent (a deployed key past its not-after annotation is accepted, with a warning)')
     .option('--gateway <namespace/name>', 'the Gateway, when the routes attach to several')
     .option('--key-env <NAME>', 'read the client key from this environment variable')
     .option('--key-stdin', 'read the client key from standard input')
-    .option('--key-of <secret>', 'present the key stored in this Secret ([namespace/]name) without knowing it')
+    .option('--key-of <secret>', 'present the key held in this Secret or ConfigMap ([namespace/]name) without knowing it: a stand-in (a key from a secret store or SealedSecret is assumed valid)')
     .option('--count <n>', 'the request is the n-th of a burst from the same client: does a request limit answer 429?')
     .option('--json', 'print the result as JSON')
     .option('--expect <file.yaml>', 'run a table of requests and expected outcomes; exit 1 when one is not met')
@@ -98,8 +99,9 @@ Examples:
       }
       let time: Date | undefined;
       if (options.time !== undefined) {
-        time = new Date(options.time);
-        if (Number.isNaN(time.getTime())) throw new Error(`--time: expected an RFC 3339 time such as 2026-12-01T00:00:00Z, got ${JSON.stringify(options.time)}`);
+        // Offset required: a local time would compare against not-after differently on each machine.
+        time = parseRfc3339(options.time);
+        if (!time) throw new Error(`--time: expected ${RFC3339_EXPECTED}, got ${JSON.stringify(options.time)}`);
       }
       let count: number | undefined;
       if (options.count !== undefined) {

@@ -76,6 +76,42 @@ describe('simulate on the command line', () => {
     expect(text.stdout + JSON.stringify(json)).not.toContain(fixtureKeyText('support'));
   });
 
+  test('--key-of a team keyed from a secret store: a stand-in, assumed valid; a -H key is checked; a deployed key past notAfter is accepted with a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agw-sim-'));
+    const config = (mode: string, extra: string[]) => [
+      'settings: { allowPlaintextKeys: true }',
+      'routes: [{ provider: openai }]',
+      `auth: { mode: ${mode}, headersFromMetadata: [{ header: x-org }] }`,
+      'teams:',
+      '  - { team: store, key: { externalSecret: { storeName: vault, remoteKey: llm/store } }, metadata: { x-org: store } }',
+      // Ends in 2099: emitted today, past its end at the simulated time.
+      '  - { team: old, keys: [{ source: { env: OLD_KEY }, notAfter: "2099-01-01T00:00:00Z" }], metadata: { x-org: old } }',
+      ...extra,
+    ].join('\n');
+    writeFileSync(join(dir, 'builtin.yaml'), config('builtIn', []));
+    writeFileSync(join(dir, 'extauth.yaml'), config('extAuth', ['  - { team: sealed, key: { sealedSecret: { encryptedKey: AgBfixture } }, metadata: { x-org: sealed } }']));
+    const env = { OLD_KEY: fixtureKeyText('old') };
+    const simulate = (file: string, args: string[], input?: string) => cli(['simulate', file, '--path', CHAT, ...args], { cwd: dir, env, input });
+
+    const store = simulate('builtin.yaml', ['--key-of', 'store-apikey']);
+    expect(store.stderr).toBe('');
+    expect(store.stdout).toMatch(/^200 forwarded/);
+    expect(store.stdout).toContain('    x-org: store\n');
+    expect(store.stdout).toContain('key from ExternalSecret agentgateway-system/store-apikey: assumed valid');
+    const guessed = simulate('builtin.yaml', ['-H', 'Authorization: Bearer fixture-guessed-key-0123456789']);
+    expect(guessed.stdout).toMatch(/^401 unauthorized: api key authentication failure: invalid credentials/);
+    expect(guessed.stdout).not.toContain('fixture-guessed-key');
+    const sealed = JSON.parse(simulate('extauth.yaml', ['--key-of', 'sealed-apikey', '--json']).stdout);
+    expect([sealed.status, sealed.upstreamHeaders['x-org']]).toEqual([200, 'sealed']);
+    expect(sealed.notes).toContain('key from SealedSecret agentgateway-system/sealed-apikey: assumed valid (its value is not in the manifests; keyOf presents a stand-in for it)');
+
+    const stale = simulate('builtin.yaml', ['--key-stdin', '--time', '2099-01-02T00:00:00Z'], `${fixtureKeyText('old')}\n`);
+    expect(stale.stdout).toMatch(/^200 forwarded/);
+    expect(stale.stdout).toContain('  WARNINGS:\n    - Secret agentgateway-system/old-apikey entry old-apikey is past its not-after 2099-01-01T00:00:00.000Z');
+    expect(stale.stdout).toContain('a new synth would remove it');
+    for (const out of [store, guessed, stale]) expect(out.stdout + out.stderr).not.toContain(fixtureKeyText('old'));
+  });
+
   test('bad input: a missing key variable, two key sources, a bad header; none quotes a key', () => {
     const base = ['simulate', SEED_MANIFESTS_DIR, '--path', CHAT];
     const missing = cli([...base, '--key-env', 'NOPE_NOT_SET']);
@@ -85,6 +121,10 @@ describe('simulate on the command line', () => {
     const mistyped = cli([...base, '-H', 'Authorization Bearer fixture-mistyped-key-0123456789']).stderr;
     expect(mistyped).toContain('--header: expected "name: value", got a header without ":" (not shown)');
     expect(mistyped).not.toContain('fixture-mistyped-key');
+    const pasted = cli([...base, '--key-of', 'sk-Fixture-Pasted-Key-0123456789']);
+    expect([pasted.status, pasted.stdout]).toEqual([1, '']);
+    expect(pasted.stderr).toContain('keyOf: expected the name of the Secret or ConfigMap holding the key');
+    expect(pasted.stderr).not.toContain('Fixture-Pasted');
   });
 });
 
@@ -95,6 +135,18 @@ describe('expectations files', () => {
     const text = 'expectations:\n  - name: x\n    request:\n      path: /openai\n      key: team1-key\n    expect: {status: 200}\n';
     expect(() => parseExpectations(text, 'e.yaml')).toThrow(/^e\.yaml:5:12: expectations\[0\]\.request\.key: expected no key in the file: use keyEnv/);
     try { parseExpectations(text, 'e.yaml'); } catch (e) { expect((e as Error).message).not.toContain('team1-key'); }
+  });
+
+  test('a keyOf that is no Secret name is refused at its position, not quoted', () => {
+    const text = 'expectations:\n  - name: x\n    request: {path: /openai, keyOf: "Bearer sk-Fixture-Pasted"}\n    expect: {status: 200}\n';
+    expect(() => parseExpectations(text, 'e.yaml')).toThrow(/^e\.yaml:3:37: expectations\[0\]\.request\.keyOf: expected the name of the Secret/);
+    expect(() => parseExpectations(text, 'e.yaml')).not.toThrow(/Fixture-Pasted/);
+  });
+
+  test('a time without an offset is refused: it would be compared against not-after in the machine\'s time zone', () => {
+    const row = (time: string) => `expectations:\n  - name: x\n    request: {path: /openai, time: "${time}"}\n    expect: {status: 200}\n`;
+    expect(() => parseExpectations(row('2026-12-01T00:00:00'), 'e.yaml')).toThrow(/^e\.yaml:3:\d+: expectations\[0\]\.request\.time: expected an RFC 3339 date-time with an offset or "Z"/);
+    expect(parseExpectations(row('2026-12-01T01:00:00+01:00'), 'e.yaml')[0].request.time).toBe('2026-12-01T01:00:00+01:00');
   });
 
   test('unknown fields and bad values name the row and field', () => {

@@ -142,8 +142,11 @@ describe('access: 403 for the routes and models a team may not use', () => {
       expect([CHAT, CLAUDE].map(p => simulateRequest(overlap, as(key, p)).status)).toEqual([200, 403]);
       expect(summaries(overlap, as(key, CHAT))).toEqual(['10 requests/Minutes, per replica']);
     }
-    // Synthesized during the overlap, simulated at the old key's end: the annotation says it expired.
-    expect(simulateRequest(overlap, as('support-old', CHAT, { time: new Date('2026-12-01T00:00:00Z') })).status).toBe(401);
+    // Synthesized during the overlap, simulated at the old key's end: still deployed, so the gateway accepts it (with
+    // its access and budget); the result warns that a new synth would remove it.
+    const stale = simulateRequest(overlap, as('support-old', CHAT, { time: new Date('2026-12-01T00:00:00Z') }));
+    expect([stale.status, stale.rateLimits?.limits.map(l => l.summary)]).toEqual([200, ['10 requests/Minutes, per replica']]);
+    expect(stale.warnings).toEqual([expect.stringMatching(/past its not-after 2026-12-01T00:00:00.000Z .* a new synth would remove it$/)]);
     const after = rotating('2026-12-01T00:00:00Z');
     expect(simulateRequest(after, as('support-old', CHAT)).status).toBe(401);
     expect(simulateRequest(after, as('support-next', CHAT, { count: 11 })).status).toBe(429);

@@ -1,8 +1,16 @@
 import Ajv from 'ajv';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseConfig, planConfig } from '../src/config';
 import { hashKey } from '../src/core';
+import { UNIT_SECONDS } from '../src/core/time-units';
 import { PlainManifest, toStandaloneConfig } from '../src/simulate';
 import { fixtureKey, fixtureKeyText, seedManifests } from './helpers';
+
+/** Every TypeScript file under a folder. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
 
 const OPTIONS = { port: 18080, upstream: '127.0.0.1:18081', providerKey: 'mock-provider-key' };
 
@@ -103,6 +111,24 @@ describe('built-in output as agentgateway standalone configuration', () => {
     expect(JSON.stringify(config)).not.toContain(fixtureKeyText('support'));
     expect(openai.policies.localRateLimit).toEqual([{ maxTokens: 7, tokensPerFill: 5, fillInterval: '60s', type: 'requests' }]);
     expect(anthropic.policies.localRateLimit).toBeUndefined();
+  });
+
+  test('fill intervals come from core\'s one unit table; a unit outside it is reported, never read off the prototype', () => {
+    const limit = (unit: string): PlainManifest => ({
+      apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: 'openai-limit', namespace: 'agentgateway-system' },
+      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'openai' }],
+        traffic: { rateLimit: { local: [{ requests: 5, unit }] } } },
+    });
+    const manifests = plan(true);
+    for (const [unit, seconds] of Object.entries(UNIT_SECONDS)) {
+      expect(routesOf(toStandaloneConfig([...manifests, limit(unit)], OPTIONS).config)[0].policies.localRateLimit[0].fillInterval).toBe(`${seconds}s`);
+    }
+    const odd = toStandaloneConfig([...manifests, limit('constructor')], OPTIONS);
+    expect(routesOf(odd.config)[0].policies.localRateLimit).toBeUndefined();
+    expect(odd.untranslated).toContain('AgentgatewayPolicy agentgateway-system/openai-limit: a local limit with unit "constructor" (no fill interval for it)');
+    // One table in src/: simulate and the usage queries import it from core.
+    const tables = sourceFiles(join(__dirname, '..', 'src')).filter(f => /Minutes:\s*60\b/.test(readFileSync(f, 'utf8')));
+    expect(tables.map(f => relative(join(__dirname, '..'), f))).toEqual([join('src', 'core', 'time-units.ts')]);
   });
 
   test('ext-auth output is refused with the reason', () => {

@@ -2,8 +2,10 @@ import { Chart, Testing } from 'cdk8s';
 import {
   ApiKeyAuthMode, GatewayAuthPolicy, KeySelection, KeySource, LlmProvider, LlmRoute, TeamApiKey, configureSynth, hashKey,
 } from '../src';
-import { PlainManifest, SimulatedRequest, formatSimulation, simulateRequest } from '../src/simulate';
+import { PlainManifest, SimulatedRequest, formatSimulation, secretsOf, simulateRequest } from '../src/simulate';
 import fc from 'fast-check';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fixtureKey, fixtureKeyText, seedManifests, synth } from './helpers';
 
 const seed = (): PlainManifest[] => [...seedManifests().values()].flat() as PlainManifest[];
@@ -140,10 +142,18 @@ describe('the library\'s safe defaults', () => {
     const overlap = build('2026-11-20T00:00:00Z');
     expect(simulateRequest(overlap, { path: CHAT, key: fixtureKeyText('old') }).status).toBe(200);
     expect(simulateRequest(overlap, { path: CHAT, key: fixtureKeyText('next') }).status).toBe(200);
-    // Synthesized during the overlap, simulated after the old key's end: the annotation says it expired.
+    // Synthesized during the overlap, simulated at the old key's end: the gateway reads no annotation and accepts the
+    // deployed key; the result warns that a new synth would remove it.
     const late = simulateRequest(overlap, { path: CHAT, key: fixtureKeyText('old'), time: new Date('2026-12-01T00:00:00Z') });
-    expect(late.status).toBe(401);
-    expect(late.notes.join('\n')).toMatch(/expires at 2026-12-01T00:00:00.000Z/);
+    expect([late.status, late.auth.identity?.source]).toEqual([200, 'Secret agentgateway-system/team1-apikey']);
+    expect(late.warnings).toEqual(['Secret agentgateway-system/team1-apikey is past its not-after 2026-12-01T00:00:00.000Z '
+      + '(annotation agentgateway-constructs.dev/not-after) at 2026-12-01T00:00:00.000Z: the gateway does not read the annotation '
+      + 'and accepts the key while it is deployed; a new synth would remove it']);
+    expect(formatSimulation(late)).toContain('  WARNINGS:\n    - Secret agentgateway-system/team1-apikey is past its not-after');
+    // A second before the end, and the next key before its notBefore (emitted, so deployed): accepted without a warning.
+    expect(simulateRequest(overlap, { path: CHAT, key: fixtureKeyText('old'), time: new Date('2026-11-30T23:59:59Z') }).warnings).toEqual([]);
+    const early = simulateRequest(overlap, { path: CHAT, key: fixtureKeyText('next'), time: new Date('2026-11-19T00:00:00Z') });
+    expect([early.status, early.warnings]).toEqual([200, []]);
     const after = build('2026-12-01T00:00:00Z');
     expect(simulateRequest(after, { path: CHAT, key: fixtureKeyText('old') }).status).toBe(401);
     expect(simulateRequest(after, { path: CHAT, key: fixtureKeyText('next') }).status).toBe(200);
@@ -198,6 +208,9 @@ describe('built-in apiKeyAuthentication', () => {
     expect(result.upstreamHeaders?.['x-org']).toBe('org-team2');
     expect(simulateRequest(manifests, { path: CHAT, key: 'wrong' }).status).toBe(401);
     expect(simulateRequest(manifests, { path: CHAT, keyOf: 'team1-apikey' }).upstreamHeaders?.['x-org']).toBe('org-team1');
+    // The hash is core's hashKey, the one synth writes: simulate has no sha256 of its own.
+    const simulateSources = readdirSync(join(__dirname, '..', 'src', 'simulate')).map(f => readFileSync(join(__dirname, '..', 'src', 'simulate', f), 'utf8'));
+    expect(simulateSources.filter(text => /createHash|node:crypto/.test(text))).toEqual([]);
   });
 
   test('an authorization policy on the route: its CEL over the key metadata gives 403 to other teams', () => {
@@ -229,6 +242,84 @@ describe('built-in apiKeyAuthentication', () => {
     const result = simulateRequest(custom, { path: CHAT, key: fixtureKeyText('team1') });
     expect(result.status).toBe(200);
     expect(simulateRequest(custom, { path: CHAT, headers: { authorization: `Bearer ${fixtureKeyText('team1')}` } }).status).toBe(401);
+  });
+});
+
+describe('keys the manifests cannot show: keyOf presents a stand-in, assumed valid', () => {
+  const NS = 'agentgateway-system';
+
+  /** A literal team, a team keyed from a secret store and, with ext-auth, a sealed one. */
+  function storedKeysApp(builtIn: boolean): PlainManifest[] {
+    const chart = quietChart();
+    new LlmRoute(chart, 'OpenAi', { provider: LlmProvider.openai() });
+    const keys = [
+      new TeamApiKey(chart, 'literal', { team: 'literal', key: fixtureKey('literal'), metadata: { 'x-org': 'org-literal' } }),
+      new TeamApiKey(chart, 'store', {
+        team: 'store', key: KeySource.fromExternalSecret({ storeName: 'vault', remoteKey: 'llm/store' }), metadata: { 'x-org': 'org-store' },
+      }),
+      ...(builtIn ? [] : [new TeamApiKey(chart, 'sealed', {
+        team: 'sealed', key: KeySource.fromSealedSecret({ encryptedKey: 'AgBfixture-ciphertext' }), metadata: { 'x-org': 'org-sealed' },
+      })]),
+    ];
+    new GatewayAuthPolicy(chart, 'Auth', {
+      ...(builtIn ? { mode: ApiKeyAuthMode.builtIn() } : {}), headersFromMetadata: [{ header: 'x-org', required: true }], keys,
+    });
+    return synth(chart) as PlainManifest[];
+  }
+
+  test('built-in: an ExternalSecret team\'s keyOf is its key, with the metadata of the template; a client\'s own key is still checked', () => {
+    const manifests = storedKeysApp(true);
+    const store = simulateRequest(manifests, { path: CHAT, keyOf: 'store-apikey', headers: { 'x-org': 'finance' } });
+    expect([store.status, store.auth.decision]).toEqual([200, 'allowed']);
+    expect(store.auth.identity).toEqual({
+      source: `Secret ${NS}/store-apikey entry store-apikey (from ExternalSecret ${NS}/store-apikey)`, metadata: { 'x-org': 'org-store' },
+    });
+    expect(store.upstreamHeaders?.['x-org']).toBe('org-store');
+    // The stand-in sits where the key goes, so the gateway's removal of the validated credential shows.
+    expect(store.upstreamHeaders?.authorization).toBeUndefined();
+    expect(store.headerSteps.join('\n')).toMatch(/removes the validated key's header authorization/);
+    expect(store.notes).toContain(`key from ExternalSecret ${NS}/store-apikey: assumed valid (its value is not in the manifests; keyOf presents a stand-in for it)`);
+    const guessed = simulateRequest(manifests, { path: CHAT, key: 'fixture-guessed-key-0123456789' });
+    expect(guessed.status).toBe(401);
+    expect(guessed.notes.join('\n')).toMatch(/unknown offline: present one with keyOf/);
+    const typed = simulateRequest(manifests, { path: CHAT, headers: { authorization: 'Bearer stand-in-for-the-key-of-store-apikey' } });
+    expect(typed.status).toBe(401); // the stand-in's text is no key: only keyOf makes it one
+    const literal = simulateRequest(manifests, { path: CHAT, keyOf: 'literal-apikey' });
+    expect([literal.status, literal.upstreamHeaders?.['x-org']]).toEqual([200, 'org-literal']);
+    expect(literal.notes.join('\n')).not.toMatch(/assumed valid/);
+    expect(simulateRequest(manifests, { path: CHAT, key: fixtureKeyText('literal') }).status).toBe(200);
+    const missing = simulateRequest(manifests, { path: CHAT, keyOf: 'nobody-apikey' });
+    expect(missing.status).toBe(401);
+    expect(missing.notes).toContain(`keyOf nobody-apikey: the policy selects no key held there (it selects ${NS}/literal-apikey, ${NS}/store-apikey)`);
+    for (const r of [store, guessed, literal, missing]) expectKeyNowhere(r, fixtureKeyText('literal'));
+    // A key pasted where the holder's name goes is refused, never echoed.
+    const pasted = () => simulateRequest(manifests, { path: CHAT, keyOf: 'Fixture_Pasted_Key_0123456789' });
+    expect(pasted).toThrow(/^keyOf: expected the name of the Secret or ConfigMap holding the key .*got something else \(not shown: it might be a key\)$/);
+    expect(pasted).not.toThrow(/Fixture_Pasted/);
+  });
+
+  test('ext-auth: SealedSecret and ExternalSecret teams answer to keyOf; an unknown key sent by the client is refused', () => {
+    const manifests = storedKeysApp(false);
+    const sealed = simulateRequest(manifests, { path: CHAT, keyOf: 'sealed-apikey' });
+    expect([sealed.status, sealed.upstreamHeaders?.['x-org']]).toEqual([200, 'org-sealed']);
+    expect(sealed.auth.identity?.source).toBe(`Secret ${NS}/sealed-apikey (from SealedSecret ${NS}/sealed-apikey)`);
+    expect(sealed.notes).toContain(`key from SealedSecret ${NS}/sealed-apikey: assumed valid (its value is not in the manifests; keyOf presents a stand-in for it)`);
+    const store = simulateRequest(manifests, { path: CHAT, keyOf: `${NS}/store-apikey` });
+    expect([store.status, store.upstreamHeaders?.['x-org']]).toEqual([200, 'org-store']);
+    expect(store.notes.join('\n')).toMatch(new RegExp(`key from ExternalSecret ${NS}/store-apikey: assumed valid`));
+    const guessed = simulateRequest(manifests, { path: CHAT, key: 'fixture-guessed-key-0123456789' });
+    expect([guessed.status, guessed.reason]).toEqual([401, 'the API key is not one of the selected key Secrets']);
+    expect(simulateRequest(manifests, { path: CHAT, key: fixtureKeyText('literal') }).upstreamHeaders?.['x-org']).toBe('org-literal');
+  });
+
+  test('a SealedSecret\'s template entries are known, its encrypted ones are not; the template wins over an encrypted entry', () => {
+    const sealedSecret = (encryptedData: Record<string, string>, data: Record<string, string>): PlainManifest => ({
+      apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 's', namespace: NS },
+      spec: { encryptedData, template: { type: 'extauth.solo.io/apikey', metadata: { labels: { team: 't' } }, data } },
+    });
+    const [secret] = secretsOf([sealedSecret({ 'api-key': 'AgB', 'x-org': 'AgC' }, { 'x-org': 'org-t', note: '{{ index . "x" }}' })]);
+    expect([secret.entries, [...secret.external].sort(), secret.labels, secret.externalSource])
+      .toEqual([{ 'x-org': 'org-t' }, ['api-key', 'note'], { team: 't' }, `SealedSecret ${NS}/s`]);
   });
 });
 

@@ -1,8 +1,9 @@
 // Executable access tests for CI: a YAML table of requests and what the gateway must do with each.
 
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { RFC3339_EXPECTED, parseRfc3339 } from '../core/time';
 import { PlainManifest } from './manifests';
-import { SimulatedRequest, SimulationResult, simulateRequest } from './simulate';
+import { SimulatedRequest, SimulationResult, keyOfError, simulateRequest } from './simulate';
 
 /** What one request must produce; every field given is checked, the others are not. */
 export interface ExpectedOutcome {
@@ -73,9 +74,12 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     const path = `expectations[${i}]`;
     if (!isMap(node)) throw new ExpectationsError(`${where(path, node)}: expected {name, request, expect}`);
     const row = node.toJS(doc) as Record<string, any>;
-    const fail = (field: string, expected: string, value: unknown) => {
+    const located = (field: string) => {
       const at = field.split('.').reduce<unknown>((n, k) => (isMap(n) ? n.get(k, true) : undefined), node);
-      throw new ExpectationsError(`${where(`${path}.${field}`, at ?? node)}: expected ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+      return where(`${path}.${field}`, at ?? node);
+    };
+    const fail = (field: string, expected: string, value: unknown) => {
+      throw new ExpectationsError(`${located(field)}: expected ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
     };
     if (typeof row.name !== 'string' || row.name.length === 0) fail('name', 'a non-empty string', row.name);
     const request = row.request;
@@ -86,7 +90,10 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     }
     if (typeof request.path !== 'string' || !request.path.startsWith('/')) fail('request.path', 'a path starting with /', request.path);
     if (request.keyEnv !== undefined && request.keyOf !== undefined) fail('request.keyEnv', 'either keyEnv or keyOf, not both', request.keyEnv);
-    if (request.time !== undefined && Number.isNaN(new Date(String(request.time)).getTime())) fail('request.time', 'an RFC 3339 time', request.time);
+    const keyOfProblem = request.keyOf === undefined ? undefined : keyOfError(request.keyOf);
+    if (keyOfProblem) throw new ExpectationsError(`${located('request.keyOf')}: ${keyOfProblem}`);
+    // Offset required: a local time would compare against not-after differently on each machine.
+    if (request.time !== undefined && parseRfc3339(request.time) === undefined) fail('request.time', RFC3339_EXPECTED, request.time);
     for (const [k, v] of Object.entries(request.headers ?? {})) if (typeof v !== 'string') fail(`request.headers.${k}`, 'a string', v);
     const expect = row.expect;
     if (!expect || typeof expect !== 'object' || Array.isArray(expect)) fail('expect', `a map of ${[...EXPECT_FIELDS].join(', ')}`, expect);

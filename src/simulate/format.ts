@@ -1,6 +1,6 @@
 import { SimulationResult } from './simulate';
 
-/** The result as a short review text: status, route, auth, upstream headers, backend, then caveats. */
+/** The result as a short review text: status, route, auth, upstream headers, backend, then warnings and caveats. */
 export function formatSimulation(result: SimulationResult): string {
   const lines = [`${result.status} ${result.outcome}: ${result.reason}`];
   if (result.gateway) lines.push(`  gateway: ${result.gateway}${result.listener ? `, listener ${result.listener}` : ''}`);
@@ -41,6 +41,10 @@ export function formatSimulation(result: SimulationResult): string {
       lines.push('  SKIPPED limits (the gateway skips these without a word):');
       for (const s of rl.skipped) lines.push(`    - ${s.source}: ${s.reason}`);
     }
+  }
+  if (result.warnings.length > 0) {
+    lines.push('  WARNINGS:');
+    for (const w of result.warnings) lines.push(`    - ${w}`);
   }
   if (result.notes.length > 0) {
     lines.push('  notes:');

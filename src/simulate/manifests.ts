@@ -36,7 +36,10 @@ export function secretEntries(secret: PlainManifest): Record<string, string> {
   return out;
 }
 
-/** Where a Secret comes from: written in the manifests, or created later by an ExternalSecret (its key unknown here). */
+/**
+ * Where a Secret comes from: written in the manifests, or created in the cluster by an ExternalSecret (from a secret
+ * store) or a SealedSecret (decrypted by its controller), whose key is unknown here.
+ */
 export interface SecretLike {
   readonly namespace: string;
   readonly name: string;
@@ -46,13 +49,15 @@ export interface SecretLike {
   /** Entries with known values; entries filled in by the secret store are in `external`. */
   readonly entries: Record<string, string>;
   readonly external: ReadonlySet<string>;
-  /** `ExternalSecret ns/name` when the values come from a secret store. */
+  /** The template text of external entries that have one (`{"key":{{ .apiKey | toJson }},...}`), to read their metadata. */
+  readonly templates?: Readonly<Record<string, string>>;
+  /** `ExternalSecret ns/name` or `SealedSecret ns/name` when values are filled in in the cluster. */
   readonly externalSource?: string;
 }
 
 /**
- * Every Secret the manifests define, including those an ExternalSecret's target template will create (entries that
- * reference the store, `{{ .x }}`, are unknown offline).
+ * Every Secret the manifests define, including those an ExternalSecret's target template or a SealedSecret will
+ * create (entries that reference the store, `{{ .x }}`, and encrypted entries are unknown offline).
  */
 export function secretsOf(manifests: readonly PlainManifest[]): SecretLike[] {
   const out: SecretLike[] = [];
@@ -65,22 +70,43 @@ export function secretsOf(manifests: readonly PlainManifest[]): SecretLike[] {
     } else if (m.kind === 'ExternalSecret') {
       const target = m.spec?.target ?? {};
       const template = target.template ?? {};
-      const entries: Record<string, string> = {};
-      const external = new Set<string>();
-      for (const [k, v] of Object.entries((template.data ?? {}) as Record<string, string>)) {
-        if (String(v).includes('{{')) external.add(k);
-        else entries[k] = String(v);
-      }
-      for (const d of list<{ secretKey?: string }>(m.spec?.data)) {
-        if (d.secretKey && template.data === undefined) external.add(d.secretKey);
-      }
+      const filled = templateEntries(template.data);
+      // Without a template, each `data[].secretKey` becomes an entry holding the store's value.
+      if (template.data === undefined) for (const d of list<{ secretKey?: string }>(m.spec?.data)) if (d.secretKey) filled.external.add(d.secretKey);
       out.push({
         namespace: nsOf(m), name: target.name ?? nameOf(m), type: template.type, labels: template.metadata?.labels ?? {},
-        annotations: template.metadata?.annotations ?? {}, entries, external, externalSource: `ExternalSecret ${idOf(m)}`,
+        annotations: template.metadata?.annotations ?? {}, ...filled, externalSource: `ExternalSecret ${idOf(m)}`,
+      });
+    } else if (m.kind === 'SealedSecret') {
+      // The controller creates a Secret of the SealedSecret's name and namespace from the decrypted entries, then
+      // renders the template's entries over them (sealed-secrets, SealedSecret.Unseal).
+      const template = m.spec?.template ?? {};
+      const encrypted = Object.keys((m.spec?.encryptedData ?? {}) as Record<string, string>);
+      const filled = templateEntries(template.data, encrypted);
+      out.push({
+        namespace: nsOf(m), name: nameOf(m), type: template.type, labels: template.metadata?.labels ?? {},
+        annotations: template.metadata?.annotations ?? {}, ...filled, externalSource: `SealedSecret ${idOf(m)}`,
       });
     }
   }
   return out;
+}
+
+/** A template's entries: plain text is known, an entry with a template action (`{{ .x }}`) is filled in in the cluster. */
+function templateEntries(data: unknown, filledInCluster: readonly string[] = []) {
+  const entries: Record<string, string> = {};
+  const external = new Set<string>(filledInCluster);
+  const templates: Record<string, string> = {};
+  for (const [k, v] of Object.entries((data && typeof data === 'object' ? data : {}) as Record<string, unknown>)) {
+    if (String(v).includes('{{')) {
+      external.add(k);
+      templates[k] = String(v);
+    } else {
+      entries[k] = String(v);
+      external.delete(k);
+    }
+  }
+  return { entries, external, templates };
 }
 
 export function labelsMatch(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {

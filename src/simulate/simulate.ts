@@ -2,7 +2,8 @@
 // (docs GATEWAY-SEMANTICS section 1.3): PreRouting policies, route selection, then the route phase in the data
 // plane's order: api key, ext-auth, authorization, rate limits, transformation, header modifiers; then the backend.
 
-import { createHash } from 'node:crypto';
+import { hashKey } from '../core/key-storage';
+import { SecretValue } from '../core/secret-value';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
 import {
   BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, bySpecificity, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
@@ -30,13 +31,17 @@ export interface SimulatedRequest {
    */
   readonly key?: string;
   /**
-   * Present the key stored in this Secret (`name` or `namespace/name`) without knowing it: for keys kept in a secret
-   * store (ExternalSecret) or review without key material.
+   * Present the key stored in this Secret or hashed-key ConfigMap (`name` or `namespace/name`) without knowing it: a
+   * stand-in is put where the policy reads the key and counts as that holder's key. For keys the manifests cannot
+   * show (ExternalSecret, SealedSecret: assumed valid, said in the notes) or a review without key material.
    */
   readonly keyOf?: string;
   /** The model the client asks for (the body's `model`). */
   readonly model?: string;
-  /** When the request is sent; checked against the keys' `not-after` annotations. @default now */
+  /**
+   * When the request is sent. The gateway reads no validity window: a key past its `not-after` annotation that is
+   * still in the manifests is accepted, with a warning that a new synth would remove it. @default now
+   */
   readonly time?: Date;
   /** The Gateway `namespace/name`. @default the only Gateway the routes attach to */
   readonly gateway?: string;
@@ -87,6 +92,8 @@ export interface SimulationResult {
   readonly rateLimits?: RateLimitReport;
   /** Caveats: behaviours assumed or not modelled for this request. */
   readonly notes: readonly string[];
+  /** What the manifests get wrong for this request although the gateway serves it, e.g. a key past its not-after. */
+  readonly warnings: readonly string[];
 }
 
 export const REDACTED = '<redacted>';
@@ -202,25 +209,57 @@ export interface KeyRecord {
   readonly keyHash?: string;
   readonly metadata: Record<string, string>;
   readonly secret?: SecretLike;
+  /** The holder's annotations (the key's not-after). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 function parseEntry(text: string): { key?: string; keyHash?: string; metadata: Record<string, string> } {
   try {
     const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const metadata: Record<string, string> = {};
-      for (const [k, v] of Object.entries(parsed.metadata ?? {})) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
-      return { key: parsed.key, keyHash: parsed.keyHash, metadata };
-    }
+    return fromParsedEntry(parsed) ?? { key: text, metadata: {} };
   } catch { /* a plain string is the key itself */ }
   return { key: text, metadata: {} };
+}
+
+function fromParsedEntry(parsed: any): { key?: string; keyHash?: string; metadata: Record<string, string> } | undefined {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed.metadata ?? {})) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return { key: parsed.key ?? undefined, keyHash: parsed.keyHash ?? undefined, metadata };
+}
+
+/**
+ * The metadata of an entry filled in in the cluster: an ExternalSecret template such as
+ * `{"key":{{ .apiKey | toJson }},"metadata":{...}}` read with each template action as null; none when encrypted.
+ */
+function templateMetadata(template: string | undefined): Record<string, string> {
+  if (template === undefined) return {};
+  try {
+    return fromParsedEntry(JSON.parse(template.replace(/\{\{[^}]*\}\}/g, 'null')))?.metadata ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Where an entry's unknown key comes from, e.g. `ExternalSecret ns/name`; undefined when the manifests hold it. */
+export function unknownKeySource(record: KeyRecord): string | undefined {
+  return record.key === undefined && record.keyHash === undefined ? record.secret?.externalSource ?? record.source : undefined;
 }
 
 /** The keys an `apiKeyAuthentication` selects: Secret refs, Secret labels, hashed ConfigMap entries. */
 export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: string): KeyRecord[] {
   const out: KeyRecord[] = [];
   const fromSecret = (s: SecretLike) => {
-    for (const [entry, text] of Object.entries(s.entries)) out.push({ source: `Secret ${s.namespace}/${s.name} entry ${entry}`, holder: `${s.namespace}/${s.name}`, ...parseEntry(text), secret: s });
+    const holder = `${s.namespace}/${s.name}`;
+    for (const [entry, text] of Object.entries(s.entries)) {
+      const parsed = parseEntry(text);
+      // An entry with neither key nor hash holds no key (metadata alone, say).
+      if (parsed.key !== undefined || parsed.keyHash !== undefined) out.push({ source: `Secret ${holder} entry ${entry}`, holder, ...parsed, secret: s, annotations: s.annotations });
+    }
+    // Filled in by a secret store or decrypted in the cluster: a key nobody can match offline, only present with keyOf.
+    for (const entry of [...s.external].sort()) {
+      out.push({ source: `Secret ${holder} entry ${entry} (from ${s.externalSource})`, holder, metadata: templateMetadata(s.templates?.[entry]), secret: s, annotations: s.annotations });
+    }
   };
   const secrets = secretsOf(manifests).filter(s => s.namespace === ns);
   if (auth.secretRef) secrets.filter(s => s.name === auth.secretRef.name).forEach(fromSecret);
@@ -231,7 +270,7 @@ export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: 
       for (const [entry, text] of Object.entries(m.data ?? {})) {
         const parsed = parseEntry(String(text));
         // ConfigMap entries must be hashed: the gateway rejects a raw key there.
-        if (parsed.keyHash) out.push({ source: `ConfigMap ${idOf(m)} entry ${entry}`, holder: idOf(m), keyHash: parsed.keyHash, metadata: parsed.metadata });
+        if (parsed.keyHash) out.push({ source: `ConfigMap ${idOf(m)} entry ${entry}`, holder: idOf(m), keyHash: parsed.keyHash, metadata: parsed.metadata, annotations: m.metadata?.annotations ?? {} });
       }
     }
   }
@@ -240,7 +279,8 @@ export function builtInKeys(manifests: readonly PlainManifest[], auth: any, ns: 
 
 function keyMatches(record: KeyRecord, key: string): boolean {
   if (record.key !== undefined) return record.key === key;
-  if (record.keyHash?.startsWith('sha256:')) return createHash('sha256').update(key).digest('hex') === record.keyHash.slice(7).toLowerCase();
+  // The prefix names the algorithm; hex digits compare in either case.
+  if (record.keyHash?.startsWith('sha256:')) return hashKey(SecretValue.unsafePlainText(key)) === `sha256:${record.keyHash.slice(7).toLowerCase()}`;
   return false;
 }
 
@@ -256,7 +296,7 @@ function extAuthKeys(manifests: readonly PlainManifest[], apiKeyAuth: any, authN
     .map(s => {
       const metadata: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.entries)) if (k !== 'api-key') metadata[k] = v;
-      return { source: `Secret ${s.namespace}/${s.name}${s.externalSource ? ` (from ${s.externalSource})` : ''}`, holder: `${s.namespace}/${s.name}`, key: s.entries['api-key'], metadata, secret: s };
+      return { source: `Secret ${s.namespace}/${s.name}${s.externalSource ? ` (from ${s.externalSource})` : ''}`, holder: `${s.namespace}/${s.name}`, key: s.entries['api-key'], metadata, secret: s, annotations: s.annotations };
     });
 }
 
@@ -264,15 +304,63 @@ function secretMatchesKeyOf(record: KeyRecord, keyOf: string, defaultNs: string)
   return record.holder === (keyOf.includes('/') ? keyOf : `${defaultNs}/${keyOf}`);
 }
 
-function expiryNote(record: KeyRecord, time: Date | undefined, notes: string[]): boolean {
-  const notAfter = record.secret?.annotations[NOT_AFTER_ANNOTATION];
-  if (!notAfter || !time) return false;
+/**
+ * A key past its not-after annotation that is still in the manifests (synthesized before the end): the gateway reads
+ * no validity window and accepts it, so the result warns instead of refusing. Before notBefore a key is not emitted.
+ */
+function expiryWarning(record: KeyRecord, time: Date, warnings: string[]): void {
+  const notAfter = record.annotations?.[NOT_AFTER_ANNOTATION];
+  if (notAfter === undefined) return;
   const end = new Date(notAfter);
-  if (!Number.isNaN(end.getTime()) && time.getTime() >= end.getTime()) {
-    notes.push(`${record.source} expires at ${notAfter} (annotation ${NOT_AFTER_ANNOTATION}); the gateway does not read it, synthesis leaves the key out once expired: simulated as expired`);
-    return true;
+  if (Number.isNaN(end.getTime()) || time.getTime() < end.getTime()) return;
+  warnings.push(`${record.source} is past its not-after ${notAfter} (annotation ${NOT_AFTER_ANNOTATION}) at ${time.toISOString()}: `
+    + 'the gateway does not read the annotation and accepts the key while it is deployed; a new synth would remove it');
+}
+
+const HOLDER_NAME = /^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9](?:[-.a-z0-9]{0,251}[a-z0-9])?$/;
+
+/**
+ * Why a `keyOf` value is not a Secret or ConfigMap name (`[namespace/]name`), or undefined. The value is never
+ * quoted: a key pasted where the name goes must not reach the output.
+ */
+export function keyOfError(keyOf: unknown): string | undefined {
+  return typeof keyOf === 'string' && HOLDER_NAME.test(keyOf) ? undefined
+    : 'expected the name of the Secret or ConfigMap holding the key ([namespace/]name: lowercase letters, digits, "-" and "."), '
+      + 'got something else (not shown: it might be a key)';
+}
+
+/** What `keyOf` puts where the policy reads the key: a stand-in naming the holder, never key material. */
+function standInKey(keyOf: string): string {
+  return `stand-in-for-the-key-of-${keyOf}`;
+}
+
+/** The key the client sends: its own, or `keyOf`'s stand-in. */
+function sentKey(request: SimulatedRequest): string | undefined {
+  return request.keyOf !== undefined ? standInKey(request.keyOf) : request.key;
+}
+
+/**
+ * The key record a presented key matches: `keyOf`'s stand-in counts as the named holder's key (known or not); any
+ * other value, a client's `-H` included, must equal a known key or hash.
+ */
+function matchKey(records: readonly KeyRecord[], request: SimulatedRequest, presented: string | undefined, ns: string, notes: string[]): KeyRecord | undefined {
+  if (presented === undefined) return undefined;
+  if (request.keyOf !== undefined && presented === standInKey(request.keyOf)) {
+    const found = records.find(r => secretMatchesKeyOf(r, request.keyOf!, ns));
+    if (!found) {
+      const holders = [...new Set(records.map(r => r.holder))].sort();
+      notes.push(`keyOf ${request.keyOf}: the policy selects no key held there (it selects ${holders.length === 0 ? 'none'
+        : `${holders.slice(0, 5).join(', ')}${holders.length > 5 ? ` and ${holders.length - 5} more` : ''}`})`);
+    }
+    const unknown = found && unknownKeySource(found);
+    if (unknown) notes.push(`key from ${unknown}: assumed valid (its value is not in the manifests; keyOf presents a stand-in for it)`);
+    return found;
   }
-  return false;
+  const found = records.find(r => keyMatches(r, presented));
+  if (!found && records.some(r => unknownKeySource(r) !== undefined)) {
+    notes.push('some selected keys come from a secret store or a SealedSecret and are unknown offline: present one with keyOf (--key-of)');
+  }
+  return found;
 }
 
 function backendsOf(manifests: readonly PlainManifest[], candidate: RouteCandidate, request: SimulatedRequest): SimulatedBackend[] {
@@ -322,6 +410,9 @@ interface PipelineState {
   path: string;
   readonly steps: string[];
   readonly notes: string[];
+  readonly warnings: string[];
+  /** When the request is sent. */
+  readonly time: Date;
   /** Headers that carry a key: redacted in every output, whoever put the key there. */
   readonly keyHeaders: Set<string>;
   /** The route phase's policies: the HTTPRoute's, then the Gateway's. */
@@ -352,17 +443,15 @@ const builtInApiKey: Stage = state => {
   const mode: string = spec.mode ?? 'Strict';
   const location = builtInLocation(spec);
   if (location.kind === 'unsupported') notes.push(`${apiKeyPolicy.id}: a location expression is not simulated; the key is read from nowhere`);
-  state.path = placeKey(request, location, headers, state.path);
+  state.path = placeKey(sentKey(request), location, headers, state.path);
   state.keyHeaders.add(location.kind === 'cookie' ? 'cookie' : location.name);
   const records = builtInKeys(state.manifests, spec, nsOf(apiKeyPolicy.manifest));
-  const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, state.path);
-  const found = request.keyOf !== undefined
-    ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(apiKeyPolicy.manifest)))
-    : presented === undefined ? undefined : records.find(r => keyMatches(r, presented));
-  const expired = found ? expiryNote(found, request.time, notes) : false;
+  const presented = readKey(location, headers, state.path);
+  const found = matchKey(records, request, presented, nsOf(apiKeyPolicy.manifest), notes);
   const policy = apiKeyPolicy.id;
-  const hasKey = presented !== undefined || request.keyOf !== undefined;
-  if (found && !expired) {
+  const hasKey = presented !== undefined;
+  if (found) {
+    expiryWarning(found, state.time, state.warnings);
     state.auth = { mode: 'built-in', policy, decision: 'allowed', identity: { source: found.source, metadata: found.metadata } };
     state.apiKeyClaims = { key: REDACTED, ...found.metadata };
     // The gateway removes the credential once it is validated (AGW http/apikey.rs L411-416).
@@ -402,22 +491,18 @@ const entExtAuth: Stage = state => {
     return undefined;
   }
   const location: KeyLocation = { kind: 'header', name: String(apiKeyAuth.headerName ?? 'api-key').toLowerCase(), prefix: '' };
-  state.path = placeKey(request, location, headers, state.path);
+  state.path = placeKey(sentKey(request), location, headers, state.path);
   state.keyHeaders.add(location.name);
   const records = extAuthKeys(manifests, apiKeyAuth, nsOf(authConfig));
-  const presented = request.keyOf !== undefined ? undefined : readKey(location, headers, state.path);
-  const found = request.keyOf !== undefined
-    ? records.find(r => secretMatchesKeyOf(r, request.keyOf!, nsOf(authConfig)))
-    : presented === undefined ? undefined : records.find(r => r.key !== undefined && r.key === presented);
-  if (presented !== undefined && !found && records.some(r => r.key === undefined)) {
-    notes.push('some keys come from a secret store and are unknown offline; use keyOf to present one of them');
-  }
+  const presented = readKey(location, headers, state.path);
+  const found = matchKey(records, request, presented, nsOf(authConfig), notes);
   const authResult = { mode: 'ext-auth' as const, policy: `${policy} with AuthConfig ${idOf(authConfig)}` };
-  if (!found || expiryNote(found, request.time, notes)) {
+  if (!found) {
     state.auth = { ...authResult, decision: 'denied' };
     return { status: 401, outcome: 'unauthorized',
-      reason: presented === undefined && request.keyOf === undefined ? `no API key in header ${location.name}` : 'the API key is not one of the selected key Secrets' };
+      reason: presented === undefined ? `no API key in header ${location.name}` : 'the API key is not one of the selected key Secrets' };
   }
+  expiryWarning(found, state.time, state.warnings);
   const entries = Object.entries((apiKeyAuth.headersFromMetadataEntry ?? {}) as Record<string, { name: string; required?: boolean }>);
   const missing = entries.filter(([, e]) => e.required === true && found.metadata[e.name] === undefined);
   if (missing.length > 0) {
@@ -515,6 +600,8 @@ const ROUTE_PHASE: readonly Stage[] = [builtInApiKey, entExtAuth, noAuthenticati
  * client's key is never part of the result.
  */
 export function simulateRequest(manifests: readonly PlainManifest[], request: SimulatedRequest): SimulationResult {
+  const keyOfProblem = request.keyOf === undefined ? undefined : keyOfError(request.keyOf);
+  if (keyOfProblem) throw new Error(`keyOf: ${keyOfProblem}`);
   const keyHeaders = new Set<string>();
   const result = simulateUnredacted(manifests, request, keyHeaders);
   // Whatever step wrote a string (a replaced header, a note, a bucket), the key and a client's key header never show.
@@ -532,10 +619,11 @@ function withoutSecrets<T>(value: T, secrets: readonly string[]): T {
 
 function simulateUnredacted(manifests: readonly PlainManifest[], request: SimulatedRequest, keyHeaders: Set<string>): SimulationResult {
   const notes: string[] = [];
+  const warnings: string[] = [];
   const steps: string[] = [];
   const headers = toHeaders(request.headers);
   const method = (request.method ?? DEFAULT_METHOD).toUpperCase();
-  const base = { headerSteps: steps, backends: [] as SimulatedBackend[], notes };
+  const base = { headerSteps: steps, backends: [] as SimulatedBackend[], notes, warnings };
 
   const gateways = gatewaysOfRoutes(manifests);
   const gateway = request.gateway ?? (gateways.length === 1 ? gateways[0] : undefined);
@@ -577,7 +665,7 @@ function simulateUnredacted(manifests: readonly PlainManifest[], request: Simula
     .map(p => ({ manifest: p, id: `${p.kind} ${idOf(p)}`, traffic: p.spec?.traffic ?? {}, level: 'route' }));
 
   const state: PipelineState = {
-    manifests, request, headers, path: request.path, steps, notes, keyHeaders,
+    manifests, request, headers, path: request.path, steps, notes, warnings, time: request.time ?? new Date(), keyHeaders,
     policies: [...routePolicies, ...gatewayPolicies.filter(p => p.traffic.phase !== 'PreRouting')],
     auth: { mode: 'none', decision: 'anonymous' }, gateway, httpRoute: route.httpRoute,
   };
@@ -621,11 +709,11 @@ function selectListener(gateway: PlainManifest, host: string | undefined): { nam
   return listeners.filter(l => score(l) >= 0).sort((a, b) => score(b) - score(a))[0];
 }
 
-/** Puts the request's `key` where the policy reads it (header with prefix, query parameter or cookie); the new path. */
-function placeKey(request: SimulatedRequest, location: KeyLocation, headers: Headers, path: string): string {
-  if (request.key === undefined) return path;
-  if (location.kind === 'header') headers.set(location.name, [`${location.prefix}${request.key}`]);
-  else if (location.kind === 'cookie') headers.set('cookie', [...(headers.get('cookie') ?? []), `${location.name}=${request.key}`]);
-  else if (location.kind === 'query') return `${path}${path.includes('?') ? '&' : '?'}${encodeURIComponent(location.name)}=${encodeURIComponent(request.key)}`;
+/** Puts the sent key where the policy reads it (header with prefix, query parameter or cookie); the new path. */
+function placeKey(key: string | undefined, location: KeyLocation, headers: Headers, path: string): string {
+  if (key === undefined) return path;
+  if (location.kind === 'header') headers.set(location.name, [`${location.prefix}${key}`]);
+  else if (location.kind === 'cookie') headers.set('cookie', [...(headers.get('cookie') ?? []), `${location.name}=${key}`]);
+  else if (location.kind === 'query') return `${path}${path.includes('?') ? '&' : '?'}${encodeURIComponent(location.name)}=${encodeURIComponent(key)}`;
   return path;
 }

@@ -2,6 +2,7 @@
 // expectations can run against a real gateway binary on localhost (VIRTUAL-KEYS 3). Field names follow
 // agentgateway's schema/config.md: binds[].listeners[].routes[]{name, matches, backends, policies}.
 
+import { UNIT_SECONDS } from '../core/time-units';
 import { BACKEND_KINDS, POLICY_KINDS, PlainManifest, bySpecificity, idOf, list, nameOf, nsOf } from './manifests';
 import { builtInKeys } from './simulate';
 import { gatewaysOfRoutes, routesOfGateway } from './routes';
@@ -29,7 +30,6 @@ const PROVIDERS: Record<string, string> = {
   openai: 'openAI', anthropic: 'anthropic', gemini: 'gemini', vertexai: 'vertex', bedrock: 'bedrock', azureopenai: 'azureOpenAI',
 };
 const MODES: Record<string, string> = { Strict: 'strict', Optional: 'optional', Permissive: 'permissive' };
-const UNIT_SECONDS: Record<string, number> = { Seconds: 1, Minutes: 60, Hours: 3600 };
 
 interface Attached { readonly manifest: PlainManifest; readonly id: string; readonly traffic: any; readonly level: 'route' | 'gateway' }
 
@@ -156,11 +156,12 @@ function translatePolicies(manifests: readonly PlainManifest[], attached: readon
   const rateLimit = effective(attached, 'rateLimit');
   if (rateLimit) {
     const rl = rateLimit.traffic.rateLimit;
-    const local = list<any>(rl.local).filter(l => UNIT_SECONDS[l.unit] !== undefined);
+    const local = list<any>(rl.local).filter(l => Object.hasOwn(UNIT_SECONDS, l.unit));
+    for (const l of list<any>(rl.local)) if (!local.includes(l)) untranslated.push(`${rateLimit.id}: a local limit with unit ${JSON.stringify(l.unit)} (no fill interval for it)`);
     if (local.length) {
       out.localRateLimit = local.map(l => {
         const amount = Number(l.tokens ?? l.requests);
-        return { maxTokens: amount + Number(l.burst ?? 0), tokensPerFill: amount, fillInterval: `${UNIT_SECONDS[l.unit]}s`, type: l.tokens !== undefined ? 'tokens' : 'requests' };
+        return { maxTokens: amount + Number(l.burst ?? 0), tokensPerFill: amount, fillInterval: `${UNIT_SECONDS[l.unit as keyof typeof UNIT_SECONDS]}s`, type: l.tokens !== undefined ? 'tokens' : 'requests' };
       });
     }
     if (rl.conditional !== undefined) untranslated.push(`${rateLimit.id}: traffic.rateLimit.conditional (per-team budgets)`);

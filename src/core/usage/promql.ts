@@ -1,8 +1,7 @@
 import { BudgetScope } from '../shared-limits';
-import { BudgetUnit, TeamBudget } from '../team-policy';
+import { TeamBudget } from '../team-policy';
+import { UNIT_SECONDS } from '../time-units';
 import { REQUESTS_TOTAL, TOKEN_USAGE_SUM, promString } from './metrics';
-
-const UNIT_SECONDS: Readonly<Record<BudgetUnit, number>> = { Seconds: 1, Minutes: 60, Hours: 3600, Days: 86_400 };
 
 /**
  * Label matchers of one Gateway, plus equal, regex and negated regex ones. `gateway` is `<namespace>/<name>`
