@@ -60,6 +60,19 @@ function cliMs(args: string[], runs: number, expect: number, before?: () => void
   return median(times);
 }
 
+/** Peak RSS of one CLI `synth` of `teams` teams, in MiB, measured inside the process (`bench/peak-rss.ts`). */
+function cliPeakRssMiB(teams: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'agw-rss-'));
+  prepareKeys(teams);
+  writeFileSync(join(dir, 'gateway.yaml'), scenarioConfigText(teams));
+  const result = spawnSync(process.execPath, ['-r', join(__dirname, 'peak-rss.js'), join(ROOT, 'lib', 'cli.js'), 'synth', join(dir, 'gateway.yaml'), '--out', join(dir, 'out')],
+    { cwd: ROOT, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  const kib = Number(/peak-rss-kib=(\d+)/.exec(result.stderr)?.[1]);
+  if (result.status !== 0 || !kib) throw new Error(`synth of ${teams} teams failed:\n${result.stderr}`);
+  return kib / 1024;
+}
+
 /** `synth`, `check` with one team changed and `validate` of a config of `teams` teams. */
 function cliRow(teams: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'agw-cli-bench-'));
@@ -83,6 +96,7 @@ function main(): void {
     options: {
       sizes: { type: 'string', default: '10,100,1000,10000,50000' },
       'cli-sizes': { type: 'string', default: '10000' },
+      'rss-teams': { type: 'string', default: '50000' },
       runs: { type: 'string', default: '7' },
       out: { type: 'string' },
     },
@@ -158,6 +172,13 @@ function main(): void {
   say('| cold `synth` of examples/gitops | cold `validate` of its manifests | `node -e 0` | load average |');
   say('| ---: | ---: | ---: | ---: |');
   say(`| ${fmt(exampleSynth)} | ${fmt(exampleValidate)} | ${fmt(bareNode)} | ${loadavg()[0].toFixed(1)} |`);
+
+  const rssTeams = Number(values['rss-teams']);
+  if (rssTeams > 0) {
+    say();
+    const peaks = [1, 2, 3].map(() => cliPeakRssMiB(rssTeams));
+    say(`CLI \`synth\` of ${rssTeams} teams, peak RSS of 3 fresh processes: ${peaks.map(p => `${p.toFixed(0)} MiB`).join(', ')}.`);
+  }
 
   if (values.out) {
     const file = join(ROOT, values.out);
