@@ -239,7 +239,7 @@ export class AppRegistry {
   /** Reports key Secrets the policy at `path` shares with another policy, unless both allow it. */
   public checkSharedKeys(issues: IssueCollector, path: string): void {
     const mine = this.policies.find(p => p.path === path);
-    if (!mine) return;
+    if (!mine || this.policies.length < 2) return; // one policy shares with no other
     const myKeys = new Set(mine.keys().map(k => `${k.namespace}/${k.secretName}`));
     for (const other of this.policies) {
       if (other === mine || (mine.allowSharedKeys && other.allowSharedKeys)) continue;
