@@ -4,8 +4,10 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadCrds } from '../src/validate';
+import { Environment } from '@marcbachmann/cel-js';
+import { RuleCompiler, loadCrds } from '../src/validate';
 import { packageVersion } from '../src/validate/cache-dir';
+import { CachedRuleChecks } from '../src/validate/cel-check-cache';
 import { cachedValidatorFile, compileSchema } from '../src/validate/compiled-cache';
 import { crdCacheEntry } from '../src/validate/crd-cache';
 
@@ -142,4 +144,40 @@ process.stdout.write(JSON.stringify([validate({ size: 'long' }), report.problems
   expect(leftovers(dirname(entry)).filter(name => name.startsWith(basename(entry)))).toEqual([]);
   expect(compileSchema(validatorSchema)({ size: 'long' })).toBe(false);
   expect(messages(loadCrds([file]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+});
+
+describe('the CEL type-check cache', () => {
+  const rules = ['self.size() <= 3', 'self.nope(1)', "self.startsWith('a') || oldSelf == self"];
+  const compiled = (compiler: RuleCompiler) => rules.map(rule => {
+    const result = compiler.compile(rule);
+    return result.kind === 'evaluable' ? [result.kind, result.evaluate('abcd')] : result;
+  });
+
+  test('a rule checked once is only parsed later, with the same verdicts; a damaged file only costs the checks', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'agw-cel-')), 'checks.json');
+    const expected = compiled(new RuleCompiler());
+    expect(expected).toEqual([['evaluable', false], { kind: 'unsupported', reason: expect.any(String) }, { kind: 'transition' }]);
+    const first = new CachedRuleChecks(file);
+    expect(compiled(new RuleCompiler(first))).toEqual(expected);
+    first.save();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ 'self.size() <= 3': null, 'self.nope(1)': (expected[1] as { reason: string }).reason });
+
+    const later = new CachedRuleChecks(file);
+    const check = jest.spyOn(Environment.prototype, 'check');
+    try {
+      expect(compiled(new RuleCompiler(later))).toEqual(expected);
+      expect(check).not.toHaveBeenCalled();
+      writeFileSync(file, '{"self.size() <= 3": nul');
+      expect(compiled(new RuleCompiler(new CachedRuleChecks(file)))).toEqual(expected);
+      expect(check).toHaveBeenCalledTimes(2);
+    } finally {
+      check.mockRestore();
+    }
+  });
+
+  test('lives beside the installed dependencies, under a key of this package\'s and the engine\'s versions and code', () => {
+    const file = (new CachedRuleChecks() as unknown as { file: string }).file;
+    expect(dirname(file)).toBe(dirname(crdCacheEntry(Buffer.from(''))!).replace(/crds$/, 'cel'));
+    expect(basename(file)).toMatch(/^[0-9a-f]{64}\.json$/);
+  });
 });

@@ -4,6 +4,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { KINDS } from '../core/manifest';
 import { RuleCompiler } from './cel';
+import { CachedRuleChecks } from './cel-check-cache';
 import { compileDerivedSchema, compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { rateLimitConfigSchema } from './rate-limit-schemas';
@@ -120,7 +121,8 @@ export class ManifestValidator {
   }
 
   private readonly kinds = new Map<string, KindSchema>();
-  private readonly rules = new RuleCompiler();
+  private readonly ruleChecks = new CachedRuleChecks();
+  private readonly rules = new RuleCompiler(this.ruleChecks);
   private checkMetadataValidator?: ValidateFunction;
 
   private get checkMetadata(): ValidateFunction {
@@ -192,6 +194,7 @@ export class ManifestValidator {
       if (node.items) visit(node.items, `${path}/*`);
     };
     visit(known.schema(), '');
+    this.ruleChecks.save();
     return found;
   }
 
@@ -199,6 +202,7 @@ export class ManifestValidator {
   public validate(objects: readonly { readonly object: any; readonly source?: string }[]): ValidationReport {
     const report = { objects: objects.length, problems: [] as ManifestProblem[], celEvaluated: 0, celUnsupported: [] as UnsupportedRule[], celSkipped: 0 };
     for (const { object, source } of objects) this.validateObject(object, source, report);
+    this.ruleChecks.save();
     return report;
   }
 
