@@ -9,14 +9,19 @@ import { basename, dirname, join } from 'node:path';
  * replace ajv itself. Undefined (no cache) when the dependencies are not in a `node_modules`.
  */
 export function dependencyCacheDir(name: string): string | undefined {
-  let modules: string;
-  try {
-    modules = dirname(dirname(require.resolve('ajv/package.json')));
-  } catch {
-    return undefined;
+  if (cacheRoot === undefined) {
+    try {
+      const modules = dirname(dirname(require.resolve('ajv/package.json')));
+      cacheRoot = basename(modules) === 'node_modules' ? join(modules, '.cache', 'agentgateway-constructs') : null;
+    } catch {
+      cacheRoot = null;
+    }
   }
-  return basename(modules) === 'node_modules' ? join(modules, '.cache', 'agentgateway-constructs', name) : undefined;
+  return cacheRoot === null ? undefined : join(cacheRoot, name);
 }
+
+/** Resolved once per process: every CRD file and validator asks. */
+let cacheRoot: string | null | undefined;
 
 let version: string | undefined;
 

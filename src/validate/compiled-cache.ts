@@ -58,11 +58,13 @@ function sha256(data: string | Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
+let ajvVersion: string | undefined;
+
 /** The cache file for a validator identified by `parts`, if there is a cache. */
 function validatorFile(parts: readonly string[]): string | undefined {
   const dir = dependencyCacheDir('validators');
   if (!dir) return undefined;
-  const ajvVersion: string = require('ajv/package.json').version;
+  ajvVersion ??= String(require('ajv/package.json').version);
   return join(dir, `${sha256([CACHE_FORMAT, ajvVersion, packageVersion(), ...parts].join('\n')).toString('hex')}.js`);
 }
 
