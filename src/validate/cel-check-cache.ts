@@ -47,8 +47,18 @@ function read(file: string | undefined): Map<string, string | null> {
 export class CachedRuleChecks implements RuleChecks {
   private known?: Map<string, string | null>;
   private readonly added = new Map<string, string | null>();
+  private fileName?: string | null;
 
-  public constructor(private readonly file = checksFile()) {}
+  /** @param file where the checks are kept (default: the file for this checker beside the dependencies, if any) */
+  public constructor(file?: string) {
+    this.fileName = file;
+  }
+
+  /** Found on first use: a validator that meets no CEL rule never looks. */
+  private get file(): string | undefined {
+    if (this.fileName === undefined) this.fileName = checksFile() ?? null;
+    return this.fileName ?? undefined;
+  }
 
   public get(expression: string): string | null | undefined {
     if (this.added.has(expression)) return this.added.get(expression);
@@ -62,7 +72,7 @@ export class CachedRuleChecks implements RuleChecks {
 
   /** Writes the checks made since the last save, merged with what the file holds now. */
   public save(): void {
-    if (!this.file || this.added.size === 0) return;
+    if (this.added.size === 0 || !this.file) return;
     const merged = read(this.file);
     for (const [expression, reason] of this.added) merged.set(expression, reason);
     this.known = merged;
