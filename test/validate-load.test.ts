@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { crdFiles, crdName, defaultCrdPaths, howToGetCrds, loadCrds, missingKinds, parseObjects, readManifests, yamlFiles } from '../src/validate';
 import { dependencyCacheDir } from '../src/validate/cache-dir';
+import { crdCacheEntry } from '../src/validate/crd-cache';
 import { validateObjects } from '../src/validate/cli';
 import { CRDS_DIR, fixtureKeyText } from './helpers';
 
@@ -37,8 +38,8 @@ describe('loading CRDs', () => {
     // Unique text: a fresh cache entry however often the test runs.
     const text = `# ${process.pid} ${Date.now()}\n${stringify(crd('Widget', 3))}`;
     writeFileSync(join(project, 'crds.yaml'), text);
-    const entry = join(dependencyCacheDir('crds')!, `${createHash('sha256').update(text).digest('hex')}.json`);
-    expect(entry.startsWith(join(__dirname, '..', 'node_modules', '.cache'))).toBe(true);
+    const entry = crdCacheEntry(Buffer.from(text))!;
+    expect(entry.startsWith(join(realpathSync(join(ROOT, 'node_modules')), '.cache'))).toBe(true);
     const crds = join(project, 'crds.yaml');
     expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(existsSync(entry)).toBe(true);
@@ -46,7 +47,7 @@ describe('loading CRDs', () => {
     expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     writeFileSync(entry, '[{"kind": "CustomRes');
     expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
-    expect(JSON.parse(readFileSync(entry, 'utf8'))[0].kind).toBe('CustomResourceDefinition');
+    expect(JSON.parse(readFileSync(entry, 'utf8'))[0]).toMatchObject({ group: 'example.com', kind: 'Widget' });
     rmSync(entry, { force: true });
   });
 
@@ -54,10 +55,15 @@ describe('loading CRDs', () => {
     const project = tmp();
     const text = `# ${process.pid} ${Date.now()} poisoned\n${stringify(crd('Widget', 3))}`;
     writeFileSync(join(project, 'crds.yaml'), text);
-    // A forged entry for exactly this text that would allow anything.
+    // Forged entries for exactly this text that would allow anything, in this and the earlier cache layout.
     const forged = join(project, 'node_modules', '.cache', 'agentgateway-constructs', 'crds');
-    mkdirSync(forged, { recursive: true });
+    const permissive = (crd('Widget', 1000) as any).spec.versions[0].schema.openAPIV3Schema;
+    const permissiveId = createHash('sha256').update(JSON.stringify(permissive)).digest('hex');
+    mkdirSync(join(forged, 'schemas'), { recursive: true });
     writeFileSync(join(forged, `${createHash('sha256').update(text).digest('hex')}.json`), JSON.stringify([crd('Widget', 1000)]));
+    writeFileSync(join(forged, basename(crdCacheEntry(Buffer.from(text))!)),
+      JSON.stringify([{ group: 'example.com', kind: 'Widget', versions: [{ name: 'v1', served: true, schema: permissiveId }] }]));
+    writeFileSync(join(forged, 'schemas', `${permissiveId}.json`), JSON.stringify(permissive));
     const cwd = process.cwd();
     process.chdir(project);
     try {
@@ -65,7 +71,7 @@ describe('loading CRDs', () => {
       expect(dependencyCacheDir('validators')!.startsWith(project)).toBe(false);
     } finally {
       process.chdir(cwd);
-      rmSync(join(dependencyCacheDir('crds')!, `${createHash('sha256').update(text).digest('hex')}.json`), { force: true });
+      rmSync(crdCacheEntry(Buffer.from(text))!, { force: true });
     }
   });
 

@@ -88,10 +88,22 @@ export function rewriteIndexedHas(rule: string): string {
   return out + rule.slice(at);
 }
 
+/**
+ * Where a {@link RuleCompiler} keeps what type-checking gave for each (rewritten) rule: `null` when it checked fine,
+ * otherwise why it cannot be evaluated here; `undefined` when not known.
+ */
+export interface RuleChecks {
+  get(expression: string): string | null | undefined;
+  set(expression: string, reason: string | null): void;
+}
+
 /** Compiles rules once each; the same rule text recurs across a CRD, so the cache pays off. */
 export class RuleCompiler {
   private readonly env = kubernetesCelEnvironment();
   private readonly cache = new Map<string, CompiledRule>();
+
+  /** @param checks earlier type-checks' results, so a rule already checked is only parsed (default: none) */
+  public constructor(private readonly checks?: RuleChecks) {}
 
   public compile(rule: string): CompiledRule {
     let compiled = this.cache.get(rule);
@@ -107,8 +119,13 @@ export class RuleCompiler {
     if (/\boldSelf\b/.test(rule)) return { kind: 'transition' };
     try {
       const expression = rewriteMatches(rewriteIndexedHas(rule));
-      const checked = this.env.check(expression);
-      if (!checked.valid) return { kind: 'unsupported', reason: (checked.error?.message ?? 'type check failed').split('\n')[0] };
+      let reason = this.checks?.get(expression);
+      if (reason === undefined) {
+        const checked = this.env.check(expression);
+        reason = checked.valid ? null : (checked.error?.message ?? 'type check failed').split('\n')[0];
+        this.checks?.set(expression, reason);
+      }
+      if (reason !== null) return { kind: 'unsupported', reason };
       const program = this.env.parse(expression);
       return { kind: 'evaluable', evaluate: (self: unknown) => program({ self }) };
     } catch (e) {

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { fastParseAllYaml } from '../core/fast-yaml';
 import { yamlErrorText } from '../core/yaml';
-import { dependencyCacheDir } from './cache-dir';
+import { crdOutlines } from './crd-cache';
 import { ManifestValidator } from './manifest-validator';
 
 /** Sub-folder of the CRD directory holding the agentgateway release the library targets. */
@@ -146,9 +145,8 @@ export function loadCrds(paths: readonly string[], label = '--crds'): ManifestVa
   for (const path of paths) {
     let found = 0;
     for (const file of crdFiles([path], label)) {
-      for (const object of parseCrdFile(file)) {
-        if (object?.kind !== 'CustomResourceDefinition' || typeof object.spec?.names?.kind !== 'string') continue;
-        validator.addCrd(object, file);
+      for (const crd of crdOutlines(file, parseObjects)) {
+        validator.addCrdOutline(crd, file);
         found++;
       }
     }
@@ -157,36 +155,6 @@ export function loadCrds(paths: readonly string[], label = '--crds'): ManifestVa
     }
   }
   return validator;
-}
-
-/**
- * The objects of a CRD file. Parsing megabytes of CRD YAML dominates validate's start-up, so the parsed objects are
- * kept as JSON under the file's sha256: the same text always gives the same objects, and JSON reads ~20x faster.
- */
-function parseCrdFile(file: string): any[] {
-  const text = readFileSync(file, 'utf8');
-  const dir = dependencyCacheDir('crds');
-  const cached = dir && join(dir, `${createHash('sha256').update(text).digest('hex')}.json`);
-  if (cached && existsSync(cached)) {
-    try {
-      return JSON.parse(readFileSync(cached, 'utf8')) as any[];
-    } catch {
-      // A damaged entry is parsed again and replaced.
-    }
-  }
-  const objects = parseObjects(text, file);
-  if (cached) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      // Written whole, then renamed: a concurrent reader never sees half an entry.
-      const partial = `${cached}.${process.pid}.tmp`;
-      writeFileSync(partial, JSON.stringify(objects));
-      renameSync(partial, cached);
-    } catch {
-      // A read-only node_modules only costs the speed-up.
-    }
-  }
-  return objects;
 }
 
 /** The `apiVersion/kind`s of `objects` that `validator` has no schema for, sorted. */

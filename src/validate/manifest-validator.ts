@@ -4,7 +4,8 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { KINDS } from '../core/manifest';
 import { RuleCompiler } from './cel';
-import { compileSchema } from './compiled-cache';
+import { CachedRuleChecks } from './cel-check-cache';
+import { compileDerivedSchema, compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { rateLimitConfigSchema } from './rate-limit-schemas';
 import { OBJECT_META_SCHEMA, SchemaNode, applyDefaults, childSchema, toAjvSchema } from './structural-schema';
@@ -49,10 +50,42 @@ export function summarize(report: ValidationReport): string {
     + `${report.celUnsupported.length} CEL rules unsupported, ${report.celSkipped} skipped`;
 }
 
+/**
+ * A CRD as far as validation needs it. Each version's schema is read only when an object of that version is
+ * validated, so a run reads and compiles only the kinds its input has.
+ */
+export interface CrdOutline {
+  readonly group: string;
+  readonly kind: string;
+  readonly versions: readonly CrdVersionOutline[];
+}
+
+/** One version of a {@link CrdOutline}. */
+export interface CrdVersionOutline {
+  readonly name: string;
+  readonly served: boolean;
+  /** The version's `openAPIV3Schema`, if it has one; called at most once. */
+  readonly schema?: () => SchemaNode;
+  /**
+   * A name of exactly that schema (such as its sha256), under which its compiled validator is cached without
+   * reading or converting the schema first.
+   * @default undefined (the converted schema's own hash is the cache key)
+   */
+  readonly schemaId?: string;
+}
+
 interface KindSchema {
-  readonly schema: SchemaNode;
+  readonly schema: () => SchemaNode;
   readonly source: string;
+  /** What the validator is built from, for its cache key, when known without building the schema. */
+  readonly identity?: string;
   ajv?: ValidateFunction;
+}
+
+/** `get()` once, on first use. */
+function once<T>(get: () => T): () => T {
+  let value: { readonly is: T } | undefined;
+  return () => (value ??= { is: get() }).is;
 }
 
 /** No public CRD serves AuthConfig under extauth.solo.io; the Gloo one has the identical spec (REFERENCE.md). */
@@ -88,7 +121,8 @@ export class ManifestValidator {
   }
 
   private readonly kinds = new Map<string, KindSchema>();
-  private readonly rules = new RuleCompiler();
+  private readonly ruleChecks = new CachedRuleChecks();
+  private readonly rules = new RuleCompiler(this.ruleChecks);
   private checkMetadataValidator?: ValidateFunction;
 
   private get checkMetadata(): ValidateFunction {
@@ -111,21 +145,35 @@ export class ManifestValidator {
 
   /** Loads one CRD object; every served version becomes a known apiVersion. */
   public addCrd(crd: any, source = 'CRD'): void {
-    const group: string = crd.spec.group;
-    const kind: string = crd.spec.names.kind;
+    const versions: CrdVersionOutline[] = [];
     for (const version of crd.spec.versions ?? []) {
-      if (!version.served || !version.schema?.openAPIV3Schema) continue;
+      const schema = version.schema?.openAPIV3Schema;
+      versions.push({ name: version.name, served: version.served, schema: schema ? () => schema : undefined });
+    }
+    this.addCrdOutline({ group: crd.spec.group, kind: crd.spec.names.kind, versions }, source);
+  }
+
+  /** Loads one CRD from its outline (see {@link CrdOutline}); every served version becomes a known apiVersion. */
+  public addCrdOutline(crd: CrdOutline, source = 'CRD'): void {
+    const { group, kind } = crd;
+    for (const version of crd.versions) {
+      if (!version.served || !version.schema) continue;
       // Solo publishes RateLimitConfig without a field schema: check it against the fields of its Go types instead.
       const schemaless = group === 'ratelimit.solo.io' && kind === KINDS.rateLimitConfig.kind;
-      const schema = schemaless ? rateLimitConfigSchema() : version.schema.openAPIV3Schema;
-      this.kinds.set(`${group}/${version.name}/${kind}`, { schema, source: schemaless ? `${source} + fields of Solo's Go types` : source });
+      const schema = once(schemaless ? rateLimitConfigSchema : version.schema);
+      const id = version.schemaId;
+      this.kinds.set(`${group}/${version.name}/${kind}`, {
+        schema, source: schemaless ? `${source} + fields of Solo's Go types` : source,
+        identity: schemaless ? 'rate-limit-config-go-types' : id && `crd ${id}`,
+      });
       if (group === STAND_IN_AUTHCONFIG_GROUP && kind === KINDS.authConfig.kind) {
-        this.kinds.set(`${KINDS.authConfig.apiVersion}/${kind}`, { schema, source: `${source} (stand-in for extauth.solo.io)` });
+        this.kinds.set(`${KINDS.authConfig.apiVersion}/${kind}`, { schema, source: `${source} (stand-in for extauth.solo.io)`, identity: id && `crd ${id}` });
       }
       if (group === 'agentgateway.dev' && kind === KINDS.agentgatewayPolicy.kind) {
         const enterprise = KINDS.enterpriseAgentgatewayPolicy;
         this.kinds.set(`${enterprise.apiVersion}/${enterprise.kind}`, {
-          schema: enterprisePolicySchema(schema), source: `${source} + enterprise fields (REFERENCE.md section 3)`,
+          schema: once(() => enterprisePolicySchema(schema())), source: `${source} + enterprise fields (REFERENCE.md section 3)`,
+          identity: id && `enterprise policy ${id}`,
         });
       }
     }
@@ -145,7 +193,8 @@ export class ManifestValidator {
       if (typeof node.additionalProperties === 'object') visit(node.additionalProperties, `${path}/*`);
       if (node.items) visit(node.items, `${path}/*`);
     };
-    visit(known.schema, '');
+    visit(known.schema(), '');
+    this.ruleChecks.save();
     return found;
   }
 
@@ -153,6 +202,7 @@ export class ManifestValidator {
   public validate(objects: readonly { readonly object: any; readonly source?: string }[]): ValidationReport {
     const report = { objects: objects.length, problems: [] as ManifestProblem[], celEvaluated: 0, celUnsupported: [] as UnsupportedRule[], celSkipped: 0 };
     for (const { object, source } of objects) this.validateObject(object, source, report);
+    this.ruleChecks.save();
     return report;
   }
 
@@ -183,10 +233,12 @@ export class ManifestValidator {
       problem('/', `no CRD for apiVersion "${object?.apiVersion}" kind "${object?.kind}" (known: ${this.knownKinds.join(', ')})`);
       return;
     }
-    known.ajv ??= compileSchema(toAjvSchema(known.schema, true));
-    const defaulted = applyDefaults(known.schema, object);
+    known.ajv ??= known.identity === undefined ? compileSchema(toAjvSchema(known.schema(), true))
+      : compileDerivedSchema(known.identity, () => toAjvSchema(known.schema(), true));
+    const schema = known.schema();
+    const defaulted = applyDefaults(schema, object);
     this.checkAjv(known.ajv, defaulted, problem);
-    this.walk(known.schema, defaulted, '', object.kind, problem, report);
+    this.walk(schema, defaulted, '', object.kind, problem, report);
   }
 
   private checkAjv(validate: ValidateFunction, object: unknown, problem: (path: string, message: string) => void): void {

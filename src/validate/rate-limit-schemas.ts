@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import type { default as Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { SchemaNode } from './structural-schema';
 
@@ -57,7 +57,11 @@ export function rateLimitServerConfigProblems(text: string): string[] {
   } catch (e) {
     return [`not YAML: ${(e as Error).message.split('\n')[0]}`];
   }
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(RATE_LIMIT_SERVER_CONFIG_SCHEMA);
+  if (!compiled) {
+    // Required here, not imported: validating manifests never needs this compiler, and loading it is slow.
+    const { default: AjvClass } = require('ajv') as typeof import('ajv');
+    compiled = new AjvClass({ allErrors: true, strict: false }).compile(RATE_LIMIT_SERVER_CONFIG_SCHEMA);
+  }
   if (!compiled(config)) return (compiled.errors ?? []).map(e => `${e.instancePath || '/'} ${e.message}`);
   const problems: string[] = [];
   const visit = (descriptors: readonly { key: string; value?: string; descriptors?: unknown[] }[] | undefined, path: string) => {
