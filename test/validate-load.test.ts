@@ -147,6 +147,19 @@ describe('reading manifests', () => {
       expect((e as Error).message).not.toContain(key.slice(0, 12));
     }
   });
+
+  test('a map or list as a key (a pasted key in `? [..]`) is read without yaml printing a warning that quotes it', () => {
+    const key = fixtureKeyText('team1');
+    const warnings = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      // Unusual input takes the positioned parser, whose toJS warns about collection keys unless told not to.
+      const objects = parseObjects(`apiVersion: v1\nkind: ConfigMap\ndata:\n  ? [${key}]\n  : x\n`, 'odd.yaml');
+      expect(objects).toHaveLength(1);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
+  });
 });
 
 describe('without CRDs for the kinds present', () => {

@@ -331,7 +331,7 @@ function valueAt(root: unknown, path: ConfigPath): unknown {
 
 function positionedDocument(text: string): { document: Document; lines: LineCounter } {
   const lines = new LineCounter();
-  return { document: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+  return { document: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' }), lines };
 }
 
 /**

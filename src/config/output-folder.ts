@@ -368,7 +368,8 @@ function moveIn(real: string, staging: string, changed: readonly string[], remov
 /** Parses YAML text into documents, or undefined when it is not valid YAML or its aliases expand too far. */
 function parseDocuments(text: string): unknown[] | undefined {
   try {
-    const docs = parseAllDocuments(text);
+    // Warnings off: yaml's warning about a map or list as a key prints that key's text to stderr.
+    const docs = parseAllDocuments(text, { logLevel: 'error' });
     if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined;
     return docs.map(d => d.toJS() as unknown);
   } catch {

@@ -106,18 +106,19 @@ export function crdFiles(paths: readonly string[], label = '--crds'): string[] {
 export function parseObjects(text: string, source: string): any[] {
   const fast = fastParseAllYaml(text.replace(/^\uFEFF/, ''));
   if (fast) return fast.flatMap(unwrapLists);
-  return parseAllDocuments(text).flatMap(doc => {
+  // Warnings off: yaml's warning about a map or list as a key prints that key's text to stderr.
+  return parseAllDocuments(text, { logLevel: 'error' }).flatMap(doc => {
     const error = doc.errors[0];
     if (error) {
       const [line, column] = error.linePos ? [error.linePos[0].line, error.linePos[0].col] : [0, 0];
-      const message = yamlErrorText(error.message.replace(/ at line \d+, column \d+:?/, ''));
+      const message = yamlErrorText({ code: error.code, message: error.message.replace(/ at line \d+, column \d+:?/, '') });
       throw new Error(`${source}:${line}:${column}: ${message}`);
     }
     try {
       return unwrapLists(doc.toJS());
     } catch (e) {
       // An unresolved alias or an alias bomb: the parser's message quotes the source, which may be a pasted key.
-      throw new Error(`${source}: ${yamlErrorText((e as Error).message)}`);
+      throw new Error(`${source}: ${yamlErrorText(e as Error)}`);
     }
   });
 }

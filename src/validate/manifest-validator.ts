@@ -137,7 +137,7 @@ export class ManifestValidator {
 
   /** Loads the CRDs of one YAML file. */
   public addCrdFile(path: string): void {
-    for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
+    for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { logLevel: 'error' })) {
       const crd = doc.toJS();
       if (crd?.kind === 'CustomResourceDefinition') this.addCrd(crd, path);
     }
