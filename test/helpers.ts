@@ -143,3 +143,25 @@ export function configTeamLines(teams: Readonly<Record<string, readonly string[]
     ...lines.map(l => `    ${l}`),
   ]);
 }
+
+/** A made-up CRD for `example.com/v1` `kind` whose spec requires a string `size` of at most `maxLength`. */
+export function exampleCrd(kind: string, maxLength = 5): any {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: `${kind.toLowerCase()}s.example.com` },
+    spec: {
+      group: 'example.com', names: { kind, plural: `${kind.toLowerCase()}s` }, scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: {
+        apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
+        spec: { type: 'object', properties: { size: { type: 'string', maxLength } } },
+      } } } }],
+    },
+  };
+}
+
+/** An object of {@link exampleCrd}'s kind, to validate. */
+export const exampleObject = (kind: string, size: string) => ({ object: { apiVersion: 'example.com/v1', kind, metadata: { name: 'x', namespace: 'n' }, spec: { size } } });
+
+/** The problems a validator reports for example objects, one line each. */
+export const exampleProblems = (validator: { validate(objects: readonly ReturnType<typeof exampleObject>[]): { problems: readonly { object: string; path: string; message: string }[] } },
+  ...objects: ReturnType<typeof exampleObject>[]) => validator.validate(objects).problems.map(p => `${p.object} ${p.path}: ${p.message}`);

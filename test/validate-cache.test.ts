@@ -10,6 +10,7 @@ import { packageVersion } from '../src/validate/cache-dir';
 import { CachedRuleChecks } from '../src/validate/cel-check-cache';
 import { cachedValidatorFile, compileSchema } from '../src/validate/compiled-cache';
 import { crdCacheEntry } from '../src/validate/crd-cache';
+import { exampleCrd, exampleObject, exampleProblems } from './helpers';
 
 // The caches beside the installed dependencies must never hand a run something other than what it asked for: not an
 // older version's entry, not a code cache made from other code, not a schema other than the one named, and not a
@@ -23,35 +24,18 @@ afterAll(() => {
   for (const file of written) for (const f of [file, `${file}.v8`]) rmSync(f, { force: true });
 });
 
-/** A made-up CRD for `example.com/v1` `kind` whose spec requires a string `size` of at most `maxLength`. */
-function crd(kind: string, maxLength: number): any {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
-    metadata: { name: `${kind.toLowerCase()}s.example.com` },
-    spec: {
-      group: 'example.com', names: { kind, plural: `${kind.toLowerCase()}s` }, scope: 'Namespaced',
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: {
-        apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
-        spec: { type: 'object', properties: { size: { type: 'string', maxLength } } },
-      } } } }],
-    },
-  };
-}
-const object = (kind: string, size: string) => ({ object: { apiVersion: 'example.com/v1', kind, metadata: { name: 'x', namespace: 'n' }, spec: { size } } });
-const messages = (validator: ReturnType<typeof loadCrds>, ...objects: ReturnType<typeof object>[]) =>
-  validator.validate(objects).problems.map(p => `${p.object} ${p.path}: ${p.message}`);
 
 /** A CRD file (Widget at most 3, Gadget at most 5 characters) no run has cached yet. */
 function crdFile(): { file: string; text: string; entry: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'agw-cache-')), 'crds.yaml');
-  const text = `# ${unique()}\n${stringify(crd('Widget', 3))}---\n${stringify(crd('Gadget', 5))}`;
+  const text = `# ${unique()}\n${stringify(exampleCrd('Widget', 3))}---\n${stringify(exampleCrd('Gadget', 5))}`;
   writeFileSync(file, text);
   const entry = crdCacheEntry(Buffer.from(text))!;
   written.push(entry);
   return { file, text, entry };
 }
 const schemaFile = (id: string) => join(dirname(crdCacheEntry(Buffer.from(''))!), 'schemas', `${id}.json`);
-const schemaId = (maxLength: number) => sha256(JSON.stringify(crd('X', maxLength).spec.versions[0].schema.openAPIV3Schema));
+const schemaId = (maxLength: number) => sha256(JSON.stringify(exampleCrd('X', maxLength).spec.versions[0].schema.openAPIV3Schema));
 
 describe('the parsed-CRD cache', () => {
   test('is keyed by the file\'s bytes, this package\'s version and the cache format: an older layout\'s entry is never read', () => {
@@ -62,8 +46,8 @@ describe('the parsed-CRD cache', () => {
     // The earlier layout kept the parsed objects under the sha256 of the text alone: plant one that allows anything.
     const old = join(dirname(entry), `${sha256(text)}.json`);
     written.push(old);
-    writeFileSync(old, JSON.stringify([crd('Widget', 1000), crd('Gadget', 1000)]));
-    expect(messages(loadCrds([file]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    writeFileSync(old, JSON.stringify([exampleCrd('Widget', 1000), exampleCrd('Gadget', 1000)]));
+    expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(existsSync(entry)).toBe(true);
   });
 
@@ -72,17 +56,17 @@ describe('the parsed-CRD cache', () => {
     loadCrds([file]); // fills the cache
     const gadget = schemaFile(schemaId(5));
     rmSync(gadget, { force: true });
-    expect(messages(loadCrds([file]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(existsSync(gadget)).toBe(false); // never read, so never missed
-    expect(messages(loadCrds([file]), object('Gadget', 'longer'))).toEqual(['Gadget n/x /spec/size: must NOT have more than 5 characters']);
+    expect(exampleProblems(loadCrds([file]), exampleObject('Gadget', 'longer'))).toEqual(['Gadget n/x /spec/size: must NOT have more than 5 characters']);
     expect(existsSync(gadget)).toBe(true); // parsed again from the file and put back
 
     // A schema file that is not what its name says (damaged, or planted) is not used.
     const widget = schemaFile(schemaId(3));
     const original = readFileSync(widget);
     try {
-      writeFileSync(widget, JSON.stringify(crd('Widget', 1000).spec.versions[0].schema.openAPIV3Schema));
-      expect(messages(loadCrds([file]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+      writeFileSync(widget, JSON.stringify(exampleCrd('Widget', 1000).spec.versions[0].schema.openAPIV3Schema));
+      expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     } finally {
       writeFileSync(widget, original);
     }
@@ -128,7 +112,7 @@ test('two runs filling the same entries at once both succeed and leave complete 
   const script = `const { compileSchema } = require(${JSON.stringify(join(ROOT, 'lib', 'validate', 'compiled-cache.js'))});
 const { loadCrds } = require(${JSON.stringify(join(ROOT, 'lib', 'validate', 'load.js'))});
 const validate = compileSchema(${JSON.stringify(validatorSchema)});
-const report = loadCrds([${JSON.stringify(file)}]).validate([{ object: ${JSON.stringify(object('Widget', 'long').object)} }]);
+const report = loadCrds([${JSON.stringify(file)}]).validate([{ object: ${JSON.stringify(exampleObject('Widget', 'long').object)} }]);
 process.stdout.write(JSON.stringify([validate({ size: 'long' }), report.problems.length]));`;
   const run = () => new Promise<string>((done, fail) => {
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -143,7 +127,7 @@ process.stdout.write(JSON.stringify([validate({ size: 'long' }), report.problems
   expect(JSON.parse(readFileSync(entry, 'utf8')).map((listed: { kind: string }) => listed.kind)).toEqual(['Widget', 'Gadget']);
   expect(leftovers(dirname(entry)).filter(name => name.startsWith(basename(entry)))).toEqual([]);
   expect(compileSchema(validatorSchema)({ size: 'long' })).toBe(false);
-  expect(messages(loadCrds([file]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+  expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
 });
 
 describe('the CEL type-check cache', () => {

@@ -8,66 +8,48 @@ import { crdFiles, crdName, defaultCrdPaths, howToGetCrds, loadCrds, missingKind
 import { dependencyCacheDir } from '../src/validate/cache-dir';
 import { crdCacheEntry } from '../src/validate/crd-cache';
 import { validateObjects } from '../src/validate/cli';
-import { CRDS_DIR, fixtureKeyText } from './helpers';
+import { CRDS_DIR, fixtureKeyText, exampleCrd, exampleObject, exampleProblems } from './helpers';
 
 const ROOT = join(__dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'agw-load-'));
 
-/** A made-up CRD for `example.com/v1` `kind` whose spec requires a string `size` of at most `maxLength`. */
-function crd(kind: string, maxLength = 5): object {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
-    metadata: { name: `${kind.toLowerCase()}s.example.com` },
-    spec: {
-      group: 'example.com', names: { kind, plural: `${kind.toLowerCase()}s` }, scope: 'Namespaced',
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: {
-        apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
-        spec: { type: 'object', properties: { size: { type: 'string', maxLength } } },
-      } } } }],
-    },
-  };
-}
-
-const object = (kind: string, size: string) => ({ object: { apiVersion: 'example.com/v1', kind, metadata: { name: 'x', namespace: 'n' }, spec: { size } } });
-const problems = (validator: ReturnType<typeof loadCrds>, ...objects: ReturnType<typeof object>[]) =>
-  validator.validate(objects).problems.map(p => `${p.object} ${p.path}: ${p.message}`);
 
 describe('loading CRDs', () => {
   test('parsed CRD files are cached by content beside the installed dependencies; a damaged entry is parsed again', () => {
     const project = tmp();
     // Unique text: a fresh cache entry however often the test runs.
-    const text = `# ${process.pid} ${Date.now()}\n${stringify(crd('Widget', 3))}`;
+    const text = `# ${process.pid} ${Date.now()}\n${stringify(exampleCrd('Widget', 3))}`;
     writeFileSync(join(project, 'crds.yaml'), text);
     const entry = crdCacheEntry(Buffer.from(text))!;
     expect(entry.startsWith(join(realpathSync(join(ROOT, 'node_modules')), '.cache'))).toBe(true);
     const crds = join(project, 'crds.yaml');
-    expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(exampleProblems(loadCrds([crds]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(existsSync(entry)).toBe(true);
     // From the cache: the same rules.
-    expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(exampleProblems(loadCrds([crds]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     writeFileSync(entry, '[{"kind": "CustomRes');
-    expect(problems(loadCrds([crds]), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(exampleProblems(loadCrds([crds]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(JSON.parse(readFileSync(entry, 'utf8'))[0]).toMatchObject({ group: 'example.com', kind: 'Widget' });
     rmSync(entry, { force: true });
   });
 
   test('a node_modules/.cache in the working directory (say, committed in a pull request) is never read', () => {
     const project = tmp();
-    const text = `# ${process.pid} ${Date.now()} poisoned\n${stringify(crd('Widget', 3))}`;
+    const text = `# ${process.pid} ${Date.now()} poisoned\n${stringify(exampleCrd('Widget', 3))}`;
     writeFileSync(join(project, 'crds.yaml'), text);
     // Forged entries for exactly this text that would allow anything, in this and the earlier cache layout.
     const forged = join(project, 'node_modules', '.cache', 'agentgateway-constructs', 'crds');
-    const permissive = (crd('Widget', 1000) as any).spec.versions[0].schema.openAPIV3Schema;
+    const permissive = (exampleCrd('Widget', 1000) as any).spec.versions[0].schema.openAPIV3Schema;
     const permissiveId = createHash('sha256').update(JSON.stringify(permissive)).digest('hex');
     mkdirSync(join(forged, 'schemas'), { recursive: true });
-    writeFileSync(join(forged, `${createHash('sha256').update(text).digest('hex')}.json`), JSON.stringify([crd('Widget', 1000)]));
+    writeFileSync(join(forged, `${createHash('sha256').update(text).digest('hex')}.json`), JSON.stringify([exampleCrd('Widget', 1000)]));
     writeFileSync(join(forged, basename(crdCacheEntry(Buffer.from(text))!)),
       JSON.stringify([{ group: 'example.com', kind: 'Widget', versions: [{ name: 'v1', served: true, schema: permissiveId }] }]));
     writeFileSync(join(forged, 'schemas', `${permissiveId}.json`), JSON.stringify(permissive));
     const cwd = process.cwd();
     process.chdir(project);
     try {
-      expect(problems(loadCrds(['crds.yaml']), object('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+      expect(exampleProblems(loadCrds(['crds.yaml']), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
       expect(dependencyCacheDir('validators')!.startsWith(project)).toBe(false);
     } finally {
       process.chdir(cwd);
@@ -77,22 +59,22 @@ describe('loading CRDs', () => {
 
   test('from a `kubectl get crd -o yaml` List, a CustomResourceDefinitionList (JSON) and a multi-document file', () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'list.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: [crd('Widget')], metadata: { resourceVersion: '' } }));
-    writeFileSync(join(dir, 'list.json'), JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinitionList', items: [crd('Gadget')] }));
-    writeFileSync(join(dir, 'multi.yml'), `${stringify(crd('Gizmo'))}---\n${stringify(crd('Doohickey'))}`);
+    writeFileSync(join(dir, 'list.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: [exampleCrd('Widget')], metadata: { resourceVersion: '' } }));
+    writeFileSync(join(dir, 'list.json'), JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinitionList', items: [exampleCrd('Gadget')] }));
+    writeFileSync(join(dir, 'multi.yml'), `${stringify(exampleCrd('Gizmo'))}---\n${stringify(exampleCrd('Doohickey'))}`);
     const validator = loadCrds([join(dir, 'list.yaml'), join(dir, 'list.json'), join(dir, 'multi.yml')]);
     expect(validator.knownKinds).toEqual(expect.arrayContaining(['example.com/v1/Widget', 'example.com/v1/Gadget', 'example.com/v1/Gizmo', 'example.com/v1/Doohickey']));
-    expect(problems(validator, object('Widget', 'small'), object('Gizmo', 'too long'))).toEqual(['Gizmo n/x /spec/size: must NOT have more than 5 characters']);
+    expect(exampleProblems(validator, exampleObject('Widget', 'small'), exampleObject('Gizmo', 'too long'))).toEqual(['Gizmo n/x /spec/size: must NOT have more than 5 characters']);
   });
 
   test('a folder: its own files before its subfolders\', so a release subfolder replaces the CRDs above it', () => {
     const dir = tmp();
     mkdirSync(join(dir, 'release'));
-    writeFileSync(join(dir, 'widget.yaml'), stringify(crd('Widget', 5)));
-    writeFileSync(join(dir, 'release', 'widget.yaml'), stringify(crd('Widget', 20)));
+    writeFileSync(join(dir, 'widget.yaml'), stringify(exampleCrd('Widget', 5)));
+    writeFileSync(join(dir, 'release', 'widget.yaml'), stringify(exampleCrd('Widget', 20)));
     writeFileSync(join(dir, 'zz-notes.txt'), 'not a CRD');
     expect(crdFiles([dir])).toEqual([join(dir, 'widget.yaml'), join(dir, 'release', 'widget.yaml')]);
-    expect(problems(loadCrds([dir]), object('Widget', 'longer than five'))).toEqual([]);
+    expect(exampleProblems(loadCrds([dir]), exampleObject('Widget', 'longer than five'))).toEqual([]);
   });
 
   test('a Helm chart\'s folder: only its crds/ folder (templates are not plain YAML)', () => {
@@ -100,7 +82,7 @@ describe('loading CRDs', () => {
     mkdirSync(join(chart, 'crds'));
     mkdirSync(join(chart, 'templates'));
     writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: example\nversion: 1.0.0\n');
-    writeFileSync(join(chart, 'crds', 'widget.yaml'), stringify(crd('Widget')));
+    writeFileSync(join(chart, 'crds', 'widget.yaml'), stringify(exampleCrd('Widget')));
     writeFileSync(join(chart, 'templates', 'deployment.yaml'), '{{ if .Values.enabled }}\nkind: Deployment\n{{ end }}\n');
     expect(loadCrds([chart]).knownKinds).toContain('example.com/v1/Widget');
     expect(loadCrds([join(chart, 'crds')]).knownKinds).toContain('example.com/v1/Widget');
@@ -174,7 +156,7 @@ describe('without CRDs for the kinds present', () => {
       + '`kubectl get crd agentgatewaypolicies.agentgateway.dev httproutes.gateway.networking.k8s.io -o yaml > crds.yaml`, '
       + 'then pass `--crds crds.yaml` (files or folders, repeatable) or set AGW_CRDS_DIR');
     const dir = tmp();
-    writeFileSync(join(dir, 'widget.yaml'), stringify(crd('Widget')));
+    writeFileSync(join(dir, 'widget.yaml'), stringify(exampleCrd('Widget')));
     const { report, lines } = validateObjects(objects, [join(dir, 'widget.yaml')]);
     expect(report.problems).toHaveLength(2);
     expect(lines).toContain(`missing CRDs for ${missing.join(', ')}: ${howToGetCrds(missing)}`);
@@ -187,7 +169,7 @@ describe('CLI: --validate and repeatable --crds', () => {
 
   test('synth --validate fails before writing anything when the output does not pass, and --crds does not swallow the config', () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'widget.yaml'), stringify(crd('Widget')));
+    writeFileSync(join(dir, 'widget.yaml'), stringify(exampleCrd('Widget')));
     const result = cli(['synth', '--validate', '--crds', join(dir, 'widget.yaml'), join(ROOT, 'examples', 'gitops', 'gateway.yaml'), '--out', 'out'], dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^agentgateway-constructs: auth\.yaml: AuthConfig agentgateway-system\/api-key-auth \/: no CRD for apiVersion "extauth\.solo\.io\/v1"/);
