@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -46,6 +46,7 @@ describe('the parsed-CRD cache', () => {
     // The earlier layout kept the parsed objects under the sha256 of the text alone: plant one that allows anything.
     const old = join(dirname(entry), `${sha256(text)}.json`);
     written.push(old);
+    mkdirSync(dirname(old), { recursive: true }); // a fresh clone has no cache folder yet
     writeFileSync(old, JSON.stringify([exampleCrd('Widget', 1000), exampleCrd('Gadget', 1000)]));
     expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(existsSync(entry)).toBe(true);
