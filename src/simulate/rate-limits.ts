@@ -4,6 +4,7 @@
 // after the response, the policy-merge hazard); REFERENCE 3 and 7 (entRateLimit and RateLimitConfig).
 
 import { parse as parseYaml } from 'yaml';
+import { REDACTED } from '../core/errors';
 import { CelOutcome, tryCel } from './cel';
 import { PlainManifest, bySpecificity, idOf, list, nameOf, nsOf } from './manifests';
 
@@ -290,7 +291,7 @@ class Collector {
       const name = String(headerName).toLowerCase();
       const value = this.input.headers.get(name);
       if (value === undefined) return { skip: `request header ${headerName} is absent` };
-      return { entry: [String(descriptorKey), this.input.redact?.headers.has(name) ? '<redacted>' : this.shown(value.join(','))] };
+      return { entry: [String(descriptorKey), this.input.redact?.headers.has(name) ? REDACTED : this.shown(value.join(','))] };
     }
     if (action.genericKey) return { entry: [String(action.genericKey.descriptorKey ?? 'generic_key'), String(action.genericKey.descriptorValue)] };
     if (action.cel) {

@@ -2,6 +2,7 @@
 // (docs GATEWAY-SEMANTICS section 1.3): PreRouting policies, route selection, then the route phase in the data
 // plane's order: api key, ext-auth, authorization, rate limits, transformation, header modifiers; then the backend.
 
+import { REDACTED } from '../core/errors';
 import { hashKey } from '../core/key-storage';
 import { SecretValue } from '../core/secret-value';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
@@ -96,7 +97,8 @@ export interface SimulationResult {
   readonly warnings: readonly string[];
 }
 
-export const REDACTED = '<redacted>';
+/** What stands in for key material in every result: the core's marker. */
+export { REDACTED };
 
 /** The method of a request that names none, in the library, the CLI and `--expect` rows alike. */
 export const DEFAULT_METHOD = 'POST';
