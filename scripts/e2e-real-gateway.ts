@@ -214,7 +214,9 @@ async function main(): Promise<number> {
   } catch (e) {
     // The gateway may echo its configuration: every known key is blanked before anything is printed.
     const keys = [...Object.values(DEMO_KEYS), ...rows.map(r => keyFor(r, manifests, env))].filter((k): k is string => !!k && k.length >= 8);
-    const shown = keys.reduce((text, k) => text.split(k).join('<redacted>'), stderr);
+    // The tail's first line may start inside a key, which a partial key would not match: it is dropped first.
+    const tail = stderr.length < 4000 ? stderr : stderr.slice(stderr.indexOf('\n') + 1);
+    const shown = keys.reduce((text, k) => text.split(k).join('<redacted>'), tail);
     process.stdout.write(`${(e as Error).message}\n${shown ? `agentgateway stderr (last lines):\n${shown}\n` : ''}`);
     different++;
   } finally {

@@ -76,6 +76,11 @@ describe('config file', () => {
     expect(problemsOf('settings: { allowPlaintextKeys: true }\nteams: [{ team: team1, key: { env: PATH } }]\n', env)).toEqual([
       '2:36: teams[0].key.env: expected the name of a variable holding a key (uppercase letters, digits and "_", ending in "_KEY" '
         + 'or starting with "AGW_KEY_", e.g. TEAM1_KEY), got "PATH"']);
+    // A key pasted where the variable's name goes is not echoed.
+    const pasted = problemsOf('settings: { allowPlaintextKeys: true }\nteams: [{ team: team1, key: { env: "sk-team1-9f8e7d6c5b4a" } }]\n', env);
+    expect(pasted).toEqual([expect.stringContaining('teams[0].key.env: expected the name of a variable holding a key')]);
+    expect(pasted.join('\n')).toContain('got something else (not shown: it may be a key)');
+    expect(pasted.join('\n')).not.toContain('9f8e7d6c');
     expect(problemsOf('teams: [{ team: team1, key: { env: TEAM1_KEY } }]\n', env).join('\n'))
       .toMatch(/teams\[0\]\.key: expected a key kept out of the manifests: `key: \{ externalSecret: \.\.\. \}`.*settings\.allowPlaintextKeys.*got <redacted>$/);
   });

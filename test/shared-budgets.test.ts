@@ -299,6 +299,8 @@ describe('bad shared budgets are caught at synth', () => {
     const pasted = [
       ...problems({ top: [], auth: ['rateLimitServer: { url: "http://admin:hunter2-secret@rl.infra:8081" }'] }),
       ...problems({ top: ['rateLimitServer: {}', 'usage:', '  otlpLogs: { url: "https://svc:hunter2-secret@collector:4318" }'] }),
+      // `/`, `?` and `#` end user info only in a valid URL; base64 passwords hold `/`.
+      ...problems({ top: [], auth: ['rateLimitServer: { url: "http://admin:hunter2/x?y#z@rl.infra:8081" }'] }),
     ].join('\n');
     expect(pasted).toContain('got "http://<redacted>@rl.infra:8081"');
     expect(pasted).toContain('got "https://<redacted>@collector:4318"');

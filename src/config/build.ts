@@ -38,7 +38,9 @@ function keySource(source: KeySourceConfig, path: ConfigPath, config: LoadedConf
   if ('env' in source) {
     // Only variables named for keys: a typo must not write PATH or another CI secret into the manifests.
     if (!ENV_KEY_NAME.test(source.env)) {
-      problems.push(config.problem([...path, 'env'], `expected the name of a variable holding a key (${ENV_KEY_NAME_EXPECTED}), got ${JSON.stringify(source.env)}`));
+      // Shown only when it looks like a variable name: a key pasted here must not reach the message.
+      const got = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(source.env) ? JSON.stringify(source.env) : 'something else (not shown: it may be a key)';
+      problems.push(config.problem([...path, 'env'], `expected the name of a variable holding a key (${ENV_KEY_NAME_EXPECTED}), got ${got}`));
       return SecretValue.unsafePlainText('');
     }
     // Only the variable itself: `env: constructor` must not find Object.prototype.constructor.

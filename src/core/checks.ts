@@ -131,7 +131,8 @@ export function checkOptionKeys(issues: IssueCollector, field: string, options: 
  */
 export function checkServiceUrl(issues: IssueCollector, field: string, value: unknown): void {
   if (isServiceUrl(value)) return;
-  const shown = typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, `$1${REDACTED}@`) : value;
+  // Up to the last `@`: a password may hold `/`, `?` or `#` (base64 does), which end user info only in a valid URL.
+  const shown = typeof value === 'string' && value.includes('@') ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, `$1${REDACTED}@`) : value;
   issues.add(field, shown, 'http(s)://host[:port] without a path, query or user info');
 }
 

@@ -143,7 +143,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
 
   const usageItem = input.usage;
   const usage = usageItem ? resolveUsage(usageItem.options, policy) : undefined;
-  const usageTeams: UsageTeam[] = teams.flatMap(({ spec }, i) => usageTeam((input.teams ?? [])[i].path, spec, now, policyRoutes) ?? []);
+  const usageTeams: UsageTeam[] = !usageItem ? [] : teams.flatMap(({ spec }, i) => usageTeam((input.teams ?? [])[i].path, spec, now, policyRoutes) ?? []);
   if (usageItem && usage) registry.registerObjects(usageItem.path, usageObjectIds(usage));
 
   // Checks run once everything is registered, as cdk8s validates a finished app.

@@ -124,7 +124,7 @@ export function budgetScope(budget: TeamBudget, hasServer: boolean): BudgetScope
 }
 
 /** A team's budgets as entries: a list that is not one (from plain JavaScript; reported by checkTeamPolicy) holds none. */
-function budgetEntries(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
+export function budgetEntries(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
   return Array.isArray(team.budgets) ? team.budgets : [];
 }
 

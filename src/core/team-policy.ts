@@ -4,7 +4,7 @@ import { GatewayAuthPolicySpec, IdentityHeader, policyKinds, renderGatewayAuthPo
 import { KINDS, Manifest } from './manifest';
 import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 import {
-  BudgetScope, MAX_GLOBAL_DESCRIPTORS, ResolvedRateLimitServer, SharedLimitKind, budgetRateLimitConfigName, budgetScope, checkRateLimitServer, checkSharedBudgets,
+  BudgetScope, MAX_GLOBAL_DESCRIPTORS, ResolvedRateLimitServer, SharedLimitKind, budgetEntries, budgetRateLimitConfigName, budgetScope, checkRateLimitServer, checkSharedBudgets,
   renderBudgetRateLimitConfig, renderGlobalRateLimit, renderRateLimitServerConfigMap, sharedLimitKinds,
 } from './shared-limits';
 
@@ -104,10 +104,6 @@ const UNITS = ['Seconds', 'Minutes', 'Hours'];
 export const CONDITIONAL_RATE_LIMIT_VERSION = POLICY_FIELD_RELEASES['traffic.rateLimit.conditional'];
 
 /** A team's budgets; a malformed list (reported by checkTeamPolicy) holds none. */
-function budgetList(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
-  return Array.isArray(team.budgets) ? team.budgets : [];
-}
-
 /** Whether a budget counts on every route (not narrowed by `routes` or `models`). */
 export function isTeamWideBudget(budget: TeamBudget): boolean {
   return typeof budget !== 'object' || budget === null || (budget.routes === undefined && budget.models === undefined);
@@ -128,7 +124,7 @@ type NarrowedBudgetRoutes = ReadonlyMap<TeamBudget, ReadonlySet<string>>;
 function narrowedBudgetRoutes(teams: readonly TeamPolicyInput[], routes: readonly TeamPolicyRoute[]): NarrowedBudgetRoutes {
   const narrowed = new Map<TeamBudget, ReadonlySet<string>>();
   for (const team of teams) {
-    for (const b of budgetList(team)) {
+    for (const b of budgetEntries(team)) {
       if (!isTeamWideBudget(b) && !narrowed.has(b)) narrowed.set(b, new Set(budgetRoutes(b, routes).map(r => r.name)));
     }
   }
@@ -137,12 +133,12 @@ function narrowedBudgetRoutes(teams: readonly TeamPolicyInput[], routes: readonl
 
 /** The budgets of a team that count on `route`: its team-wide ones and those narrowed to the route. */
 function budgetsOnRoute(team: TeamPolicyInput, route: TeamPolicyRoute, narrowed: NarrowedBudgetRoutes): TeamBudget[] {
-  return budgetList(team).filter(b => isTeamWideBudget(b) || narrowed.get(b)!.has(route.name));
+  return budgetEntries(team).filter(b => isTeamWideBudget(b) || narrowed.get(b)!.has(route.name));
 }
 
 /** Whether any team has a budget narrowed to a route or model. */
 function hasNarrowedBudgets(teams: readonly TeamPolicyInput[]): boolean {
-  return teams.some(t => budgetList(t).some(b => !isTeamWideBudget(b)));
+  return teams.some(t => budgetEntries(t).some(b => !isTeamWideBudget(b)));
 }
 
 /**
@@ -151,7 +147,7 @@ function hasNarrowedBudgets(teams: readonly TeamPolicyInput[]): boolean {
  */
 export function routePolicyRoutes<R extends TeamPolicyRoute>(teams: readonly TeamPolicyInput[], routes: readonly R[]): R[] {
   if (teams.some(t => t.access !== undefined)) return [...routes];
-  const narrowed = teams.flatMap(t => budgetList(t).filter(b => !isTeamWideBudget(b)));
+  const narrowed = teams.flatMap(t => budgetEntries(t).filter(b => !isTeamWideBudget(b)));
   return routes.filter(route => narrowed.some(b => budgetRoutes(b, routes).includes(route)));
 }
 
@@ -333,7 +329,7 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
     if (owner === undefined) owners.set(value, { path: team.path, declares });
   }
   for (const team of teams) {
-    budgetList(team).forEach((b, i) => {
+    budgetEntries(team).forEach((b, i) => {
       if (typeof b !== 'object' || b === null) return;
       const scope = budgetScope(b, hasServer);
       if (scope === 'replica' && b.unit === 'Days' && b.scope === undefined) teamIssues(team.path).add(`budgets[${i}].unit`, b.unit, DAYS_EXPECTED);
@@ -352,8 +348,8 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
   }
   checkSharedBudgets(issues, identity, teams, hasServer, teamIssues);
   const isLocal = (b: TeamBudget) => budgetScope(b, hasServer) === 'replica';
-  const budgeted = teams.filter(t => budgetList(t).some(isLocal));
-  const teamWide = teams.filter(t => budgetList(t).some(b => isTeamWideBudget(b) && isLocal(b)));
+  const budgeted = teams.filter(t => budgetEntries(t).some(isLocal));
+  const teamWide = teams.filter(t => budgetEntries(t).some(b => isTeamWideBudget(b) && isLocal(b)));
   // A shared half rides in a trailing fallback entry when local limits are conditional too.
   const sharedKinds = sharedLimitKinds(teams, hasServer).length;
   const conditionalRoom = MAX_CONDITIONAL_ENTRIES - (sharedKinds > 0 ? 1 : 0);
@@ -409,7 +405,7 @@ export function checkTeamPolicies(issues: IssueCollector, policy: GatewayAuthPol
 /** Reports narrowed budgets naming routes or models no route serves, or models a route cannot hold the team to. */
 function checkNarrowedBudgets(issues: IssueCollector, team: TeamPolicyInput, routes: readonly TeamPolicyRoute[],
   routeNames: readonly string[], models: readonly string[]): void {
-  budgetList(team).forEach((budget, i) => {
+  budgetEntries(team).forEach((budget, i) => {
     if (typeof budget !== 'object' || budget === null || isTeamWideBudget(budget)) return;
     const field = `budgets[${i}]`;
     // Malformed lists are reported by checkTeamPolicy.
@@ -479,7 +475,7 @@ function teamRateLimit(inputs: RateLimitInputs, route?: TeamPolicyRoute): Record
   // The shared budgets count at the rate-limit server, keyed by team: the same descriptors in a route's policy add to
   // the same buckets, so a route that replaces the Gateway's rateLimit keeps them.
   const global = server ? renderGlobalRateLimit(identity, teams, server, inputs.sharedKinds) : undefined;
-  const local = (t: TeamPolicyInput) => (route ? budgetsOnRoute(t, route, inputs.narrowed) : budgetList(t).filter(isTeamWideBudget))
+  const local = (t: TeamPolicyInput) => (route ? budgetsOnRoute(t, route, inputs.narrowed) : budgetEntries(t).filter(isTeamWideBudget))
     .filter(b => budgetScope(b, hasServer) === 'replica');
   const conditional = teams.flatMap(t => {
     const budgets = local(t);

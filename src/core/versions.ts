@@ -13,6 +13,8 @@ export const POLICY_FIELD_RELEASES = {
 
 /** Whether a release (`v1.4.1`, `1.2`) is at least `minimum`; an unreadable version is not. */
 export function versionAtLeast(version: string, minimum: string): boolean {
+  // An earlier form took (version, major, minor): a JavaScript caller of it must not get a silent `false`.
+  if (typeof minimum !== 'string') throw new TypeError(`versionAtLeast(version, minimum): expected minimum as a release such as "v1.5.0", got ${typeof minimum}`);
   const parse = (v: string) => typeof v === 'string' ? /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v)?.slice(1).map(n => Number(n ?? 0)) : undefined;
   const [have, need] = [parse(version), parse(minimum)];
   if (!have || !need) return false;
