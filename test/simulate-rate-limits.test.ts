@@ -298,15 +298,20 @@ describe('hand-written rate limits, following the CRD shapes', () => {
     expect([over.status, over.rateLimits?.limitedBy]).toEqual([429, `EnterpriseAgentgatewayPolicy ${NS}/token-budgets traffic.entRateLimit.global.rateLimitConfigRefs[0] → RateLimitConfig ${NS}/token-budgets raw.rateLimits[1]`]);
     // A bucket keyed on the key's own header, or on a CEL reading it, never shows the key.
     const byKey = structuredClone(rlc) as any;
-    byKey.spec.raw.descriptors.push({ key: 'caller', rateLimit: { unit: 'MINUTE', requestsPerUnit: 7 } }, { key: 'raw', rateLimit: { unit: 'MINUTE', requestsPerUnit: 8 } });
-    byKey.spec.raw.rateLimits.push({ actions: [{ requestHeaders: { descriptorKey: 'caller', headerName: 'vanity-auth' } }] }, { actions: [{ cel: { key: 'raw', expression: 'request.headers["vanity-auth"]' } }] });
+    byKey.spec.raw.descriptors.push({ key: 'caller', rateLimit: { unit: 'MINUTE', requestsPerUnit: 7 } }, { key: 'raw', rateLimit: { unit: 'MINUTE', requestsPerUnit: 8 } },
+      { key: 'slice', rateLimit: { unit: 'MINUTE', requestsPerUnit: 9 } });
+    // A slice of the key is key material too: a manifest from a pull request could print a real key piece by piece.
+    byKey.spec.raw.rateLimits.push({ actions: [{ requestHeaders: { descriptorKey: 'caller', headerName: 'vanity-auth' } }] }, { actions: [{ cel: { key: 'raw', expression: 'request.headers["vanity-auth"]' } }] },
+      { actions: [{ cel: { key: 'slice', expression: 'request.headers["vanity-auth"].substring(0, 6)' } }] });
     for (const request of [{ key: 'team1-key' }, { headers: { 'vanity-auth': 'team1-key' } }]) {
       const keyed = simulateRequest([...seed, ent, byKey], { path: CHAT, ...request });
       expect(keyed.rateLimits?.limits.slice(2).map(l => l.bucket)).toEqual([
         `RateLimitConfig ${NS}/token-budgets, descriptor caller=<redacted>`, `RateLimitConfig ${NS}/token-budgets, descriptor raw=<redacted>`,
+        `RateLimitConfig ${NS}/token-budgets, descriptor slice=<redacted>`,
       ]);
       const text = JSON.stringify(keyed) + formatSimulation(keyed);
       expect(text).not.toContain('team1-key');
+      expect(text).not.toContain('=team1-');
       expect(text).not.toContain(Buffer.from('team1-key').toString('base64'));
     }
     // Without its RateLimitConfig the policy's limits are unknown, and the report says so.

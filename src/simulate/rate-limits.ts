@@ -102,7 +102,10 @@ const SERVER_UNITS: Record<string, string> = {
  * The limit for one descriptor in a rate-limit server's descriptor tree (envoyproxy/ratelimit and Solo's
  * RateLimitConfig alike): each entry matches `key` with `value`, else `key` alone; the last entry's node holds it.
  */
-function lookupDescriptor(tree: unknown, entries: readonly (readonly [string, string])[]): { limit: number; unit: string } | undefined {
+/** A descriptor entry: its name, the value the gateway sends, and whether that value comes from the key. */
+type DescriptorEntry = readonly [name: string, value: string, fromKey?: boolean];
+
+function lookupDescriptor(tree: unknown, entries: readonly DescriptorEntry[]): { limit: number; unit: string } | undefined {
   let level = list<any>(tree);
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i];
@@ -143,6 +146,20 @@ class Collector {
   /** A value as it may be shown: key material never is. */
   shown(value: string): string {
     return this.input.redact ? this.input.redact.value(value) : value;
+  }
+
+  /**
+   * Whether a CEL expression reads the key (`apiKey.key`, or a header the key comes in): its value, a slice of the key
+   * perhaps, is never shown, whether or not it holds the whole key.
+   */
+  readsKey(expression: string): boolean {
+    const text = expression.toLowerCase();
+    return /apikey\s*(?:\.\s*key\b|\[\s*["']key["']\s*\])/.test(text) || [...this.input.redact?.headers ?? []].some(h => text.includes(h.toLowerCase()));
+  }
+
+  /** Descriptor entries as shown: values from the key redacted, the gateway's own values looked up unredacted. */
+  descriptorText(entries: readonly DescriptorEntry[]): string {
+    return entries.map(([k, v, fromKey]) => `${k}=${fromKey ? REDACTED : this.shown(v)}`).join(', ');
   }
 
   attachment(p: RateLimitPolicy): SimulatedLimit['attachment'] {
@@ -188,14 +205,14 @@ class Collector {
     const descriptors = list<any>(global?.descriptors);
     descriptors.forEach((d, i) => {
       const source = `${path}.descriptors[${i}]`;
-      const entries: [string, string][] = [];
+      const entries: DescriptorEntry[] = [];
       for (const e of list<any>(d.entries)) {
         const v = descriptorValue(tryCel(String(e.expression), this.input.context));
         if (v.value === undefined) {
           this.skipped.push({ source: `${p.id} ${source}`, reason: `entry ${e.name}: ${JSON.stringify(e.expression)} ${v.error}: the gateway drops this descriptor silently, so this limit does not apply (GATEWAY-SEMANTICS 4.2)` });
           return;
         }
-        entries.push([String(e.name), this.shown(v.value)]);
+        entries.push([String(e.name), v.value, this.readsKey(String(e.expression))]);
       }
       let override: { limit: number; unit: string } | undefined;
       for (const field of ['cost', 'limitOverride'] as const) {
@@ -214,7 +231,7 @@ class Collector {
       const found = override ?? (server ? lookupDescriptor(server.tree, entries) : undefined);
       const amount: Amount = { counts: d.unit === 'Tokens' ? 'tokens' : 'requests', ...(found ?? {}) };
       const where = override ? 'limit from limitOverride' : server ? (found ? `limit from ${server.source}` : `no limit for it in ${server.source}`) : `limit kept by ${backend}`;
-      this.add(p, source, 'global', amount, `domain ${JSON.stringify(domain)}, descriptor ${entries.map(([k, v]) => `${k}=${v}`).join(', ')} (${where})`, condition);
+      this.add(p, source, 'global', amount, `domain ${JSON.stringify(domain)}, descriptor ${this.descriptorText(entries)} (${where})`, condition);
     });
     if (descriptors.length > 0 && sent === 0) {
       this.skipped.push({ source: `${p.id} ${path}`, reason: 'no descriptor could be built: the gateway skips the rate-limit call and the request passes, whatever failureMode says (GATEWAY-SEMANTICS 4.2)' });
@@ -261,7 +278,7 @@ class Collector {
       for (const field of ['setDescriptors', 'setActions']) if (raw[field] !== undefined) this.warnings.push(`RateLimitConfig ${idOf(rlc)}: raw.${field} is not simulated`);
       list<any>(raw.rateLimits).forEach((rateLimit, i) => {
         const at = `RateLimitConfig ${idOf(rlc)} raw.rateLimits[${i}]`;
-        const entries: [string, string][] = [];
+        const entries: DescriptorEntry[] = [];
         for (const action of list<any>(rateLimit.actions)) {
           const entry = this.action(action);
           if ('skip' in entry) {
@@ -273,30 +290,30 @@ class Collector {
         const found = lookupDescriptor(raw.descriptors, entries);
         const amount: Amount = { counts: String(rateLimit.type ?? '').toUpperCase() === 'TOKEN' ? 'tokens' : 'requests', ...(found ?? {}) };
         if (!found) {
-          this.skipped.push({ source: `${p.id} ${source} → ${at}`, reason: `descriptor ${entries.map(([k, v]) => `${k}=${v}`).join(', ')} matches no raw.descriptors entry with a rateLimit: no limit` });
+          this.skipped.push({ source: `${p.id} ${source} → ${at}`, reason: `descriptor ${this.descriptorText(entries)} matches no raw.descriptors entry with a rateLimit: no limit` });
           return;
         }
         this.limits.push({
           source: `${p.id} ${source} → ${at}`, policy: p.id, attachment: this.attachment(p), mechanism: 'enterprise', ...amount, scope: 'shared',
-          bucket: `RateLimitConfig ${idOf(rlc)}, descriptor ${entries.map(([k, v]) => `${k}=${v}`).join(', ')}`, summary: summarize(amount, 'shared'),
+          bucket: `RateLimitConfig ${idOf(rlc)}, descriptor ${this.descriptorText(entries)}`, summary: summarize(amount, 'shared'),
         });
       });
     });
   }
 
   /** One RateLimitConfig action as a descriptor entry, or why none is produced. */
-  action(action: any): { entry: [string, string] } | { skip: string } {
+  action(action: any): { entry: DescriptorEntry } | { skip: string } {
     if (action.requestHeaders) {
       const { headerName, descriptorKey } = action.requestHeaders;
       const name = String(headerName).toLowerCase();
       const value = this.input.headers.get(name);
       if (value === undefined) return { skip: `request header ${headerName} is absent` };
-      return { entry: [String(descriptorKey), this.input.redact?.headers.has(name) ? REDACTED : this.shown(value.join(','))] };
+      return { entry: [String(descriptorKey), value.join(','), this.input.redact?.headers.has(name) ?? false] };
     }
     if (action.genericKey) return { entry: [String(action.genericKey.descriptorKey ?? 'generic_key'), String(action.genericKey.descriptorValue)] };
     if (action.cel) {
       const v = descriptorValue(tryCel(String(action.cel.expression), this.input.context));
-      return v.value === undefined ? { skip: `cel ${JSON.stringify(action.cel.expression)} ${v.error}` } : { entry: [String(action.cel.key), this.shown(v.value)] };
+      return v.value === undefined ? { skip: `cel ${JSON.stringify(action.cel.expression)} ${v.error}` } : { entry: [String(action.cel.key), v.value, this.readsKey(String(action.cel.expression))] };
     }
     return { skip: `action ${Object.keys(action)[0] ?? '(empty)'} is not simulated` };
   }
