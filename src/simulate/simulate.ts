@@ -3,6 +3,7 @@
 // plane's order: api key, ext-auth, authorization, rate limits, transformation, header modifiers; then the backend.
 
 import { REDACTED } from '../core/errors';
+import { parseRfc3339 } from '../core/time';
 import { hashKey } from '../core/key-storage';
 import { SecretValue } from '../core/secret-value';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
@@ -313,8 +314,9 @@ function secretMatchesKeyOf(record: KeyRecord, keyOf: string, defaultNs: string)
 function expiryWarning(record: KeyRecord, time: Date, warnings: string[]): void {
   const notAfter = record.annotations?.[NOT_AFTER_ANNOTATION];
   if (notAfter === undefined) return;
-  const end = new Date(notAfter);
-  if (Number.isNaN(end.getTime()) || time.getTime() < end.getTime()) return;
+  // RFC 3339 with an offset only, as synth writes it: a local time would be read in each machine's time zone.
+  const end = parseRfc3339(notAfter);
+  if (end === undefined || time.getTime() < end.getTime()) return;
   warnings.push(`${record.source} is past its not-after ${notAfter} (annotation ${NOT_AFTER_ANNOTATION}) at ${time.toISOString()}: `
     + 'the gateway does not read the annotation and accepts the key while it is deployed; a new synth would remove it');
 }
