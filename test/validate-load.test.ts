@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { crdFiles, crdName, defaultCrdPaths, howToGetCrds, loadCrds, missingKinds, parseObjects, readManifests, yamlFiles } from '../src/validate';
-import { dependencyCacheDir } from '../src/validate/cache-dir';
 import { crdCacheEntry } from '../src/validate/crd-cache';
 import { validateObjects } from '../src/validate/cli';
 import { CRDS_DIR, fixtureKeyText, exampleCrd, exampleObject, exampleProblems } from './helpers';
@@ -49,8 +48,13 @@ describe('loading CRDs', () => {
     const cwd = process.cwd();
     process.chdir(project);
     try {
-      expect(exampleProblems(loadCrds(['crds.yaml']), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
-      expect(dependencyCacheDir('validators')!.startsWith(project)).toBe(false);
+      // Fresh modules: the cache folder is resolved once per process, and must not have been resolved before the chdir.
+      jest.isolateModules(() => {
+        const fresh = require('../src/validate') as typeof import('../src/validate');
+        const freshDir = require('../src/validate/cache-dir') as typeof import('../src/validate/cache-dir');
+        expect(exampleProblems(fresh.loadCrds(['crds.yaml']), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+        expect(freshDir.dependencyCacheDir('validators')!.startsWith(project)).toBe(false);
+      });
     } finally {
       process.chdir(cwd);
       rmSync(crdCacheEntry(Buffer.from(text))!, { force: true });
