@@ -3,7 +3,7 @@ import {
   ProviderCredential, RFC3339_EXPECTED, SecretValue, TeamApiKeyOptions, TeamKeyOptions, parseRfc3339, planGateway,
 } from '../core';
 import { ConfigError, ConfigPath, ConfigProblem, LoadedConfig, PROTOTYPE_KEYS, formatConfigPath } from './load';
-import { configProblemOf, configWarning } from './problems';
+import { ItemOrigin, configProblemOf, configWarning } from './problems';
 import type { KeySourceConfig, RouteConfig } from './schema';
 
 /** Variables a config can read keys from; a structural type, so the public types need no `@types/node`. */
@@ -27,6 +27,9 @@ export interface PlanConfigOptions {
    */
   readonly warn?: (message: string) => void;
 }
+
+/** The path a route or team item carries: `routes[0]`, `teams[12]`. */
+const LIST_ITEM_PATH = /^(routes|teams)\[(\d+)\]$/;
 
 /** Names an `env` key source may read. */
 export const ENV_KEY_NAME = /^(AGW_KEY_[A-Z0-9_]+|[A-Z][A-Z0-9_]*_KEY)$/;
@@ -86,11 +89,16 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
   }
   const gateway = new GatewayRef(c.gateway ?? {});
   // Each item's problems are reported under its config path (`teams[1]`), which maps back to the file.
-  const origins = new Map<string, ConfigPath>();
-  const item = <T>(path: ConfigPath, itemOptions: T): PlanItem<T> => {
-    const name = formatConfigPath(path);
-    origins.set(name, path);
-    return { path: name, options: itemOptions };
+  const item = <T>(path: ConfigPath, itemOptions: T): PlanItem<T> => ({ path: formatConfigPath(path), options: itemOptions });
+  // Read back from the item's path only when a problem or warning is located: 50 000 teams keep no map of them.
+  const originOf: ItemOrigin = itemPath => {
+    const listItem = LIST_ITEM_PATH.exec(itemPath);
+    if (listItem) {
+      const list = listItem[1] === 'routes' ? c.routes : c.teams;
+      return list && Number(listItem[2]) < list.length ? [listItem[1], Number(listItem[2])] : undefined;
+    }
+    return (itemPath === 'auth' && c.auth) || (itemPath === 'usage' && c.usage) || (itemPath === 'rateLimitServer' && c.rateLimitServer)
+      ? [itemPath] : undefined;
   };
 
   const routes = (c.routes ?? []).map((r, i) => item<LlmRouteOptions>(['routes', i], {
@@ -110,7 +118,7 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
       team: t.team, metadata: t.metadata, secretName: t.secretName, namespace: t.namespace, revoked: t.revoked,
       budgets: t.budgets, access: t.access,
       // With a label selector, every team carries its labels, so the policy finds them.
-      labels: selectorLabels ? { ...t.labels, ...selectorLabels } : t.labels,
+      labels: selectorLabels && t.labels ? { ...t.labels, ...selectorLabels } : selectorLabels ?? t.labels,
       key: t.key === undefined ? undefined : keySource(t.key, [...path, 'key'], config, env, problems),
       keys,
     });
@@ -158,10 +166,10 @@ export function planConfig(config: LoadedConfig, options: PlanConfigOptions = {}
   // Each route reports a bad shared `gateway` again: once is enough.
   const located = new Map<string, ConfigProblem>();
   for (const issue of plan.issues) {
-    const problem = configProblemOf(config, origins, issue);
+    const problem = configProblemOf(config, originOf, issue);
     located.set(`${problem.line}:${problem.column}:${problem.field}:${problem.message}`, problem);
   }
   if (located.size > 0) throw new ConfigError([...located.values()]);
-  plan.warnings.forEach(w => plan.registry.settings.warn(configWarning(config, origins, w)));
+  plan.warnings.forEach(w => plan.registry.settings.warn(configWarning(config, originOf, w)));
   return { config, plan };
 }

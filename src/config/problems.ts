@@ -43,9 +43,12 @@ export function configWording(message: string): string {
   return text;
 }
 
-/** A core issue of the item declared at `origins.get(issue.path)`, as a problem at its place in the config file. */
-export function configProblemOf(config: LoadedConfig, origins: ReadonlyMap<string, ConfigPath>, issue: SpecIssue): ConfigProblem {
-  const path = configPathOf(origins.get(issue.path) ?? [], issue.field);
+/** Where in the config an item was declared, by the path its issues carry (`teams[1]`, `auth`); undefined if unknown. */
+export type ItemOrigin = (itemPath: string) => ConfigPath | undefined;
+
+/** A core issue of the item declared at `originOf(issue.path)`, as a problem at its place in the config file. */
+export function configProblemOf(config: LoadedConfig, originOf: ItemOrigin, issue: SpecIssue): ConfigProblem {
+  const path = configPathOf(originOf(issue.path) ?? [], issue.field);
   return {
     ...config.locate(path),
     field: formatConfigPath(path) || '(config)',
@@ -57,10 +60,10 @@ export function configProblemOf(config: LoadedConfig, origins: ReadonlyMap<strin
  * A warning from the core (`[teams[1]] field: expected ...`) in the config's terms: `file:line:column: field: text`.
  * Messages the config does not know stay as they are.
  */
-export function configWarning(config: LoadedConfig, origins: ReadonlyMap<string, ConfigPath>, warning: string): string {
+export function configWarning(config: LoadedConfig, originOf: ItemOrigin, warning: string): string {
   const match = /^\[([^\]]*(?:\[\d+\][^\]]*)*)\] ([^:\s]*): (.*)$/s.exec(warning);
-  if (!match || !origins.has(match[1])) return configWording(warning);
-  const p = configProblemOf(config, origins, { path: match[1], field: match[2], value: '', expected: '' });
+  if (!match || originOf(match[1]) === undefined) return configWording(warning);
+  const p = configProblemOf(config, originOf, { path: match[1], field: match[2], value: '', expected: '' });
   const text = configWording(match[3]);
   return config.hasSource ? `${p.file}:${p.line}:${p.column}: ${p.field}: ${text}` : `${p.field}: ${text}`;
 }

@@ -79,8 +79,13 @@ export interface GatewayPlan {
   readonly rateLimitServer?: RateLimitServerSpec;
   /** Every problem, each at the path of the item it belongs to; never key material. */
   readonly issues: readonly SpecIssue[];
-  /** The manifests, in declaration order; empty when there are issues. */
+  /** The manifests, in declaration order; empty when there are issues. Rendered on first read, then kept. */
   readonly manifests: readonly PlannedManifest[];
+  /**
+   * Renders the manifests one at a time, in declaration order, keeping none (nothing when there are issues): for
+   * writers of large plans, where holding every manifest at once costs memory and garbage collection.
+   */
+  forEachManifest(sink: (planned: PlannedManifest) => void): void;
   /** Warnings of a plan without issues (none in strict mode, where they are issues); never key material. */
   readonly warnings: readonly string[];
   readonly registry: AppRegistry;
@@ -109,11 +114,12 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
   const storage: KeyStorage = policyItem
     ? policyKeyStorage(policyItem.options.mode ?? ApiKeyAuthMode.extAuth(), policyItem.options.name ?? 'api-key-auth', policyItem.options.keySelection)
     : EXT_AUTH_STORAGE;
+  const storageOfTeams = () => storage; // one function for every team, not one each
   const teams = (input.teams ?? []).map(item => {
     const spec = resolveTeamApiKey(item.options);
-    const keyRefs = registry.registerTeam(item.path, spec, () => storage);
+    const keyRefs = registry.registerTeam(item.path, spec, storageOfTeams);
     registry.replaceObjects(item.path, teamApiKeyObjectIds(spec, now, storage));
-    return { spec, keyRefs };
+    return { path: item.path, spec, keyRefs };
   });
 
   const serverItem = input.rateLimitServer;
@@ -143,7 +149,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
 
   const usageItem = input.usage;
   const usage = usageItem ? resolveUsage(usageItem.options, policy) : undefined;
-  const usageTeams: UsageTeam[] = !usageItem ? [] : teams.flatMap(({ spec }, i) => usageTeam((input.teams ?? [])[i].path, spec, now, policyRoutes) ?? []);
+  const usageTeams: UsageTeam[] = !usageItem ? [] : teams.flatMap(({ path, spec }) => usageTeam(path, spec, now, policyRoutes) ?? []);
   if (usageItem && usage) registry.registerObjects(usageItem.path, usageObjectIds(usage));
 
   // Checks run once everything is registered, as cdk8s validates a finished app.
@@ -207,24 +213,69 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     });
   }
 
-  const manifests: PlannedManifest[] = [];
-  if (issues.length === 0) {
-    routes.forEach((spec, index) => renderLlmRoute(spec).forEach(manifest => manifests.push({ manifest, owner: { kind: 'route', index } })));
-    teams.forEach(({ spec }, index) => renderTeamApiKey(spec, now, storage).forEach(manifest => manifests.push({ manifest, owner: { kind: 'team', index } })));
-    if (policy) renderPolicyWithTeamPolicies(policy, teamPolicies, policyRoutes).forEach(manifest => manifests.push({ manifest, owner: { kind: 'policy' } }));
-    if (usage) renderUsage(usage, usageTeams, now).forEach(manifest => manifests.push({ manifest, owner: { kind: 'usage' } }));
-    if (server) renderRateLimitServer(server).forEach(manifest => manifests.push({ manifest, owner: { kind: 'rateLimitServer' } }));
-  }
-  return {
+  const teamSpecs = teams.map(t => t.spec);
+  // Rendered on demand: a large plan streams its manifests to the writer one at a time instead of holding them all.
+  const forEachManifest = issues.length > 0 ? () => undefined
+    : manifestRenderer({ routes, teams: teamSpecs, now, storage, policy, teamPolicies, policyRoutes, usage, usageTeams, server });
+  return withManifests({
     routes,
-    teams: teams.map(t => t.spec),
+    teams: teamSpecs,
     policy,
     usage,
     ...(server ? { rateLimitServer: server } : {}),
     issues,
-    manifests,
     warnings: issues.length === 0 && !registry.settings.strict ? [...registry.warnings(), ...teamWarnings] : [],
     registry,
+  }, forEachManifest);
+}
+
+/**
+ * The plan with its manifests: rendered on first read of `manifests` and then kept, or streamed by `forEachManifest`.
+ * Made here, not in {@link planGateway}, so nothing the plan returns holds on to its input (the items and options).
+ */
+function withManifests(plan: Omit<GatewayPlan, 'manifests' | 'forEachManifest'>,
+  forEachManifest: GatewayPlan['forEachManifest']): GatewayPlan {
+  let manifests: PlannedManifest[] | undefined;
+  return {
+    ...plan,
+    get manifests() {
+      if (!manifests) {
+        const all: PlannedManifest[] = [];
+        forEachManifest(planned => all.push(planned));
+        manifests = all;
+      }
+      return manifests;
+    },
+    forEachManifest,
+  };
+}
+
+/** Everything rendering needs, and nothing else: the renderer outlives the plan's inputs. */
+interface RenderInput {
+  readonly routes: readonly LlmRouteSpec[];
+  readonly teams: readonly TeamApiKeySpec[];
+  readonly now: Date;
+  readonly storage: KeyStorage;
+  readonly policy?: GatewayAuthPolicySpec;
+  readonly teamPolicies: readonly TeamPolicyInput[];
+  readonly policyRoutes: readonly TeamPolicyRoute[];
+  readonly usage?: UsageSpec;
+  readonly usageTeams: readonly UsageTeam[];
+  readonly server?: RateLimitServerSpec;
+}
+
+/**
+ * Renders a checked plan's manifests in declaration order. A function of its own, so the closure it returns keeps
+ * only the specs, not the items (and config) the plan was made from.
+ */
+function manifestRenderer(r: RenderInput): (sink: (planned: PlannedManifest) => void) => void {
+  return sink => {
+    const emit = (owner: PlanOwner) => (manifest: Manifest) => sink({ manifest, owner });
+    r.routes.forEach((spec, index) => renderLlmRoute(spec).forEach(emit({ kind: 'route', index })));
+    r.teams.forEach((spec, index) => renderTeamApiKey(spec, r.now, r.storage).forEach(emit({ kind: 'team', index })));
+    if (r.policy) renderPolicyWithTeamPolicies(r.policy, r.teamPolicies, r.policyRoutes).forEach(emit({ kind: 'policy' }));
+    if (r.usage) renderUsage(r.usage, r.usageTeams, r.now).forEach(emit({ kind: 'usage' }));
+    if (r.server) renderRateLimitServer(r.server).forEach(emit({ kind: 'rateLimitServer' }));
   };
 }
 
