@@ -1,5 +1,6 @@
 // One benchmark size in one process: the library and both baselines on the same manifests, interleaved so they
-// share the machine's state. Prints JSON. `measure.js TEAMS --rss VARIANT` runs one variant once and prints its peak RSS.
+// share the machine's state. Prints JSON. `measure.js TEAMS --rss VARIANT` runs one variant once and prints its peak RSS;
+// `measure.js TEAMS RUNS VARIANT,VARIANT` times only those variants (for a quick A/B while working).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,10 +80,11 @@ function main(): void {
     return;
   }
   const runs = Number(runsArg);
-  const times = Object.fromEntries(VARIANTS.map(v => [v, [] as number[]])) as Record<Variant, number[]>;
+  const variants = variantArg ? variantArg.split(',') as Variant[] : VARIANTS;
+  const times = Object.fromEntries(variants.map(v => [v, [] as number[]])) as Record<Variant, number[]>;
   runVariant('library', teams, manifests); // warm-up: JIT and file system caches, not measured
   for (let r = 0; r < runs; r++) {
-    for (const variant of VARIANTS) times[variant].push(runVariant(variant, teams, manifests));
+    for (const variant of variants) times[variant].push(runVariant(variant, teams, manifests));
   }
   const objects = [...manifests.values()].reduce((n, docs) => n + docs.length, 0);
   console.log(JSON.stringify({
