@@ -93,8 +93,11 @@ function renderRecord(pending: boolean, entries: ReadonlyMap<string, ReadonlySet
   return `${body}digest ${sha256(body)}\n`;
 }
 
-function completeRecord(files: ReadonlyMap<string, string>): string {
-  return renderRecord(false, new Map([...files].map(([path, text]) => [path, new Set([sha256(text)])])));
+/** Each planned file's sha256, computed once per synth (a 50 000-team file is 14 MB). */
+const fileHashes = (files: ReadonlyMap<string, string>) => new Map([...files].map(([path, text]) => [path, sha256(text)]));
+
+function completeRecord(hashes: ReadonlyMap<string, string>): string {
+  return renderRecord(false, new Map([...hashes].map(([path, hash]) => [path, new Set([hash])])));
 }
 
 /** Reads and verifies the record; a record that fails any check is an error, never an instruction. */
@@ -296,7 +299,8 @@ async function writeLocked(real: string, out: string, files: ReadonlyMap<string,
 
   const removing = new Set(removed);
   const foreign = listFolder(real).filter(p => !files.has(p) && !removing.has(p) && !recorded.has(p) && !RESERVED.some(r => p === r || p.startsWith(`${r}/`)));
-  const finalRecord = completeRecord(files);
+  const hashes = fileHashes(files);
+  const finalRecord = completeRecord(hashes);
   const recordPath = join(real, RECORD_FILE);
   const recordUpToDate = lstatOrUndefined(recordPath) !== undefined && readFileSync(recordPath, 'utf8') === finalRecord;
   if (changed.length === 0 && removed.length === 0 && recordUpToDate) return { files: [...files.keys()], changed, removed, foreign };
@@ -320,7 +324,7 @@ async function writeLocked(real: string, out: string, files: ReadonlyMap<string,
   //    as its own, and check rejects the folder.
   const pending = new Map<string, Set<string>>();
   for (const [path, hashes] of recorded) pending.set(path, new Set(hashes));
-  for (const [path, text] of files) pending.set(path, new Set([...pending.get(path) ?? [], sha256(text)]));
+  for (const [path, hash] of hashes) pending.set(path, new Set([...pending.get(path) ?? [], hash]));
   await writeFileAtomic(recordPath, renderRecord(true, pending), { mode: 0o644 });
   try {
     moveIn(real, staging, changed, removed);
@@ -435,7 +439,7 @@ export function checkOutputFolder(out: string, files: ReadonlyMap<string, string
     const record = readRecord(real, out);
     if (!record) problems.push(`missing: ${RECORD_FILE} (the record synth writes)`);
     else if (record.pending) problems.push(`interrupted: ${RECORD_FILE} says a synth did not finish`);
-    else if (readFileSync(join(real, RECORD_FILE), 'utf8') !== completeRecord(files)) problems.push(`changed: ${RECORD_FILE} is not the record synth would write`);
+    else if (readFileSync(join(real, RECORD_FILE), 'utf8') !== completeRecord(fileHashes(files))) problems.push(`changed: ${RECORD_FILE} is not the record synth would write`);
   } catch (e) {
     if (!(e instanceof OutputFolderError)) throw e;
     problems.push(`changed: ${e.message.split('. The record')[0]}`);
