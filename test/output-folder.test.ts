@@ -68,6 +68,18 @@ describe('the output folder', () => {
     expect(Object.keys(before).sort()).toEqual([RECORD_FILE, 'a.yaml', 'teams/b.yaml']);
   });
 
+
+  test('a file larger than the write slices is written and hashed whole, characters across slice ends intact', async () => {
+    const { out, config } = repo('large');
+    // An emoji (two UTF-16 units) straddling the first 1 MiB slice end, multi-byte characters at the second.
+    const text = `# ${'x'.repeat((1 << 20) - 3)}😀é${'y'.repeat((1 << 20) - 4)}€😀\n`;
+    const planned = new Map([['big.yaml', text]]);
+    await writeOutputFolder(out, planned, { configFile: config });
+    expect(readFileSync(join(out, 'big.yaml'), 'utf8')).toBe(text);
+    const hash = require('node:crypto').createHash('sha256').update(text).digest('hex');
+    expect(readFileSync(join(out, RECORD_FILE), 'utf8')).toContain(`sha256:${hash} big.yaml`);
+    expect(checkOutputFolder(out, planned, { configFile: config })).toEqual([]);
+  });
   test('containment: a record listing "..", absolute, NUL or backslash paths is an error, and nothing outside is touched', async () => {
     const { dir, out } = repo('contain');
     writeFileSync(join(dir, 'victim.yaml'), 'precious\n');

@@ -69,7 +69,26 @@ export interface WriteResult {
   readonly foreign: readonly string[];
 }
 
-const sha256 = (text: string | Buffer) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+/**
+ * A large text goes to UTF-8 a slice at a time, so hashing or writing a 50 000-team file never holds a second,
+ * encoded copy of it. A slice never ends on the first half of a surrogate pair, so no character is split.
+ */
+function* utf8Slices(text: string): Generator<string> {
+  const size = 1 << 20;
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + size, text.length);
+    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1])) end--;
+    yield text.slice(start, end);
+    start = end;
+  }
+}
+
+const sha256 = (text: string | Buffer) => {
+  const hash = createHash('sha256');
+  if (typeof text === 'string') for (const slice of utf8Slices(text)) hash.update(slice);
+  else hash.update(text);
+  return `sha256:${hash.digest('hex')}`;
+};
 
 /** Why `path` may not be a file of the folder, or undefined when it may. */
 function pathProblem(path: string): string | undefined {
@@ -343,7 +362,7 @@ function writeStaged(path: string, text: string, mode: number): void {
   const fd = openSync(path, 'wx', mode);
   try {
     fchmodSync(fd, mode);
-    writeFileSync(fd, text);
+    for (const slice of utf8Slices(text)) writeFileSync(fd, slice);
   } finally {
     closeSync(fd);
   }
