@@ -111,7 +111,7 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
     : EXT_AUTH_STORAGE;
   const teams = (input.teams ?? []).map(item => {
     const spec = resolveTeamApiKey(item.options);
-    const keyRefs = registry.registerTeam(item.path, spec, () => storage);
+    const keyRefs = registry.registerTeam(item.path, spec, storage);
     registry.replaceObjects(item.path, teamApiKeyObjectIds(spec, now, storage));
     return { spec, keyRefs };
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { checkDnsSubdomain, checkNonEmptyString } from './checks';
 import { IssueCollector } from './errors';
 import { KeyStorage, hashKey, isKeyHash } from './key-storage';
@@ -153,7 +153,8 @@ export class KeySource {
     const o = this.options;
     switch (this.kind) {
       case 'literal':
-        return o.key!.length > 0 ? `sha256:${o.key!.sha256Hex()}` : undefined;
+        // Joined, not concatenated: one flat string, where `+` keeps a rope and the hex apart (per key, for the app's life).
+        return o.key!.length > 0 ? ['sha256:', hash('sha256', o.key!.unsafeUnwrap())].join('') : undefined;
       case 'hash':
         return o.keyHash;
       case 'sealedSecret':
@@ -281,7 +282,8 @@ export class KeySource {
   }
 
   private renderHashedConfigMap(shape: KeySecretShape): Manifest | undefined {
-    const keyHash = this.kind === 'literal' ? hashKey(this.options.key!) : this.kind === 'hash' ? this.options.keyHash : undefined;
+    // A literal key's identity is its hash, already computed for the uniqueness check.
+    const keyHash = this.kind === 'literal' ? this.identity() ?? hashKey(this.options.key!) : this.kind === 'hash' ? this.options.keyHash : undefined;
     if (keyHash === undefined) return undefined;
     const { metadata, entries } = shape;
     return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [metadata.name]: JSON.stringify({ keyHash, metadata: entries }) } };

@@ -141,6 +141,9 @@ function toDate(value: Date | string | undefined): Date | undefined {
   return value === undefined ? undefined : parseRfc3339(value) ?? new Date(Number.NaN);
 }
 
+/** The dates of a key given none, shared: a spec lives as long as its app, and most keys have no dates. */
+const NO_DATES: TeamKeySpec['given'] = Object.freeze({ notBefore: undefined, notAfter: undefined });
+
 export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
   const secretName = options.secretName ?? `${options.team}-apikey`;
   const given: readonly TeamKeyOptions[] = options.keys ?? (options.key === undefined ? [] : [{ source: options.key }]);
@@ -152,7 +155,7 @@ export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
     notBefore: toDate(k.notBefore),
     notAfter: toDate(k.notAfter),
     revoked: k.revoked,
-    given: { notBefore: k.notBefore, notAfter: k.notAfter },
+    given: k.notBefore === undefined && k.notAfter === undefined ? NO_DATES : { notBefore: k.notBefore, notAfter: k.notAfter },
   }));
   const hasKey = options.key !== undefined;
   const hasKeys = options.keys !== undefined;
@@ -255,7 +258,7 @@ function overlaps(a: TeamKeySpec, b: TeamKeySpec): boolean {
  * duplicate key (REFERENCE.md section 8). Never shows either key.
  */
 export function checkDuplicateTeamKeys(issues: IssueCollector, spec: TeamApiKeySpec): void {
-  if (spec.revoked) return;
+  if (spec.revoked || spec.keys.length < 2) return;
   const seen = new Map<string, TeamKeySpec[]>();
   for (const key of spec.keys) {
     const identity = key.revoked ? undefined : key.source.identity();
@@ -371,11 +374,18 @@ export function renderTeamApiKey(spec: TeamApiKeySpec, now: Date, storage: KeySt
     key.source.render({ metadata: teamKeyMetadata(spec, key, storage), entries: spec.metadata, storage }) ?? []);
 }
 
-/** The key Secrets valid at `now`, as an auth policy sees them (with the team's own labels). */
-export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date): KeyRef[] {
-  return activeKeys(spec, now).map(key => ({
+/**
+ * The key Secrets valid at `now`, as an auth policy sees them (with the team's own labels). `share` may swap the
+ * metadata names of the team's keys for an equal list it already holds, so that teams alike share one array.
+ */
+export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date,
+  share: (metadataKeys: readonly string[]) => readonly string[] = keys => keys): KeyRef[] {
+  const keys = activeKeys(spec, now);
+  if (keys.length === 0) return [];
+  let entries: readonly string[] | undefined; // the same for every key not managed elsewhere
+  return keys.map(key => ({
     path, secretName: key.secretName, namespace: spec.namespace, labels: spec.labels,
-    metadataKeys: key.source.metadataKeys(spec.metadata),
+    metadataKeys: key.source.kind === 'existingSecret' ? key.source.metadataKeys(spec.metadata) : entries ??= share(Object.keys(spec.metadata)),
   }));
 }
 
