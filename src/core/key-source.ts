@@ -2,6 +2,7 @@ import { createHash, hash } from 'node:crypto';
 import { checkDnsSubdomain, checkNonEmptyString } from './checks';
 import { IssueCollector } from './errors';
 import { KeyStorage, hashKey, isKeyHash } from './key-storage';
+import { estimateKeyBits } from './key-strength';
 import { API_KEY_ENTRY, API_KEY_SECRET_TYPE, Manifest, ObjectMeta, base64 } from './manifest';
 import { SecretValue } from './secret-value';
 
@@ -139,6 +140,18 @@ export class KeySource {
   }
 
   /**
+   * The estimated strength of a literal key in bits ({@link estimateKeyBits}), kept once computed since warnings are
+   * computed on every synth; undefined for other sources.
+   */
+  public literalKeyBits(): number | undefined {
+    const key = this.options.key;
+    if (key === undefined) return undefined;
+    return this.cachedKeyBits ??= estimateKeyBits(key);
+  }
+
+  private cachedKeyBits?: number;
+
+  /**
    * What makes two sources hold the same key, for the uniqueness check; never the key itself.
    * Undefined where equality cannot be known (sealed and existing Secrets).
    */
@@ -240,7 +253,8 @@ export class KeySource {
     switch (this.kind) {
       case 'literal': {
         const data: Record<string, string> = { [API_KEY_ENTRY]: base64(o.key!.unsafeUnwrap()) };
-        for (const [entry, value] of Object.entries(entries)) data[entry] = base64(value);
+        const names = Object.keys(entries);
+        for (let i = 0; i < names.length; i++) data[names[i]] = base64(entries[names[i]]);
         return { apiVersion: 'v1', kind: 'Secret', metadata, type: API_KEY_SECRET_TYPE, data };
       }
       case 'externalSecret':

@@ -6,7 +6,7 @@ import { DEFAULT_NAMESPACE } from './gateway-ref';
 import { KeyRef } from './gateway-auth-policy';
 import { KeySource } from './key-source';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
-import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
+import { MIN_KEY_BITS } from './key-strength';
 import { API_KEY_ENTRY, KINDS, MAX_OBJECT_BYTES, Manifest, ObjectId, ObjectMeta } from './manifest';
 import { ResolvedSynthSettings } from './settings';
 import { SecretValue } from './secret-value';
@@ -146,9 +146,8 @@ const NO_DATES: TeamKeySpec['given'] = Object.freeze({ notBefore: undefined, not
 
 export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
   const secretName = options.secretName ?? `${options.team}-apikey`;
-  const given: readonly TeamKeyOptions[] = options.keys ?? (options.key === undefined ? [] : [{ source: options.key }]);
-  const keys = given.map((k, i): TeamKeySpec => ({
-    field: options.keys ? `keys[${i}]` : 'key',
+  const resolveKey = (k: TeamKeyOptions, field: string): TeamKeySpec => ({
+    field,
     source: KeySource.of(k.source),
     name: k.name,
     secretName: k.name === undefined ? secretName : `${secretName}-${k.name}`,
@@ -156,20 +155,27 @@ export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
     notAfter: toDate(k.notAfter),
     revoked: k.revoked,
     given: k.notBefore === undefined && k.notAfter === undefined ? NO_DATES : { notBefore: k.notBefore, notAfter: k.notAfter },
-  }));
+  });
+  const given: readonly TeamKeyOptions[] | undefined = options.keys ?? (options.key === undefined ? [] : undefined);
+  const keys = given === undefined ? [resolveKey({ source: options.key! }, 'key')]
+    : given.map((k, i) => resolveKey(k, options.keys ? `keys[${i}]` : 'key'));
   const hasKey = options.key !== undefined;
   const hasKeys = options.keys !== undefined;
+  const team = options.team;
+  const metadata = options.metadata ?? {};
+  const labels = options.labels ?? {};
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  const revoked = options.revoked;
+  const keyPropsConflict = hasKey && hasKeys ? 'both' : !hasKey && !hasKeys ? 'neither' : undefined;
+  // Most teams have neither budgets nor access: one literal, no spread of an empty object.
+  if (options.budgets === undefined && options.access === undefined) {
+    return { team, metadata, labels, secretName, namespace, revoked, keys, keyPropsConflict };
+  }
   return {
-    team: options.team,
-    metadata: options.metadata ?? {},
-    labels: options.labels ?? {},
-    secretName,
-    namespace: options.namespace ?? DEFAULT_NAMESPACE,
-    revoked: options.revoked,
-    keys,
+    team, metadata, labels, secretName, namespace, revoked, keys,
     ...(options.budgets === undefined ? {} : { budgets: options.budgets }),
     ...(options.access === undefined ? {} : { access: options.access }),
-    keyPropsConflict: hasKey && hasKeys ? 'both' : !hasKey && !hasKeys ? 'neither' : undefined,
+    keyPropsConflict,
   };
 }
 
@@ -184,8 +190,10 @@ export function keyStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): Ke
 
 /** The keys emitted at `now`: `spec.keys` itself when all are (no copy; it runs several times per team and synth). */
 export function activeKeys(spec: TeamApiKeySpec, now: Date): readonly TeamKeySpec[] {
-  for (const key of spec.keys) if (keyStatus(spec, key, now) !== 'active') return spec.keys.filter(k => keyStatus(spec, k, now) === 'active');
-  return spec.keys;
+  const keys = spec.keys;
+  // Indexed: a for-of allocates a step result per key until the optimizing compiler runs, and a plan runs once.
+  for (let i = 0; i < keys.length; i++) if (keyStatus(spec, keys[i], now) !== 'active') return keys.filter(k => keyStatus(spec, k, now) === 'active');
+  return keys;
 }
 
 function checkRevocation(issues: IssueCollector, field: string, revoked: Revocation | undefined): void {
@@ -202,6 +210,8 @@ function checkRevocation(issues: IssueCollector, field: string, revoked: Revocat
   if (revoked.date !== undefined && !isRfc3339Date(revoked.date)) issues.add(`${field}.date`, revoked.date, RFC3339_DATE_EXPECTED);
 }
 
+const DATE_BOUNDS = ['notBefore', 'notAfter'] as const;
+
 // C0 and C1 controls, and the Unicode line and paragraph separators.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -214,21 +224,24 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
   if (spec.keyPropsConflict === 'both') issues.add('keys', 'key and keys', 'either `key` or `keys`, not both');
   if (spec.keyPropsConflict === 'neither') issues.add('key', undefined, 'a key: `key` (one key) or `keys` (several, for rotation)');
   const metadata = checkPlainMap(issues, 'metadata', spec.metadata, 'a map of metadata names to values') ? spec.metadata : {};
-  for (const [entry, value] of Object.entries(metadata)) {
+  const entries = Object.keys(metadata);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
     checkSecretDataKey(issues, `metadata.${entry}`, entry);
     if (entry === API_KEY_ENTRY) issues.add(`metadata.${entry}`, entry, `a metadata name other than "${API_KEY_ENTRY}", which holds the key`);
-    checkHeaderValue(issues, `metadata.${entry}`, value);
+    checkHeaderValue(issues, `metadata.${entry}`, metadata[entry]);
   }
-  checkTeamPolicy(issues, { budgets: spec.budgets, access: spec.access, metadata });
-  const names = new Set<string>();
+  checkTeamPolicy(issues, metadata === spec.metadata ? spec : { budgets: spec.budgets, access: spec.access, metadata });
+  // Secret names already taken by the team's earlier keys; a team with one key has none to clash with.
+  const names = spec.keys.length > 1 ? new Set<string>() : undefined;
   spec.keys.forEach((key, i) => {
     key.source.check(issues, key.field === 'key' ? 'key' : `${key.field}.source`, spec.metadata, storage);
     checkRevocation(issues, `${key.field}.revoked`, key.revoked);
     if (key.name !== undefined) checkDnsLabel(issues, `${key.field}.name`, key.name);
     else if (i > 0) issues.add(`${key.field}.name`, undefined, 'a name for every key but the first (it names the key Secret)');
-    if (names.has(key.secretName)) issues.add(`${key.field}.name`, key.name, 'a name no other key of the team has');
-    names.add(key.secretName);
-    for (const bound of ['notBefore', 'notAfter'] as const) {
+    if (names?.has(key.secretName)) issues.add(`${key.field}.name`, key.name, 'a name no other key of the team has');
+    names?.add(key.secretName);
+    for (const bound of DATE_BOUNDS) {
       if (key[bound] && Number.isNaN(key[bound]!.getTime())) issues.add(`${key.field}.${bound}`, key.given[bound], RFC3339_EXPECTED);
     }
     if (key.notBefore && key.notAfter && key.notAfter.getTime() <= key.notBefore.getTime()) {
@@ -318,7 +331,12 @@ function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): stri
  */
 export function checkTeamApiKeySize(issues: IssueCollector, spec: TeamApiKeySpec): void {
   let bytes = 0;
-  for (const [entry, value] of Object.entries(spec.metadata ?? {})) bytes += entry.length + Math.ceil((typeof value === 'string' ? value.length : 0) * 4 / 3);
+  const metadata: Readonly<Record<string, unknown>> = spec.metadata ?? {};
+  const entries = Object.keys(metadata);
+  for (let i = 0; i < entries.length; i++) {
+    const value = metadata[entries[i]];
+    bytes += entries[i].length + Math.ceil((typeof value === 'string' ? value.length : 0) * 4 / 3);
+  }
   // Room for the key, the names and the labels: a key Secret is a few hundred bytes besides its metadata.
   if (bytes > MAX_OBJECT_BYTES - 64 * 1024) {
     issues.add('metadata', `${(bytes / 1048576).toFixed(2)} MiB of metadata`, 'metadata that keeps each key object under 1 MiB');
@@ -344,7 +362,7 @@ export function teamApiKeyWarnings(spec: TeamApiKeySpec, settings: ResolvedSynth
     }
     const literal = key.source.literalKey;
     if (literal && literal.length > 0) {
-      const bits = estimateKeyBits(literal);
+      const bits = key.source.literalKeyBits()!;
       if (bits < MIN_KEY_BITS) {
         warnings.push({
           field: key.field === 'key' ? 'key' : `${key.field}.source`,
