@@ -377,13 +377,19 @@ export function teamApiKeyWarnings(spec: TeamApiKeySpec, settings: ResolvedSynth
 
 /** Metadata of a key's Secret or ConfigMap: the team's labels plus those the storage's selector needs. */
 export function teamKeyMetadata(spec: TeamApiKeySpec, key: TeamKeySpec, storage: KeyStorage = EXT_AUTH_STORAGE): ObjectMeta {
-  const labels = { ...spec.labels, ...(storage.kind === 'extAuthSecret' ? {} : storage.labels) };
-  return {
-    name: key.secretName,
-    namespace: spec.namespace,
-    ...(Object.keys(labels).length > 0 ? { labels } : {}),
-    ...(key.notAfter ? { annotations: { [NOT_AFTER_ANNOTATION]: key.notAfter.toISOString() } } : {}),
-  };
+  const labels = storage.kind === 'extAuthSecret' ? { ...spec.labels } : { ...spec.labels, ...storage.labels };
+  const name = key.secretName;
+  const namespace = spec.namespace;
+  // Literals per case rather than spreads of empty objects: this runs once per key Secret.
+  const annotations = key.notAfter ? { [NOT_AFTER_ANNOTATION]: key.notAfter.toISOString() } : undefined;
+  if (hasKeys(labels)) return annotations ? { name, namespace, labels, annotations } : { name, namespace, labels };
+  return annotations ? { name, namespace, annotations } : { name, namespace };
+}
+
+/** Whether `map` has an own enumerable string key, as `Object.keys(map).length > 0` says, without the array. */
+function hasKeys(map: object): boolean {
+  for (const name in map) if (Object.hasOwn(map, name)) return true;
+  return false;
 }
 
 /** Renders what puts each key valid at `now` in the cluster, in the storage's format. */
