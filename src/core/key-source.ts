@@ -78,6 +78,16 @@ const STORAGE_NAMES: Record<KeyStorage['kind'], string> = {
   extAuthSecret: 'ext-auth key Secrets', builtInSecret: 'built-in key Secrets', builtInHashedConfigMap: 'hashed-key ConfigMaps',
 };
 
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * {@link base64} of the text's UTF-8 bytes. ASCII text is its own UTF-8, so `btoa` gives the same characters, a few
+ * times faster than a Buffer per value (two values per key Secret).
+ */
+function encode(text: string): string {
+  return typeof text === 'string' && ASCII.test(text) ? btoa(text) : base64(text);
+}
+
 /**
  * Where a team's key lives. Every source ends in the same key Secret (type `extauth.solo.io/apikey`, the key in
  * `api-key`, metadata entries beside it, the team's labels), so auth policies select it the same way.
@@ -252,9 +262,9 @@ export class KeySource {
     const { metadata, entries } = shape;
     switch (this.kind) {
       case 'literal': {
-        const data: Record<string, string> = { [API_KEY_ENTRY]: base64(o.key!.unsafeUnwrap()) };
+        const data: Record<string, string> = { [API_KEY_ENTRY]: encode(o.key!.unsafeUnwrap()) };
         const names = Object.keys(entries);
-        for (let i = 0; i < names.length; i++) data[names[i]] = base64(entries[names[i]]);
+        for (let i = 0; i < names.length; i++) data[names[i]] = encode(entries[names[i]]);
         return { apiVersion: 'v1', kind: 'Secret', metadata, type: API_KEY_SECRET_TYPE, data };
       }
       case 'externalSecret':
@@ -283,7 +293,7 @@ export class KeySource {
     switch (this.kind) {
       case 'literal': {
         const entry = JSON.stringify({ key: this.options.key!.unsafeUnwrap(), metadata: entries });
-        return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { [metadata.name]: base64(entry) } };
+        return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { [metadata.name]: encode(entry) } };
       }
       case 'externalSecret':
         // The key is spliced in as a JSON string by the template; the metadata is already JSON.
