@@ -1,6 +1,8 @@
 import {
   GatewayAuthPolicy, KeySelection, KeySource, SecretValue, TeamApiKey, configureSynth,
 } from '../src';
+import fc from 'fast-check';
+import { EXT_AUTH_STORAGE, renderTeamApiKey, resolveTeamApiKey } from '../src/core';
 import { byKind, fixtureKeyText, newChart, synth, synthError, synthRedacted } from './helpers';
 import { App, Chart, Testing } from 'cdk8s';
 
@@ -175,5 +177,20 @@ describe('warnings', () => {
     new TeamApiKey(chart, 'Bad', { team: 'Bad Team', key: SecretValue.unsafePlainText(fixtureKeyText('bad')) });
     expect(synthError(chart)).toContain('[test/Bad] team: expected a DNS-1123 label');
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('key Secret data encoding', () => {
+  const utf8Base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const storages = [EXT_AUTH_STORAGE, { kind: 'builtInSecret' as const, labels: { group: 'llm' } }];
+
+  test('every value is the base64 of its UTF-8 bytes, for any text (ASCII takes a faster path to the same result)', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }), fc.constantFrom('\ud800', 'é', '😀', '\u0000\u007f\u0080'));
+    fc.assert(fc.property(text, text, (key, org) => {
+      const spec = resolveTeamApiKey({ team: 't', key: SecretValue.unsafePlainText(`k${key}`), metadata: { 'x-org': org } });
+      const [ext, builtIn] = storages.map(storage => renderTeamApiKey(spec, new Date(), storage)[0].data);
+      expect(ext).toEqual({ 'api-key': utf8Base64(`k${key}`), 'x-org': utf8Base64(org) });
+      expect(builtIn).toEqual({ 't-apikey': utf8Base64(JSON.stringify({ key: `k${key}`, metadata: { 'x-org': org } })) });
+    }));
   });
 });

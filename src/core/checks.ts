@@ -98,7 +98,11 @@ export function checkPlainMap(issues: IssueCollector, field: string, value: unkn
 export function checkLabels(issues: IssueCollector, field: string, labels: unknown): void {
   if (labels === undefined) return;
   if (!checkPlainMap(issues, field, labels, 'a map of label keys to values')) return;
-  for (const [key, value] of Object.entries(labels)) {
+  // Names first, values read by name: no [key, value] array per entry (labels are checked once per team).
+  const keys = Object.keys(labels);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const value = (labels as Record<string, unknown>)[key];
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
     const name = key.slice(slash + 1);

@@ -59,7 +59,11 @@ export class KeySelection {
 
   /** Whether a Secret with `labels` is selected by the labels of this selection. */
   public matches(labels: Readonly<Record<string, string>>): boolean {
-    return this.matchLabels !== undefined && Object.entries(this.matchLabels).every(([k, v]) => labels[k] === v);
+    const selector = this.matchLabels;
+    if (selector === undefined) return false;
+    // Own names only, as Object.entries gives them, without an array per call: this runs once per key.
+    for (const name in selector) if (Object.hasOwn(selector, name) && labels[name] !== selector[name]) return false;
+    return true;
   }
 }
 
@@ -274,6 +278,11 @@ export interface GatewayAuthPolicySpec {
   readonly rateLimitServer?: ResolvedRateLimitServer;
 }
 
+/** A namespace or name as a map key, as a template string would show it (untyped input included). */
+function slotPart(value: unknown): string {
+  return typeof value === 'string' ? value : `${value}`;
+}
+
 /** How the teams of a policy with these options store their keys. */
 export function policyKeyStorage(mode: ApiKeyAuthMode, name: string, keySelection: KeySelection | undefined): KeyStorage {
   if (!mode.builtIn) return EXT_AUTH_STORAGE;
@@ -289,14 +298,39 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
   const namespace = options.namespace ?? gateway.namespace;
   const keySelection = options.keySelection ?? KeySelection.secretRefs();
   const mode = options.mode ?? ApiKeyAuthMode.extAuth();
-  const slot = (k: KeyRef) => `${k.namespace}/${k.secretName}`;
-  const selected = new Map(keys.map(k => [slot(k), k]));
+  // Each key Secret once, at its first place, the last ref given for it winning; found by namespace and name
+  // without building a `namespace/name` string per key.
+  const selected: KeyRef[] = [];
+  const places = new Map<string, Map<string, number>>();
+  const placesIn = (k: KeyRef) => {
+    const ns = slotPart(k.namespace);
+    let byName = places.get(ns);
+    if (!byName) places.set(ns, byName = new Map());
+    return byName;
+  };
+  let same = true; // whether `selected` is `keys` itself
+  for (const k of keys) {
+    const byName = placesIn(k);
+    const name = slotPart(k.secretName);
+    const at = byName.get(name);
+    if (at === undefined) {
+      byName.set(name, selected.length);
+      selected.push(k);
+    } else {
+      selected[at] = k;
+      same = false;
+    }
+  }
   const stray: KeyRef[] = [];
   for (const key of knownKeys) {
-    if (key.namespace !== namespace || !keySelection.matches(key.labels) || selected.has(slot(key))) continue;
+    if (key.namespace !== namespace || !keySelection.matches(key.labels) || places.get(slotPart(key.namespace))?.has(slotPart(key.secretName))) continue;
     // Built-in auth re-labels only its own teams' keys; another team's Secret matching the selector is misread.
     if (mode.builtIn) stray.push(key);
-    else selected.set(slot(key), key);
+    else {
+      placesIn(key).set(slotPart(key.secretName), selected.length);
+      selected.push(key);
+      same = false;
+    }
   }
   const headersFromMetadata = (options.headersFromMetadata ?? []).map(h => ({
     header: h.header, metadataKey: h.metadataKey ?? h.header, required: h.required ?? true,
@@ -323,7 +357,8 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
     keys,
     declaredTeams: teams.length,
     allowSharedKeys: options.allowSharedKeys ?? false,
-    selectedKeys: [...selected.values()],
+    // Shared with `keys` when equal: both are read-only and kept as long as the app.
+    selectedKeys: same ? keys : selected,
     strayKeys: stray,
     ...(options.rateLimitServer ? { rateLimitServer: resolveRateLimitServer(options.rateLimitServer, name, namespace) } : {}),
   };
@@ -582,11 +617,16 @@ export function checkGatewayAuthPolicyDuplicates(issues: IssueCollector, spec: G
     if (routes.has(slot)) issues.add(`target.routes[${i}]`, slot, 'each route once');
     routes.add(slot);
   });
-  const keys = new Map<string, string>();
+  // Namespace -> Secret name -> the first path listing it: no `namespace/name` string per key.
+  const listed = new Map<string, Map<string, string>>();
   for (const key of spec.keys) {
-    const slot = `${key.namespace}/${key.secretName}`;
-    const first = keys.get(slot);
-    if (first !== undefined) issues.add('keys', key.path, `each team once (${slot} is already listed${first === key.path ? '' : ` by ${first}`})`);
-    else keys.set(slot, key.path);
+    const ns = slotPart(key.namespace);
+    let byName = listed.get(ns);
+    if (!byName) listed.set(ns, byName = new Map());
+    const name = slotPart(key.secretName);
+    const first = byName.get(name);
+    if (first !== undefined) {
+      issues.add('keys', key.path, `each team once (${key.namespace}/${key.secretName} is already listed${first === key.path ? '' : ` by ${first}`})`);
+    } else byName.set(name, key.path);
   }
 }

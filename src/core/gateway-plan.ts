@@ -114,10 +114,9 @@ export function planGateway(input: GatewayPlanInput): GatewayPlan {
   const storage: KeyStorage = policyItem
     ? policyKeyStorage(policyItem.options.mode ?? ApiKeyAuthMode.extAuth(), policyItem.options.name ?? 'api-key-auth', policyItem.options.keySelection)
     : EXT_AUTH_STORAGE;
-  const storageOfTeams = () => storage; // one function for every team, not one each
   const teams = (input.teams ?? []).map(item => {
     const spec = resolveTeamApiKey(item.options);
-    const keyRefs = registry.registerTeam(item.path, spec, storageOfTeams);
+    const keyRefs = registry.registerTeam(item.path, spec, storage);
     registry.replaceObjects(item.path, teamApiKeyObjectIds(spec, now, storage));
     return { path: item.path, spec, keyRefs };
   });

@@ -125,8 +125,11 @@ export function budgetScope(budget: TeamBudget, hasServer: boolean): BudgetScope
 
 /** A team's budgets as entries: a list that is not one (from plain JavaScript; reported by checkTeamPolicy) holds none. */
 export function budgetEntries(team: Pick<TeamPolicyInput, 'budgets'>): readonly TeamBudget[] {
-  return Array.isArray(team.budgets) ? team.budgets : [];
+  return Array.isArray(team.budgets) ? team.budgets : NO_BUDGETS;
 }
+
+/** The entries of a team without budgets: one frozen list for all of them. */
+const NO_BUDGETS: readonly TeamBudget[] = Object.freeze([]);
 
 /** The shared budgets of each team, in declaration order. */
 export function sharedBudgets(team: TeamPolicyInput, hasServer: boolean): TeamBudget[] {
@@ -157,7 +160,10 @@ export function sharedLimitKey(identity: Pick<IdentityHeader, 'header'>, kind: S
 /** The kinds of shared budget the teams use, in a fixed order (requests before tokens, shorter units first). */
 export function sharedLimitKinds(teams: readonly TeamPolicyInput[], hasServer: boolean): SharedLimitKind[] {
   const seen = new Map<string, SharedLimitKind>();
-  for (const team of teams) for (const b of sharedBudgets(team, hasServer)) seen.set(`${kindOf(b).measure}/${b.unit}`, kindOf(b));
+  for (const team of teams) {
+    if (budgetEntries(team).length === 0) continue; // most teams: no filtered list per team
+    for (const b of sharedBudgets(team, hasServer)) seen.set(`${kindOf(b).measure}/${b.unit}`, kindOf(b));
+  }
   return [...seen.values()].filter(k => UNIT_ORDER.includes(k.unit))
     .sort((a, b) => a.measure === b.measure ? UNIT_ORDER.indexOf(a.unit) - UNIT_ORDER.indexOf(b.unit) : (a.measure < b.measure ? -1 : 1));
 }

@@ -6,7 +6,7 @@ import { DEFAULT_NAMESPACE } from './gateway-ref';
 import { KeyRef } from './gateway-auth-policy';
 import { KeySource } from './key-source';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
-import { MIN_KEY_BITS, estimateKeyBits } from './key-strength';
+import { MIN_KEY_BITS } from './key-strength';
 import { API_KEY_ENTRY, KINDS, MAX_OBJECT_BYTES, Manifest, ObjectId, ObjectMeta } from './manifest';
 import { ResolvedSynthSettings } from './settings';
 import { SecretValue } from './secret-value';
@@ -141,32 +141,41 @@ function toDate(value: Date | string | undefined): Date | undefined {
   return value === undefined ? undefined : parseRfc3339(value) ?? new Date(Number.NaN);
 }
 
+/** The dates of a key given none, shared: a spec lives as long as its app, and most keys have no dates. */
+const NO_DATES: TeamKeySpec['given'] = Object.freeze({ notBefore: undefined, notAfter: undefined });
+
 export function resolveTeamApiKey(options: TeamApiKeyOptions): TeamApiKeySpec {
   const secretName = options.secretName ?? `${options.team}-apikey`;
-  const given: readonly TeamKeyOptions[] = options.keys ?? (options.key === undefined ? [] : [{ source: options.key }]);
-  const keys = given.map((k, i): TeamKeySpec => ({
-    field: options.keys ? `keys[${i}]` : 'key',
+  const resolveKey = (k: TeamKeyOptions, field: string): TeamKeySpec => ({
+    field,
     source: KeySource.of(k.source),
     name: k.name,
     secretName: k.name === undefined ? secretName : `${secretName}-${k.name}`,
     notBefore: toDate(k.notBefore),
     notAfter: toDate(k.notAfter),
     revoked: k.revoked,
-    given: { notBefore: k.notBefore, notAfter: k.notAfter },
-  }));
+    given: k.notBefore === undefined && k.notAfter === undefined ? NO_DATES : { notBefore: k.notBefore, notAfter: k.notAfter },
+  });
+  const given: readonly TeamKeyOptions[] | undefined = options.keys ?? (options.key === undefined ? [] : undefined);
+  const keys = given === undefined ? [resolveKey({ source: options.key! }, 'key')]
+    : given.map((k, i) => resolveKey(k, options.keys ? `keys[${i}]` : 'key'));
   const hasKey = options.key !== undefined;
   const hasKeys = options.keys !== undefined;
+  const team = options.team;
+  const metadata = options.metadata ?? {};
+  const labels = options.labels ?? {};
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  const revoked = options.revoked;
+  const keyPropsConflict = hasKey && hasKeys ? 'both' : !hasKey && !hasKeys ? 'neither' : undefined;
+  // Most teams have neither budgets nor access: one literal, no spread of an empty object.
+  if (options.budgets === undefined && options.access === undefined) {
+    return { team, metadata, labels, secretName, namespace, revoked, keys, keyPropsConflict };
+  }
   return {
-    team: options.team,
-    metadata: options.metadata ?? {},
-    labels: options.labels ?? {},
-    secretName,
-    namespace: options.namespace ?? DEFAULT_NAMESPACE,
-    revoked: options.revoked,
-    keys,
+    team, metadata, labels, secretName, namespace, revoked, keys,
     ...(options.budgets === undefined ? {} : { budgets: options.budgets }),
     ...(options.access === undefined ? {} : { access: options.access }),
-    keyPropsConflict: hasKey && hasKeys ? 'both' : !hasKey && !hasKeys ? 'neither' : undefined,
+    keyPropsConflict,
   };
 }
 
@@ -181,8 +190,10 @@ export function keyStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): Ke
 
 /** The keys emitted at `now`: `spec.keys` itself when all are (no copy; it runs several times per team and synth). */
 export function activeKeys(spec: TeamApiKeySpec, now: Date): readonly TeamKeySpec[] {
-  for (const key of spec.keys) if (keyStatus(spec, key, now) !== 'active') return spec.keys.filter(k => keyStatus(spec, k, now) === 'active');
-  return spec.keys;
+  const keys = spec.keys;
+  // Indexed: a for-of allocates a step result per key until the optimizing compiler runs, and a plan runs once.
+  for (let i = 0; i < keys.length; i++) if (keyStatus(spec, keys[i], now) !== 'active') return keys.filter(k => keyStatus(spec, k, now) === 'active');
+  return keys;
 }
 
 function checkRevocation(issues: IssueCollector, field: string, revoked: Revocation | undefined): void {
@@ -199,6 +210,8 @@ function checkRevocation(issues: IssueCollector, field: string, revoked: Revocat
   if (revoked.date !== undefined && !isRfc3339Date(revoked.date)) issues.add(`${field}.date`, revoked.date, RFC3339_DATE_EXPECTED);
 }
 
+const DATE_BOUNDS = ['notBefore', 'notAfter'] as const;
+
 // C0 and C1 controls, and the Unicode line and paragraph separators.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -211,21 +224,24 @@ export function checkTeamApiKey(issues: IssueCollector, spec: TeamApiKeySpec, no
   if (spec.keyPropsConflict === 'both') issues.add('keys', 'key and keys', 'either `key` or `keys`, not both');
   if (spec.keyPropsConflict === 'neither') issues.add('key', undefined, 'a key: `key` (one key) or `keys` (several, for rotation)');
   const metadata = checkPlainMap(issues, 'metadata', spec.metadata, 'a map of metadata names to values') ? spec.metadata : {};
-  for (const [entry, value] of Object.entries(metadata)) {
+  const entries = Object.keys(metadata);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
     checkSecretDataKey(issues, `metadata.${entry}`, entry);
     if (entry === API_KEY_ENTRY) issues.add(`metadata.${entry}`, entry, `a metadata name other than "${API_KEY_ENTRY}", which holds the key`);
-    checkHeaderValue(issues, `metadata.${entry}`, value);
+    checkHeaderValue(issues, `metadata.${entry}`, metadata[entry]);
   }
-  checkTeamPolicy(issues, { budgets: spec.budgets, access: spec.access, metadata });
-  const names = new Set<string>();
+  checkTeamPolicy(issues, metadata === spec.metadata ? spec : { budgets: spec.budgets, access: spec.access, metadata });
+  // Secret names already taken by the team's earlier keys; a team with one key has none to clash with.
+  const names = spec.keys.length > 1 ? new Set<string>() : undefined;
   spec.keys.forEach((key, i) => {
     key.source.check(issues, key.field === 'key' ? 'key' : `${key.field}.source`, spec.metadata, storage);
     checkRevocation(issues, `${key.field}.revoked`, key.revoked);
     if (key.name !== undefined) checkDnsLabel(issues, `${key.field}.name`, key.name);
     else if (i > 0) issues.add(`${key.field}.name`, undefined, 'a name for every key but the first (it names the key Secret)');
-    if (names.has(key.secretName)) issues.add(`${key.field}.name`, key.name, 'a name no other key of the team has');
-    names.add(key.secretName);
-    for (const bound of ['notBefore', 'notAfter'] as const) {
+    if (names?.has(key.secretName)) issues.add(`${key.field}.name`, key.name, 'a name no other key of the team has');
+    names?.add(key.secretName);
+    for (const bound of DATE_BOUNDS) {
       if (key[bound] && Number.isNaN(key[bound]!.getTime())) issues.add(`${key.field}.${bound}`, key.given[bound], RFC3339_EXPECTED);
     }
     if (key.notBefore && key.notAfter && key.notAfter.getTime() <= key.notBefore.getTime()) {
@@ -255,7 +271,7 @@ function overlaps(a: TeamKeySpec, b: TeamKeySpec): boolean {
  * duplicate key (REFERENCE.md section 8). Never shows either key.
  */
 export function checkDuplicateTeamKeys(issues: IssueCollector, spec: TeamApiKeySpec): void {
-  if (spec.revoked) return;
+  if (spec.revoked || spec.keys.length < 2) return;
   const seen = new Map<string, TeamKeySpec[]>();
   for (const key of spec.keys) {
     const identity = key.revoked ? undefined : key.source.identity();
@@ -315,7 +331,12 @@ function describeStatus(spec: TeamApiKeySpec, key: TeamKeySpec, now: Date): stri
  */
 export function checkTeamApiKeySize(issues: IssueCollector, spec: TeamApiKeySpec): void {
   let bytes = 0;
-  for (const [entry, value] of Object.entries(spec.metadata ?? {})) bytes += entry.length + Math.ceil((typeof value === 'string' ? value.length : 0) * 4 / 3);
+  const metadata: Readonly<Record<string, unknown>> = spec.metadata ?? {};
+  const entries = Object.keys(metadata);
+  for (let i = 0; i < entries.length; i++) {
+    const value = metadata[entries[i]];
+    bytes += entries[i].length + Math.ceil((typeof value === 'string' ? value.length : 0) * 4 / 3);
+  }
   // Room for the key, the names and the labels: a key Secret is a few hundred bytes besides its metadata.
   if (bytes > MAX_OBJECT_BYTES - 64 * 1024) {
     issues.add('metadata', `${(bytes / 1048576).toFixed(2)} MiB of metadata`, 'metadata that keeps each key object under 1 MiB');
@@ -341,7 +362,7 @@ export function teamApiKeyWarnings(spec: TeamApiKeySpec, settings: ResolvedSynth
     }
     const literal = key.source.literalKey;
     if (literal && literal.length > 0) {
-      const bits = estimateKeyBits(literal);
+      const bits = key.source.literalKeyBits()!;
       if (bits < MIN_KEY_BITS) {
         warnings.push({
           field: key.field === 'key' ? 'key' : `${key.field}.source`,
@@ -356,13 +377,19 @@ export function teamApiKeyWarnings(spec: TeamApiKeySpec, settings: ResolvedSynth
 
 /** Metadata of a key's Secret or ConfigMap: the team's labels plus those the storage's selector needs. */
 export function teamKeyMetadata(spec: TeamApiKeySpec, key: TeamKeySpec, storage: KeyStorage = EXT_AUTH_STORAGE): ObjectMeta {
-  const labels = { ...spec.labels, ...(storage.kind === 'extAuthSecret' ? {} : storage.labels) };
-  return {
-    name: key.secretName,
-    namespace: spec.namespace,
-    ...(Object.keys(labels).length > 0 ? { labels } : {}),
-    ...(key.notAfter ? { annotations: { [NOT_AFTER_ANNOTATION]: key.notAfter.toISOString() } } : {}),
-  };
+  const labels = storage.kind === 'extAuthSecret' ? { ...spec.labels } : { ...spec.labels, ...storage.labels };
+  const name = key.secretName;
+  const namespace = spec.namespace;
+  // Literals per case rather than spreads of empty objects: this runs once per key Secret.
+  const annotations = key.notAfter ? { [NOT_AFTER_ANNOTATION]: key.notAfter.toISOString() } : undefined;
+  if (hasKeys(labels)) return annotations ? { name, namespace, labels, annotations } : { name, namespace, labels };
+  return annotations ? { name, namespace, annotations } : { name, namespace };
+}
+
+/** Whether `map` has an own enumerable string key, as `Object.keys(map).length > 0` says, without the array. */
+function hasKeys(map: object): boolean {
+  for (const name in map) if (Object.hasOwn(map, name)) return true;
+  return false;
 }
 
 /** Renders what puts each key valid at `now` in the cluster, in the storage's format. */
@@ -371,11 +398,18 @@ export function renderTeamApiKey(spec: TeamApiKeySpec, now: Date, storage: KeySt
     key.source.render({ metadata: teamKeyMetadata(spec, key, storage), entries: spec.metadata, storage }) ?? []);
 }
 
-/** The key Secrets valid at `now`, as an auth policy sees them (with the team's own labels). */
-export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date): KeyRef[] {
-  return activeKeys(spec, now).map(key => ({
+/**
+ * The key Secrets valid at `now`, as an auth policy sees them (with the team's own labels). `share` may swap the
+ * metadata names of the team's keys for an equal list it already holds, so that teams alike share one array.
+ */
+export function teamApiKeyRefs(path: string, spec: TeamApiKeySpec, now: Date,
+  share: (metadataKeys: readonly string[]) => readonly string[] = keys => keys): KeyRef[] {
+  const keys = activeKeys(spec, now);
+  if (keys.length === 0) return [];
+  let entries: readonly string[] | undefined; // the same for every key not managed elsewhere
+  return keys.map(key => ({
     path, secretName: key.secretName, namespace: spec.namespace, labels: spec.labels,
-    metadataKeys: key.source.metadataKeys(spec.metadata),
+    metadataKeys: key.source.kind === 'existingSecret' ? key.source.metadataKeys(spec.metadata) : entries ??= share(Object.keys(spec.metadata)),
   }));
 }
 

@@ -147,7 +147,12 @@ function hasNarrowedBudgets(teams: readonly TeamPolicyInput[]): boolean {
  */
 export function routePolicyRoutes<R extends TeamPolicyRoute>(teams: readonly TeamPolicyInput[], routes: readonly R[]): R[] {
   if (teams.some(t => t.access !== undefined)) return [...routes];
-  const narrowed = teams.flatMap(t => budgetEntries(t).filter(b => !isTeamWideBudget(b)));
+  const narrowed: TeamBudget[] = [];
+  for (const t of teams) {
+    if (t.budgets === undefined) continue; // most teams: no array per team
+    for (const b of budgetEntries(t)) if (!isTeamWideBudget(b)) narrowed.push(b);
+  }
+  if (narrowed.length === 0) return [];
   return routes.filter(route => narrowed.some(b => budgetRoutes(b, routes).includes(route)));
 }
 
