@@ -1,5 +1,5 @@
 import {
-  AppRegistry, IssueCollector, KeySource, ObjectId, POLICY_SELECTOR_LABEL, resolveTeamApiKey, teamApiKeyObjectIds,
+  AppRegistry, IssueCollector, KeySource, hashKey, ObjectId, POLICY_SELECTOR_LABEL, resolveTeamApiKey, teamApiKeyObjectIds,
 } from '../src/core';
 import { fixtureKey } from './helpers';
 
@@ -82,7 +82,7 @@ describe('AppRegistry teams', () => {
   test('a literal key and its hash are the same key', () => {
     const registry = new AppRegistry({ now: NOW, allowPlaintextKeys: true });
     const literal = team('team1');
-    const hashed = resolveTeamApiKey({ team: 'team2', key: KeySource.fromHash(literal.keys[0].source.identity()!) });
+    const hashed = resolveTeamApiKey({ team: 'team2', key: KeySource.fromHash(hashKey(fixtureKey('team1'))) });
     registry.registerTeam('t1', literal);
     registry.registerTeam('t2', hashed);
     const issues = new IssueCollector('t2');

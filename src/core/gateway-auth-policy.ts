@@ -3,6 +3,7 @@ import { IssueCollector } from './errors';
 import { GatewayRef, checkGatewayRef } from './gateway-ref';
 import { EnterpriseAgentgatewayPolicyManifest, EnterprisePolicyTargetRef } from './enterprise-agentgateway-policy';
 import { EXT_AUTH_STORAGE, KeyStorage } from './key-storage';
+import { innerMap, keyPart } from './nested-map';
 import { POLICY_FIELD_RELEASES, versionAtLeast } from './versions';
 import { KINDS, Manifest, ObjectId, checkManifestSize } from './manifest';
 import { RateLimitServerRef, ResolvedRateLimitServer, resolveRateLimitServer } from './shared-limits';
@@ -278,11 +279,6 @@ export interface GatewayAuthPolicySpec {
   readonly rateLimitServer?: ResolvedRateLimitServer;
 }
 
-/** A namespace or name as a map key, as a template string would show it (untyped input included). */
-function slotPart(value: unknown): string {
-  return typeof value === 'string' ? value : `${value}`;
-}
-
 /** How the teams of a policy with these options store their keys. */
 export function policyKeyStorage(mode: ApiKeyAuthMode, name: string, keySelection: KeySelection | undefined): KeyStorage {
   if (!mode.builtIn) return EXT_AUTH_STORAGE;
@@ -302,16 +298,11 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
   // without building a `namespace/name` string per key.
   const selected: KeyRef[] = [];
   const places = new Map<string, Map<string, number>>();
-  const placesIn = (k: KeyRef) => {
-    const ns = slotPart(k.namespace);
-    let byName = places.get(ns);
-    if (!byName) places.set(ns, byName = new Map());
-    return byName;
-  };
+  const placesIn = (k: KeyRef) => innerMap(places, keyPart(k.namespace));
   let same = true; // whether `selected` is `keys` itself
   for (const k of keys) {
     const byName = placesIn(k);
-    const name = slotPart(k.secretName);
+    const name = keyPart(k.secretName);
     const at = byName.get(name);
     if (at === undefined) {
       byName.set(name, selected.length);
@@ -323,11 +314,11 @@ export function resolveGatewayAuthPolicy(options: GatewayAuthPolicyOptions, team
   }
   const stray: KeyRef[] = [];
   for (const key of knownKeys) {
-    if (key.namespace !== namespace || !keySelection.matches(key.labels) || places.get(slotPart(key.namespace))?.has(slotPart(key.secretName))) continue;
+    if (key.namespace !== namespace || !keySelection.matches(key.labels) || places.get(keyPart(key.namespace))?.has(keyPart(key.secretName))) continue;
     // Built-in auth re-labels only its own teams' keys; another team's Secret matching the selector is misread.
     if (mode.builtIn) stray.push(key);
     else {
-      placesIn(key).set(slotPart(key.secretName), selected.length);
+      placesIn(key).set(keyPart(key.secretName), selected.length);
       selected.push(key);
       same = false;
     }
@@ -620,10 +611,8 @@ export function checkGatewayAuthPolicyDuplicates(issues: IssueCollector, spec: G
   // Namespace -> Secret name -> the first path listing it: no `namespace/name` string per key.
   const listed = new Map<string, Map<string, string>>();
   for (const key of spec.keys) {
-    const ns = slotPart(key.namespace);
-    let byName = listed.get(ns);
-    if (!byName) listed.set(ns, byName = new Map());
-    const name = slotPart(key.secretName);
+    const byName = innerMap(listed, keyPart(key.namespace));
+    const name = keyPart(key.secretName);
     const first = byName.get(name);
     if (first !== undefined) {
       issues.add('keys', key.path, `each team once (${key.namespace}/${key.secretName} is already listed${first === key.path ? '' : ` by ${first}`})`);

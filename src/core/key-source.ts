@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { checkDnsSubdomain, checkNonEmptyString } from './checks';
 import { IssueCollector } from './errors';
 import { KeyStorage, hashKey, isKeyHash } from './key-storage';
@@ -176,8 +176,7 @@ export class KeySource {
     const o = this.options;
     switch (this.kind) {
       case 'literal':
-        // Joined, not concatenated: one flat string, where `+` keeps a rope and the hex apart (per key, for the app's life).
-        return o.key!.length > 0 ? ['sha256:', hash('sha256', o.key!.unsafeUnwrap())].join('') : undefined;
+        return o.key!.length > 0 ? hashKey(o.key!) : undefined;
       case 'hash':
         return o.keyHash;
       case 'sealedSecret':

@@ -17,9 +17,12 @@ export const EXT_AUTH_STORAGE: KeyStorage = { kind: 'extAuthSecret' };
 
 const KEY_HASH = /^sha256:[0-9a-f]{64}$/;
 
-/** The `sha256:<hex>` hash agentgateway compares a presented key against. */
+/**
+ * The `sha256:<hex>` hash agentgateway compares a presented key against; also a literal key's identity in the
+ * cross-team checks. Joined, not concatenated: one flat string (`+` keeps a rope of two), kept per key for the app's life.
+ */
 export function hashKey(key: SecretValue): string {
-  return `sha256:${key.sha256Hex()}`;
+  return ['sha256:', key.sha256Hex()].join('');
 }
 
 export function isKeyHash(value: unknown): value is string {

@@ -1,4 +1,5 @@
 import { IssueCollector } from './errors';
+import { innerMap, keyPart } from './nested-map';
 import { KeyRef } from './gateway-auth-policy';
 import { ObjectId } from './manifest';
 import { ResolvedSynthSettings, SynthSettings, resolveSynthSettings } from './settings';
@@ -39,11 +40,6 @@ interface ObjectSlot {
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
-}
-
-/** A map key as the `kind/namespace/name` strings this registry once built made of any value (untyped input included). */
-function part(value: unknown): string {
-  return typeof value === 'string' ? value : `${value}`;
 }
 
 /** PathPrefix matching ignores trailing slashes (GATEWAY-SEMANTICS.md section 3): `/openai/` ties with `/openai`. */
@@ -111,11 +107,10 @@ export class AppRegistry {
     const refs = teamApiKeyRefs(path, spec, this.settings.now, this.sharedMetadataKeys);
     const team = new RegisteredTeam(path, spec, refs, storage);
     this.teams.push(team);
-    spec.keys.forEach((key, i) => {
-      const namespace = part(spec.namespace);
-      const secretName = part(key.secretName);
-      let writers = this.keySecrets.get(namespace);
-      if (!writers) this.keySecrets.set(namespace, writers = new Map());
+    const writers = innerMap(this.keySecrets, keyPart(spec.namespace));
+    for (let i = 0; i < spec.keys.length; i++) {
+      const key = spec.keys[i];
+      const secretName = keyPart(key.secretName);
       const written = writers.get(secretName);
       if (written === undefined) writers.set(secretName, path);
       else if (typeof written === 'string') writers.set(secretName, [written, path]);
@@ -124,7 +119,7 @@ export class AppRegistry {
       if (identity !== undefined && keyStatus(spec, key, this.settings.now) !== 'revoked' && !this.keyOwners.has(identity)) {
         this.keyOwners.set(identity, i === 0 ? team : { path, team: spec.team, field: keySourceField(key) });
       }
-    });
+    }
     return refs;
   }
 
@@ -193,14 +188,11 @@ export class AppRegistry {
   public registerObjects(path: string, objects: readonly ObjectId[]): void {
     this.generation++;
     // Indexed: a for-of allocates a step result per object until the optimizing compiler runs, and a plan runs once.
-    for (let i = 0; i < objects.length; i++) this.claimObject(path, part(objects[i].kind), part(objects[i].namespace), part(objects[i].name));
+    for (let i = 0; i < objects.length; i++) this.claimObject(path, keyPart(objects[i].kind), keyPart(objects[i].namespace), keyPart(objects[i].name));
   }
 
   private claimObject(path: string, kind: string, namespace: string, name: string): void {
-    let byNamespace = this.objectOwners.get(kind);
-    if (!byNamespace) this.objectOwners.set(kind, byNamespace = new Map());
-    let byName = byNamespace.get(namespace);
-    if (!byName) byNamespace.set(namespace, byName = new Map());
+    const byName = innerMap(innerMap(this.objectOwners, kind), namespace);
     if (byName.has(name)) return;
     byName.set(name, path);
     this.objectPaths.add(path);
@@ -322,7 +314,7 @@ export class AppRegistry {
   public checkObjects(issues: IssueCollector, path: string, objects: readonly ObjectId[]): void {
     for (let i = 0; i < objects.length; i++) {
       const id = objects[i];
-      const owner = this.objectOwners.get(part(id.kind))?.get(part(id.namespace))?.get(part(id.name));
+      const owner = this.objectOwners.get(keyPart(id.kind))?.get(keyPart(id.namespace))?.get(keyPart(id.name));
       if (owner && owner !== path) {
         issues.add(id.field, `${id.namespace}/${id.name}`, `a name no other ${id.kind} in the namespace has (${owner} emits it too)`);
       }
