@@ -31,7 +31,38 @@ interface Writer {
   readonly canonical: boolean;
   /** Matches strings that `yaml` would read back as something other than a string (null, bool, numbers, ...). */
   readonly implicitType: RegExp;
+  /** Whether `implicitType` is built only from {@link KNOWN_TYPE_TESTS}, so {@link TYPE_START} may skip it. */
+  readonly knownTypes: boolean;
+  /** Map keys as written (plain or quoted): field names repeat in every manifest. Holds keys only, never values. */
+  readonly keys: Map<string, string>;
 }
+
+/**
+ * Every implicit type test of `yaml`'s 1.1 and 1.2 schemas (as of yaml 2.9). {@link TYPE_START} is derived from
+ * them by hand; a `yaml` with any other test makes the writer run `implicitType` on every string.
+ */
+const KNOWN_TYPE_TESTS: ReadonlySet<string> = new Set([
+  '^(?:~|[Nn]ull|NULL)?$',
+  '^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$',
+  '^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$',
+  '^[-+]?0b[0-1_]+$',
+  '^[-+]?0[0-7_]+$',
+  '^[-+]?[0-9][0-9_]*$',
+  '^[-+]?0x[0-9a-fA-F_]+$',
+  '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$',
+  '^[-+]?(?:[0-9][0-9_]*)?(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$',
+  '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$',
+  '^<<$',
+  '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$',
+  '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*$',
+  '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$',
+  '^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$',
+  '^0o[0-7]+$',
+  '^[-+]?[0-9]+$',
+  '^0x[0-9a-fA-F]+$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
+]);
 
 const writers = new Map<string, Writer>();
 
@@ -49,7 +80,13 @@ function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
       .filter(tag => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
       .map(tag => tag.test!);
     if (typeTests.some(test => test.flags !== '')) throw new Error('yaml writer: unexpected flags on a yaml schema test');
-    writer = { options: { lineWidth: 0, version, keepUndefined }, canonical, implicitType: new RegExp(typeTests.map(t => `(?:${t.source})`).join('|')) };
+    writer = {
+      options: { lineWidth: 0, version, keepUndefined },
+      canonical,
+      implicitType: new RegExp(typeTests.map(t => `(?:${t.source})`).join('|')),
+      knownTypes: typeTests.every(test => KNOWN_TYPE_TESTS.has(test.source)),
+      keys: new Map(),
+    };
     writers.set(id, writer);
   }
   return writer;
@@ -58,21 +95,69 @@ function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
 /** Thrown inside the fast path when a document holds something it does not prove safe; never escapes this module. */
 const FALLBACK = Symbol('yaml fallback');
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-// Copied from `yaml`'s plainString: leading indicators, `[?-]` alone or before a space, `: `, ` #`, trailing space or colon.
-const NEEDS_QUOTES = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
-const DOCUMENT_MARKER = /^(?:---|\.\.\.)/;
 // `yaml` writes keys longer than 1024 characters as explicit `? ` keys.
 const MAX_SIMPLE_KEY = 1000;
+/** Enough for every field name of our manifests; a config with more distinct keys just checks the others each time. */
+const MAX_CACHED_KEYS = 1024;
+const MAX_CACHED_KEY_LENGTH = 64;
 
+const CHAR = { space: 0x20, hash: 0x23, dash: 0x2d, dot: 0x2e, colon: 0x3a, lt: 0x3c, question: 0x3f } as const;
+
+/** First characters after which `yaml` quotes a string (its plainString's `^[\n\t ,[\]{}#&*!|>'"%@\`]`). */
+const QUOTED_START = new Uint8Array(128);
+for (const c of ' ,[]{}#&*!|>\'"%@`') QUOTED_START[c.charCodeAt(0)] = 1;
+
+/**
+ * First characters of a string that one of {@link KNOWN_TYPE_TESTS} can match: 1 for numbers (and 1.1's `e5`,
+ * `<<`), 2 for the words (`~`, null, true, yes, on, ...), which are at most five characters long.
+ */
+const TYPE_START = new Uint8Array(128);
+for (const c of '-+.0123456789eE<') TYPE_START[c.charCodeAt(0)] = 1;
+for (const c of '~NnYyTtOoFf') TYPE_START[c.charCodeAt(0)] = 2;
+const LONGEST_TYPE_WORD = 5;
+
+/**
+ * A string as `yaml` writes it: plain, or quoted when it starts with an indicator, holds `: ` or ` #`, ends with a
+ * space or colon, or reads as another type. One pass over the characters; the schema's type tests run only for
+ * strings that can start one of them. Throws {@link FALLBACK} for anything but one line of printable ASCII.
+ */
 function scalarString(value: string, writer: Writer): string {
-  if (value === '') return '""';
-  // `<<` is YAML 1.1's merge key, which `yaml` treats apart from the other implicit types.
-  if (!PRINTABLE_ASCII.test(value) || DOCUMENT_MARKER.test(value) || value === '<<') throw FALLBACK;
-  if (!NEEDS_QUOTES.test(value) && !writer.implicitType.test(value)) return value;
+  const length = value.length;
+  if (length === 0) return '""';
+  let quote = false;
+  let previous = 0;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) throw FALLBACK;
+    if ((c === CHAR.space && previous === CHAR.colon) || (c === CHAR.hash && previous === CHAR.space)) quote = true;
+    previous = c;
+  }
+  const first = value.charCodeAt(0);
+  // `<<` is YAML 1.1's merge key, which `yaml` treats apart from the other implicit types; document markers too.
+  if ((first === CHAR.dash || first === CHAR.dot) && (value.startsWith('---') || value.startsWith('...'))) throw FALLBACK;
+  if (first === CHAR.lt && value === '<<') throw FALLBACK;
+  if (!quote) {
+    quote = QUOTED_START[first] === 1 || previous === CHAR.space || previous === CHAR.colon
+      // `?` and `-` alone or before a space
+      || ((first === CHAR.question || first === CHAR.dash) && (length === 1 || value.charCodeAt(1) === CHAR.space));
+  }
+  if (!quote) {
+    const typeStart = writer.knownTypes ? TYPE_START[first] : 1;
+    if (typeStart === 0 || (typeStart === 2 && length > LONGEST_TYPE_WORD) || !writer.implicitType.test(value)) return value;
+  }
   // `yaml`'s quotedString: single quotes only when the text has double quotes and no single ones.
   if (value.includes('"') && !value.includes("'")) return `'${value}'`;
   return JSON.stringify(value); // printable ASCII: JSON escapes only `\` and `"`, exactly as YAML double quotes do
+}
+
+function keyString(key: string, writer: Writer): string {
+  let written = writer.keys.get(key);
+  if (written === undefined) {
+    if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
+    written = scalarString(key, writer);
+    if (key.length <= MAX_CACHED_KEY_LENGTH && writer.keys.size < MAX_CACHED_KEYS) writer.keys.set(key, written);
+  }
+  return written;
 }
 
 function scalar(value: unknown, writer: Writer): string {
@@ -90,111 +175,191 @@ function scalar(value: unknown, writer: Writer): string {
   }
 }
 
-type Collection = Record<string, unknown> | unknown[];
-
-/** A plain object or array the fast path writes; `undefined` for scalars; anything else falls back. */
-function collectionOf(value: unknown, seen: Set<object>): Collection | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
+/** Throws {@link FALLBACK} unless `value` is a plain array or object that `yaml` writes as a block, met for the first time. */
+function checkCollection(value: object, isArray: boolean, seen: Set<object>): void {
   const proto = Object.getPrototypeOf(value);
-  if (proto === Array.prototype) {
-    if (!Array.isArray(value)) throw FALLBACK;
-  } else if (proto !== Object.prototype && proto !== null) {
-    throw FALLBACK;
-  } else if ('toJSON' in value || Object.getOwnPropertySymbols(value).length > 0) {
+  if (isArray) {
+    if (proto !== Array.prototype) throw FALLBACK;
+  } else if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value || Object.getOwnPropertySymbols(value).length > 0) {
     throw FALLBACK;
   }
   // `yaml` writes an object met twice as an anchor and an alias.
   if (seen.has(value)) throw FALLBACK;
   seen.add(value);
-  return value as Collection;
-}
-
-function isEmpty(collection: Collection, writer: Writer): boolean {
-  if (Array.isArray(collection)) return collection.length === 0;
-  for (const key in collection) {
-    if (!Object.prototype.hasOwnProperty.call(collection, key)) continue;
-    // A map of only null fields is written `{}` in canonical form.
-    if (!writer.canonical || (collection[key] !== undefined && collection[key] !== null)) return false;
-  }
-  return true;
-}
-
-/** The fields of a map in the order they are written. */
-function mapFields(map: Record<string, unknown>, writer: Writer, top: boolean): string[] {
-  if (!writer.canonical) return Object.keys(map);
-  // As canonicalManifest's sorted copy lists them: no null or undefined fields, sorted, and a manifest's first three
-  // fields first; except that JavaScript lists integer-like keys before all others, in numeric order.
-  const keys = Object.keys(map).filter(key => map[key] !== undefined && map[key] !== null).sort();
-  const indexes = keys.filter(isArrayIndex);
-  const names = indexes.length === 0 ? keys : keys.filter(key => !isArrayIndex(key));
-  const first = top ? CANONICAL_FIRST.filter(key => names.includes(key)) : [];
-  if (indexes.length === 0 && first.length === 0) return keys;
-  indexes.sort((a, b) => Number(a) - Number(b));
-  return [...indexes, ...first, ...names.filter(key => !first.includes(key))];
 }
 
 const CANONICAL_FIRST = ['apiVersion', 'kind', 'metadata'];
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 const isArrayIndex = (key: string) => key.length > 0 && key.charCodeAt(0) <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+/** Maps up to this size are sorted in place by insertion (no work array; linear when already sorted). */
+const INSERTION_SORT_MAX = 16;
+
+/** Where a top-level key goes in canonical order: `apiVersion`, `kind`, `metadata`, then the rest. */
+const topRank = (key: string) => key === 'apiVersion' ? 0 : key === 'kind' ? 1 : key === 'metadata' ? 2 : 3;
+const compareKeys = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+const compareTopKeys = (a: string, b: string) => topRank(a) - topRank(b) || compareKeys(a, b);
 
 /**
- * Writes a non-empty collection. Its first line starts with `first` (the indent, or `- ` of the parent sequence);
- * the following lines start with `indent`.
+ * The keys of a map in the order {@link canonicalManifest} lists them (sorted, a manifest's first three fields
+ * first), null and undefined fields included (the writer skips them).
  */
-function writeCollection(collection: Collection, first: string, indent: string, writer: Writer, seen: Set<object>, out: string[], top = false): void {
-  let prefix = first;
-  if (Array.isArray(collection)) {
-    for (let i = 0; i < collection.length; i++) {
-      const item = collection[i];
-      if (item === undefined) throw FALLBACK;
-      writeEntry(`${prefix}-`, item, indent, false, writer, seen, out);
-      prefix = indent;
+function canonicalKeys(map: Record<string, unknown>, top: boolean): string[] {
+  const keys = Object.keys(map);
+  const length = keys.length;
+  for (let i = 0; i < length; i++) {
+    const c = keys[i].charCodeAt(0);
+    if (c >= 0x30 && c <= 0x39 && isArrayIndex(keys[i])) return canonicalKeysWithIndexes(map, top);
+  }
+  if (length > INSERTION_SORT_MAX) return top ? keys.sort(compareTopKeys) : keys.sort();
+  const compare = top ? compareTopKeys : compareKeys;
+  for (let i = 1; i < length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && compare(keys[j], key) > 0) {
+      keys[j + 1] = keys[j];
+      j--;
     }
-    return;
+    keys[j + 1] = key;
   }
-  let written = 0;
-  for (const key of mapFields(collection, writer, top)) {
-    const value = collection[key];
-    if (value === undefined && !writer.options.keepUndefined) continue;
-    if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
-    writeEntry(`${prefix}${scalarString(key, writer)}:`, value === undefined ? null : value, indent, true, writer, seen, out);
-    prefix = indent;
-    written++;
-  }
-  if (written === 0) throw FALLBACK; // every value was undefined: `yaml` writes `{}` there
+  return keys;
 }
 
-/** One `key: value` or `- item`: scalars and empty collections on the line, others below it. */
-function writeEntry(head: string, value: unknown, indent: string, inMap: boolean, writer: Writer, seen: Set<object>, out: string[]): void {
-  const collection = collectionOf(value, seen);
-  if (collection === undefined) {
-    out.push(`${head} ${scalar(value, writer)}\n`);
-  } else if (isEmpty(collection, writer)) {
-    out.push(Array.isArray(collection) ? `${head} []\n` : `${head} {}\n`);
-  } else if (inMap) {
-    // Maps and sequences under a key are indented one step (`yaml`'s indentSeq).
-    out.push(`${head}\n`);
-    writeCollection(collection, `${indent}  `, `${indent}  `, writer, seen, out);
-  } else {
-    // A collection in a sequence starts on the dash's line.
-    writeCollection(collection, `${head} `, `${indent}  `, writer, seen, out);
+/** {@link canonicalKeys} when JavaScript lists integer-like keys before all others, in numeric order. */
+function canonicalKeysWithIndexes(map: Record<string, unknown>, top: boolean): string[] {
+  const keys = Object.keys(map).filter(key => map[key] !== undefined && map[key] !== null).sort();
+  const indexes = keys.filter(isArrayIndex);
+  const names = keys.filter(key => !isArrayIndex(key));
+  const first = top ? CANONICAL_FIRST.filter(key => names.includes(key)) : [];
+  indexes.sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...first, ...names.filter(key => !first.includes(key))];
+}
+
+const INDENTS: string[] = [''];
+const indentOf = (level: number) => INDENTS[level] ?? (INDENTS[level] = '  '.repeat(level));
+
+/**
+ * One document being written: the pieces of its text (field names, values and fixed strings such as `': '`, no
+ * per-line strings), joined once at the end, and the objects met so far.
+ */
+interface Output {
+  readonly writer: Writer;
+  readonly parts: string[];
+  count: number;
+  readonly seen: Set<object>;
+}
+
+const push = (out: Output, part: string) => { out.parts[out.count++] = part; };
+
+/**
+ * Writes the entries of a non-empty sequence at `level`. With `inline` the first one goes on the current line
+ * (after the `- ` of the parent sequence).
+ */
+function writeSequence(items: unknown[], level: number, inline: boolean, out: Output): void {
+  const indent = indentOf(level);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === undefined) throw FALLBACK;
+    if (i > 0 || !inline) push(out, indent);
+    if (typeof item !== 'object' || item === null) {
+      push(out, '- ');
+      push(out, scalar(item, out.writer));
+      push(out, '\n');
+    } else if (Array.isArray(item)) {
+      checkCollection(item, true, out.seen);
+      if (item.length === 0) {
+        push(out, '- []\n');
+      } else {
+        // A collection in a sequence starts on the dash's line.
+        push(out, '- ');
+        writeSequence(item, level + 1, true, out);
+      }
+    } else {
+      checkCollection(item, false, out.seen);
+      const start = out.count;
+      push(out, '- ');
+      if (!writeMap(item as Record<string, unknown>, level + 1, true, false, out)) {
+        out.count = start;
+        push(out, '- {}\n');
+      }
+    }
   }
 }
+
+/**
+ * Writes the fields of a map at `level` (with `inline` as in {@link writeSequence}) and returns whether it wrote
+ * any; a map it writes nothing of is `{}`.
+ */
+function writeMap(map: Record<string, unknown>, level: number, inline: boolean, top: boolean, out: Output): boolean {
+  const writer = out.writer;
+  const keys = writer.canonical ? canonicalKeys(map, top) : Object.keys(map);
+  const indent = indentOf(level);
+  let written = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    let value = map[key];
+    if (value === undefined) {
+      if (writer.canonical || !writer.options.keepUndefined) continue;
+      value = null;
+    } else if (value === null && writer.canonical) {
+      continue;
+    }
+    if (written > 0 || !inline) push(out, indent);
+    push(out, keyString(key, writer));
+    written++;
+    if (typeof value !== 'object' || value === null) {
+      push(out, ': ');
+      push(out, scalar(value, writer));
+      push(out, '\n');
+    } else if (Array.isArray(value)) {
+      checkCollection(value, true, out.seen);
+      if (value.length === 0) {
+        push(out, ': []\n');
+      } else {
+        // Maps and sequences under a key are indented one step (`yaml`'s indentSeq).
+        push(out, ':\n');
+        writeSequence(value, level + 1, false, out);
+      }
+    } else {
+      checkCollection(value, false, out.seen);
+      const start = out.count;
+      push(out, ':\n');
+      if (!writeMap(value as Record<string, unknown>, level + 1, false, false, out)) {
+        out.count = start;
+        push(out, ': {}\n');
+      }
+    }
+  }
+  // Every value undefined: `yaml` writes `{}` where the canonical form has dropped them all.
+  if (written === 0 && keys.length > 0 && !writer.canonical) throw FALLBACK;
+  return written > 0;
+}
+
+/** Room for the pieces of a typical manifest, so the list rarely grows while it is written. */
+const INITIAL_PARTS = 128;
 
 function fastDocument(doc: unknown, writer: Writer): string | undefined {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const out: Output = { writer, parts: new Array<string>(INITIAL_PARTS), count: 0, seen: new Set() };
   try {
-    const seen = new Set<object>();
-    const collection = collectionOf(doc, seen);
-    if (collection === undefined) return undefined;
-    if (isEmpty(collection, writer)) return Array.isArray(collection) ? '[]\n' : '{}\n';
-    const out: string[] = [];
-    writeCollection(collection, '', '', writer, seen, out, true);
-    return out.join('');
+    if (Array.isArray(doc)) {
+      checkCollection(doc, true, out.seen);
+      if (doc.length === 0) return '[]\n';
+      writeSequence(doc, 0, false, out);
+    } else {
+      checkCollection(doc, false, out.seen);
+      if (!writeMap(doc as Record<string, unknown>, 0, false, true, out)) return '{}\n';
+    }
   } catch (e) {
     if (e === FALLBACK) return undefined;
     throw e;
   }
+  out.parts.length = out.count;
+  return out.parts.join('');
 }
+
+// The writers of the two hot paths, without building their id on every call.
+let defaultWriter: Writer | undefined;
+let canonicalWriter: Writer | undefined;
 
 /**
  * One YAML document, byte-identical to `stringify(doc, { lineWidth: 0, ...options })` from the `yaml` package.
@@ -202,7 +367,7 @@ function fastDocument(doc: unknown, writer: Writer): string | undefined {
  * @param options the YAML version and undefined handling; defaults match `renderFiles`
  */
 export function writeYaml(doc: unknown, options?: YamlWriterOptions): string {
-  const writer = writerFor(options);
+  const writer = options === undefined ? (defaultWriter ??= writerFor()) : writerFor(options);
   return fastDocument(doc, writer) ?? stringify(doc, writer.options);
 }
 
@@ -211,7 +376,8 @@ export function writeYaml(doc: unknown, options?: YamlWriterOptions): string {
  * without the sorted copy (a tenth of rendering 10 000 teams).
  */
 export function writeCanonicalManifestYaml(manifest: Manifest): string {
-  return fastDocument(manifest, writerFor({}, true)) ?? writeYaml(canonicalManifest(manifest));
+  canonicalWriter ??= writerFor({}, true);
+  return fastDocument(manifest, canonicalWriter) ?? writeYaml(canonicalManifest(manifest));
 }
 
 /** The options cdk8s's `Yaml.stringify` passes to `yaml`. */
