@@ -31,15 +31,19 @@ interface Writer {
   readonly canonical: boolean;
   /** Matches strings that `yaml` would read back as something other than a string (null, bool, numbers, ...). */
   readonly implicitType: RegExp;
-  /** Whether `implicitType` is built only from {@link KNOWN_TYPE_TESTS}, so {@link TYPE_START} may skip it. */
+  /**
+   * Whether `implicitType` is built only from {@link KNOWN_TYPE_TESTS}, so that {@link TYPE_START} and `typeWords`
+   * may stand in for it.
+   */
   readonly knownTypes: boolean;
-  /** Map keys as written (plain or quoted): field names repeat in every manifest. Holds keys only, never values. */
-  readonly keys: Map<string, string>;
+  /** The words among {@link TYPE_WORDS} that `implicitType` matches (`yes` in YAML 1.1 only). */
+  readonly typeWords: ReadonlySet<string>;
 }
 
 /**
- * Every implicit type test of `yaml`'s 1.1 and 1.2 schemas (as of yaml 2.9). {@link TYPE_START} is derived from
- * them by hand; a `yaml` with any other test makes the writer run `implicitType` on every string.
+ * Every implicit type test of `yaml`'s 1.1 and 1.2 schemas (as of yaml 2.9). {@link TYPE_START} and
+ * {@link TYPE_WORDS} are derived from them by hand; a `yaml` with any other test makes the writer run
+ * `implicitType` on every string.
  */
 const KNOWN_TYPE_TESTS: ReadonlySet<string> = new Set([
   '^(?:~|[Nn]ull|NULL)?$',
@@ -64,6 +68,17 @@ const KNOWN_TYPE_TESTS: ReadonlySet<string> = new Set([
   '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
 ]);
 
+/**
+ * First characters of a string that one of {@link KNOWN_TYPE_TESTS} can match: 1 for numbers (and 1.1's `e5`,
+ * `<<`), which take the schema's test; 2 for the words of null and booleans, all in {@link TYPE_WORDS}.
+ */
+const TYPE_START = new Uint8Array(128);
+for (const c of '-+.0123456789eE<') TYPE_START[c.charCodeAt(0)] = 1;
+for (const c of '~NnYyTtOoFf') TYPE_START[c.charCodeAt(0)] = 2;
+/** Every string starting with a word character of {@link TYPE_START} that a known test matches (the rest never do). */
+const TYPE_WORDS = ['~', 'null', 'Null', 'NULL', 'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE',
+  'false', 'False', 'FALSE', 'on', 'On', 'ON', 'off', 'Off', 'OFF'];
+
 const writers = new Map<string, Writer>();
 
 function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
@@ -80,16 +95,26 @@ function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
       .filter(tag => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
       .map(tag => tag.test!);
     if (typeTests.some(test => test.flags !== '')) throw new Error('yaml writer: unexpected flags on a yaml schema test');
+    const implicitType = new RegExp(typeTests.map(t => `(?:${t.source})`).join('|'));
     writer = {
       options: { lineWidth: 0, version, keepUndefined },
       canonical,
-      implicitType: new RegExp(typeTests.map(t => `(?:${t.source})`).join('|')),
+      implicitType,
       knownTypes: typeTests.every(test => KNOWN_TYPE_TESTS.has(test.source)),
-      keys: new Map(),
+      typeWords: new Set(TYPE_WORDS.filter(word => implicitType.test(word))),
     };
     writers.set(id, writer);
   }
   return writer;
+}
+
+/**
+ * Whether the writer for these options decides implicit types from {@link KNOWN_TYPE_TESTS} (a test fails when a
+ * `yaml` upgrade changes them, so the shortcut is reviewed rather than silently dropped).
+ * @internal
+ */
+export function knowsYamlImplicitTypes(options?: YamlWriterOptions): boolean {
+  return writerFor(options).knownTypes;
 }
 
 /** Thrown inside the fast path when a document holds something it does not prove safe; never escapes this module. */
@@ -97,95 +122,150 @@ const FALLBACK = Symbol('yaml fallback');
 
 // `yaml` writes keys longer than 1024 characters as explicit `? ` keys.
 const MAX_SIMPLE_KEY = 1000;
-/** Enough for every field name of our manifests; a config with more distinct keys just checks the others each time. */
-const MAX_CACHED_KEYS = 1024;
-const MAX_CACHED_KEY_LENGTH = 64;
 
-const CHAR = { space: 0x20, hash: 0x23, dash: 0x2d, dot: 0x2e, colon: 0x3a, lt: 0x3c, question: 0x3f } as const;
+const CHAR = { newline: 0x0a, space: 0x20, hash: 0x23, dash: 0x2d, dot: 0x2e, colon: 0x3a, lt: 0x3c, question: 0x3f } as const;
 
 /** First characters after which `yaml` quotes a string (its plainString's `^[\n\t ,[\]{}#&*!|>'"%@\`]`). */
 const QUOTED_START = new Uint8Array(128);
 for (const c of ' ,[]{}#&*!|>\'"%@`') QUOTED_START[c.charCodeAt(0)] = 1;
 
 /**
- * First characters of a string that one of {@link KNOWN_TYPE_TESTS} can match: 1 for numbers (and 1.1's `e5`,
- * `<<`), 2 for the words (`~`, null, true, yes, on, ...), which are at most five characters long.
+ * One document being written, as ASCII bytes in a buffer reused from one document to the next (zeroed after each,
+ * as it holds the document's values), and the objects met so far.
  */
-const TYPE_START = new Uint8Array(128);
-for (const c of '-+.0123456789eE<') TYPE_START[c.charCodeAt(0)] = 1;
-for (const c of '~NnYyTtOoFf') TYPE_START[c.charCodeAt(0)] = 2;
-const LONGEST_TYPE_WORD = 5;
+interface Output {
+  writer: Writer;
+  bytes: Buffer;
+  length: number;
+  /** How far the buffer has been written (a string may be copied, then found to need quotes or a fallback). */
+  written: number;
+  /** The collections met so far, scanned while they are few; a Set past {@link SEEN_SCAN_MAX}. */
+  readonly seen: object[];
+  seenCount: number;
+  seenSet: Set<object> | undefined;
+}
+
+const INITIAL_BYTES = 4096;
+/** A buffer grown past this by a large document is not kept for the next one. */
+const MAX_KEPT_BYTES = 1 << 20;
+const SEEN_SCAN_MAX = 32;
+
+/** Room for `needed` more bytes; the old buffer is zeroed, as it holds the document so far. */
+function reserve(out: Output, needed: number): Buffer {
+  const old = out.bytes;
+  const end = out.length + needed;
+  if (end > out.written) out.written = end;
+  if (end <= old.length) return old;
+  const bytes = Buffer.alloc(Math.max(old.length * 2, end));
+  old.copy(bytes, 0, 0, out.length);
+  old.fill(0);
+  return (out.bytes = bytes);
+}
+
+/** Appends text known to be printable ASCII (indicators, numbers, quoted strings). */
+function put(out: Output, text: string): void {
+  const n = text.length;
+  const bytes = reserve(out, n);
+  let at = out.length;
+  for (let i = 0; i < n; i++) bytes[at++] = text.charCodeAt(i);
+  out.length = at;
+}
+
+function putIndent(out: Output, level: number): void {
+  const n = level * 2;
+  const bytes = reserve(out, n);
+  let at = out.length;
+  for (let i = 0; i < n; i++) bytes[at++] = CHAR.space;
+  out.length = at;
+}
 
 /**
- * A string as `yaml` writes it: plain, or quoted when it starts with an indicator, holds `: ` or ` #`, ends with a
- * space or colon, or reads as another type. One pass over the characters; the schema's type tests run only for
- * strings that can start one of them. Throws {@link FALLBACK} for anything but one line of printable ASCII.
+ * Appends a string as `yaml` writes it: plain, or quoted when it starts with an indicator, holds `: ` or ` #`, ends
+ * with a space or colon, or reads as another type. One pass copies the characters and checks them; the schema's
+ * type tests run only for strings that can start one of them. Throws {@link FALLBACK} for anything but one line of
+ * printable ASCII.
  */
-function scalarString(value: string, writer: Writer): string {
+function putString(out: Output, value: string): void {
   const length = value.length;
-  if (length === 0) return '""';
+  if (length === 0) return put(out, '""');
+  const bytes = reserve(out, length);
+  const at = out.length;
   let quote = false;
   let previous = 0;
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x20 || c > 0x7e) throw FALLBACK;
     if ((c === CHAR.space && previous === CHAR.colon) || (c === CHAR.hash && previous === CHAR.space)) quote = true;
+    bytes[at + i] = c;
     previous = c;
   }
-  const first = value.charCodeAt(0);
-  // `<<` is YAML 1.1's merge key, which `yaml` treats apart from the other implicit types; document markers too.
+  const first = bytes[at];
+  // Document markers, and 1.1's merge key `<<`, which `yaml` treats apart from the other implicit types.
   if ((first === CHAR.dash || first === CHAR.dot) && (value.startsWith('---') || value.startsWith('...'))) throw FALLBACK;
   if (first === CHAR.lt && value === '<<') throw FALLBACK;
   if (!quote) {
     quote = QUOTED_START[first] === 1 || previous === CHAR.space || previous === CHAR.colon
       // `?` and `-` alone or before a space
-      || ((first === CHAR.question || first === CHAR.dash) && (length === 1 || value.charCodeAt(1) === CHAR.space));
+      || ((first === CHAR.question || first === CHAR.dash) && (length === 1 || bytes[at + 1] === CHAR.space));
   }
   if (!quote) {
+    const writer = out.writer;
     const typeStart = writer.knownTypes ? TYPE_START[first] : 1;
-    if (typeStart === 0 || (typeStart === 2 && length > LONGEST_TYPE_WORD) || !writer.implicitType.test(value)) return value;
+    quote = typeStart === 1 ? writer.implicitType.test(value) : typeStart === 2 && writer.typeWords.has(value);
   }
-  // `yaml`'s quotedString: single quotes only when the text has double quotes and no single ones.
-  if (value.includes('"') && !value.includes("'")) return `'${value}'`;
-  return JSON.stringify(value); // printable ASCII: JSON escapes only `\` and `"`, exactly as YAML double quotes do
+  if (!quote) {
+    out.length = at + length;
+  } else if (value.includes('"') && !value.includes("'")) {
+    // `yaml`'s quotedString: single quotes only when the text has double quotes and no single ones.
+    put(out, `'${value}'`);
+  } else {
+    put(out, JSON.stringify(value)); // printable ASCII: JSON escapes only `\` and `"`, exactly as YAML double quotes do
+  }
 }
 
-function keyString(key: string, writer: Writer): string {
-  let written = writer.keys.get(key);
-  if (written === undefined) {
-    if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
-    written = scalarString(key, writer);
-    if (key.length <= MAX_CACHED_KEY_LENGTH && writer.keys.size < MAX_CACHED_KEYS) writer.keys.set(key, written);
-  }
-  return written;
-}
-
-function scalar(value: unknown, writer: Writer): string {
+function putScalar(out: Output, value: unknown): void {
   switch (typeof value) {
     case 'string':
-      return scalarString(value, writer);
+      return putString(out, value);
     case 'number':
-      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return put(out, String(value));
       throw FALLBACK;
     case 'boolean':
-      return value ? 'true' : 'false';
+      return put(out, value ? 'true' : 'false');
     default:
-      if (value === null) return 'null';
+      if (value === null) return put(out, 'null');
       throw FALLBACK;
   }
 }
 
-/** Throws {@link FALLBACK} unless `value` is a plain array or object that `yaml` writes as a block, met for the first time. */
-function checkCollection(value: object, isArray: boolean, seen: Set<object>): void {
+/** Where `yaml` looks for its own nodes (a document, a pair) in what it is given. */
+const YAML_NODE_TYPE = Symbol.for('yaml.node.type');
+const arrayIterator = Array.prototype[Symbol.iterator];
+
+/**
+ * Throws {@link FALLBACK} unless `yaml` writes `value` as a plain block map or sequence (no `toJSON`, not one of its
+ * nodes, iterated as an array or not at all), and it is met for the first time (`yaml` writes an object met twice
+ * as an anchor and an alias).
+ */
+function meet(out: Output, value: object, isArray: boolean): void {
   const proto = Object.getPrototypeOf(value);
   if (isArray) {
-    if (proto !== Array.prototype) throw FALLBACK;
-  } else if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value || Object.getOwnPropertySymbols(value).length > 0) {
+    if (proto !== Array.prototype || (value as unknown[])[Symbol.iterator] !== arrayIterator) throw FALLBACK;
+  } else if ((proto !== Object.prototype && proto !== null) || Symbol.iterator in value) {
     throw FALLBACK;
   }
-  // `yaml` writes an object met twice as an anchor and an alias.
-  if (seen.has(value)) throw FALLBACK;
-  seen.add(value);
+  if ('toJSON' in value || YAML_NODE_TYPE in value) throw FALLBACK;
+  const count = out.seenCount;
+  if (count < SEEN_SCAN_MAX) {
+    const seen = out.seen;
+    for (let i = 0; i < count; i++) if (seen[i] === value) throw FALLBACK;
+    seen[count] = value;
+    out.seenCount = count + 1;
+    return;
+  }
+  const set = (out.seenSet ??= new Set(out.seen));
+  if (set.has(value)) throw FALLBACK;
+  set.add(value);
 }
 
 const CANONICAL_FIRST = ['apiVersion', 'kind', 'metadata'];
@@ -234,52 +314,35 @@ function canonicalKeysWithIndexes(map: Record<string, unknown>, top: boolean): s
   return [...indexes, ...first, ...names.filter(key => !first.includes(key))];
 }
 
-const INDENTS: string[] = [''];
-const indentOf = (level: number) => INDENTS[level] ?? (INDENTS[level] = '  '.repeat(level));
-
-/**
- * One document being written: the pieces of its text (field names, values and fixed strings such as `': '`, no
- * per-line strings), joined once at the end, and the objects met so far.
- */
-interface Output {
-  readonly writer: Writer;
-  readonly parts: string[];
-  count: number;
-  readonly seen: Set<object>;
-}
-
-const push = (out: Output, part: string) => { out.parts[out.count++] = part; };
-
 /**
  * Writes the entries of a non-empty sequence at `level`. With `inline` the first one goes on the current line
  * (after the `- ` of the parent sequence).
  */
 function writeSequence(items: unknown[], level: number, inline: boolean, out: Output): void {
-  const indent = indentOf(level);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (item === undefined) throw FALLBACK;
-    if (i > 0 || !inline) push(out, indent);
+    if (i > 0 || !inline) putIndent(out, level);
     if (typeof item !== 'object' || item === null) {
-      push(out, '- ');
-      push(out, scalar(item, out.writer));
-      push(out, '\n');
+      put(out, '- ');
+      putScalar(out, item);
+      put(out, '\n');
     } else if (Array.isArray(item)) {
-      checkCollection(item, true, out.seen);
+      meet(out, item, true);
       if (item.length === 0) {
-        push(out, '- []\n');
+        put(out, '- []\n');
       } else {
         // A collection in a sequence starts on the dash's line.
-        push(out, '- ');
+        put(out, '- ');
         writeSequence(item, level + 1, true, out);
       }
     } else {
-      checkCollection(item, false, out.seen);
-      const start = out.count;
-      push(out, '- ');
+      meet(out, item, false);
+      const start = out.length;
+      put(out, '- ');
       if (!writeMap(item as Record<string, unknown>, level + 1, true, false, out)) {
-        out.count = start;
-        push(out, '- {}\n');
+        out.length = start;
+        put(out, '- {}\n');
       }
     }
   }
@@ -292,7 +355,6 @@ function writeSequence(items: unknown[], level: number, inline: boolean, out: Ou
 function writeMap(map: Record<string, unknown>, level: number, inline: boolean, top: boolean, out: Output): boolean {
   const writer = out.writer;
   const keys = writer.canonical ? canonicalKeys(map, top) : Object.keys(map);
-  const indent = indentOf(level);
   let written = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -303,29 +365,30 @@ function writeMap(map: Record<string, unknown>, level: number, inline: boolean, 
     } else if (value === null && writer.canonical) {
       continue;
     }
-    if (written > 0 || !inline) push(out, indent);
-    push(out, keyString(key, writer));
+    if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
+    if (written > 0 || !inline) putIndent(out, level);
+    putString(out, key);
     written++;
     if (typeof value !== 'object' || value === null) {
-      push(out, ': ');
-      push(out, scalar(value, writer));
-      push(out, '\n');
+      put(out, ': ');
+      putScalar(out, value);
+      put(out, '\n');
     } else if (Array.isArray(value)) {
-      checkCollection(value, true, out.seen);
+      meet(out, value, true);
       if (value.length === 0) {
-        push(out, ': []\n');
+        put(out, ': []\n');
       } else {
         // Maps and sequences under a key are indented one step (`yaml`'s indentSeq).
-        push(out, ':\n');
+        put(out, ':\n');
         writeSequence(value, level + 1, false, out);
       }
     } else {
-      checkCollection(value, false, out.seen);
-      const start = out.count;
-      push(out, ':\n');
+      meet(out, value, false);
+      const start = out.length;
+      put(out, ':\n');
       if (!writeMap(value as Record<string, unknown>, level + 1, false, false, out)) {
-        out.count = start;
-        push(out, ': {}\n');
+        out.length = start;
+        put(out, ': {}\n');
       }
     }
   }
@@ -334,27 +397,37 @@ function writeMap(map: Record<string, unknown>, level: number, inline: boolean, 
   return written > 0;
 }
 
-/** Room for the pieces of a typical manifest, so the list rarely grows while it is written. */
-const INITIAL_PARTS = 128;
+/** The output of the last document, kept for the next; taken while a document is written (a getter may write another). */
+let spare: Output | undefined;
 
 function fastDocument(doc: unknown, writer: Writer): string | undefined {
   if (typeof doc !== 'object' || doc === null) return undefined;
-  const out: Output = { writer, parts: new Array<string>(INITIAL_PARTS), count: 0, seen: new Set() };
+  const out = spare ?? { writer, bytes: Buffer.alloc(INITIAL_BYTES), length: 0, written: 0, seen: [], seenCount: 0, seenSet: undefined };
+  spare = undefined;
+  out.writer = writer;
   try {
     if (Array.isArray(doc)) {
-      checkCollection(doc, true, out.seen);
+      meet(out, doc, true);
       if (doc.length === 0) return '[]\n';
       writeSequence(doc, 0, false, out);
     } else {
-      checkCollection(doc, false, out.seen);
+      meet(out, doc, false);
       if (!writeMap(doc as Record<string, unknown>, 0, false, true, out)) return '{}\n';
     }
+    return out.bytes.toString('latin1', 0, out.length);
   } catch (e) {
     if (e === FALLBACK) return undefined;
     throw e;
+  } finally {
+    // Nothing of this document stays behind: its bytes are zeroed and its objects let go.
+    out.bytes.fill(0, 0, out.written);
+    out.length = 0;
+    out.written = 0;
+    out.seen.fill(undefined as never, 0, out.seenCount);
+    out.seenCount = 0;
+    out.seenSet = undefined;
+    if (out.bytes.length <= MAX_KEPT_BYTES) spare = out;
   }
-  out.parts.length = out.count;
-  return out.parts.join('');
 }
 
 // The writers of the two hot paths, without building their id on every call.
