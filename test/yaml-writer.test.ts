@@ -4,7 +4,7 @@ import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import * as yaml from 'yaml';
 import { buildScaleApp, prepareKeys, scenarioManifests } from '../bench/scenario';
-import { CDK8S_YAML_OPTIONS, writeCanonicalManifestYaml, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
+import { CDK8S_YAML_OPTIONS, knowsYamlImplicitTypes, writeCanonicalManifestYaml, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
 import { loadConfig, planConfig } from '../src/config';
 import { canonicalManifest } from '../src/core';
 import { seedManifests } from './helpers';
@@ -77,6 +77,11 @@ const SPECIAL_STRINGS = [
   'a\n\nb', 'tab\there', '\t', 'nul\u0000', 'bell\u0007', 'esc\u001b', 'del\u007f', 'nel\u0085', 'nbsp\u00a0', 'ls\u2028',
   'é', '日本語', '😀', '\ud800', 'x'.repeat(1100), 'word '.repeat(40), 'a,b', '[a]', '{a}', 'a]', 'a}', 'https://x.y/z?q=1#f',
   'Bearer $(KEY)', 'sk-test-123', 'vanity-auth', 'x-org', 'request.headers["x-org"]',
+  // Near the writer's shortcuts: words that start like null or a boolean, 1.1's `e5`, markers, quotes, separators.
+  'name', 'type', 'nulls', 'Nope', 'nO', 'yES', 'tRue', 'NuLL', 'offset', 'ONE', 'falsey', 'true ', ' true', 'yes:', '~a', 'a~',
+  'e', 'E', 'e5', 'E5', 'e+5', 'ee5', 'ex', 'E-1', '0x1', '0o7', '0b1', '+.inf', '-.5', '1_000', '12:30', '1.2.3', '<', '<a', '<<a',
+  '--', '-- a', '---a', '..', '...a', '.. a', 'a: ', 'a :', 'a#', '# a', 'a # b', '-1', '- ', '?', '? ', '?-', 'a\u2029b', '\ufeff',
+  '\ufeffa', 'a\u0085', 'x'.repeat(1000), 'x'.repeat(1001), '"\'', '\'"', 'a"b', "a'b",
 ];
 const INDICATORS = ['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`', ' ', '\t', '\n'];
 
@@ -151,6 +156,51 @@ describe('YAML writer on fuzzed input', () => {
       { m: new Map([['a', 1]]) }, { u: undefined }, { a: { u: undefined } }, { big: 10n ** 20n }, { json: { toJSON: () => 'x' } }]) {
       expect(expectSameAsLibrary(doc)).toBe(true);
     }
+  });
+
+  test('strings that start like a number, null or a boolean: the shortcut past the schema tests agrees with yaml', () => {
+    // The shortcut holds for yaml's current type tests only; an upgrade that changes them fails here for a review.
+    for (const version of ['1.1', '1.2'] as const) expect(knowsYamlImplicitTypes({ version })).toBe(true);
+    const caseVariants = (word: string): string[] => word === ''
+      ? [''] : caseVariants(word.slice(1)).flatMap(rest => [word[0].toLowerCase() + rest, word[0].toUpperCase() + rest]);
+    for (const word of ['~', 'y', 'n', 'no', 'on', 'yes', 'off', 'null', 'true', 'false', 'nulls', 'trues', 'e1', '.inf', '-.nan', '0x1f', '0o7', '0b1']) {
+      for (const text of new Set(caseVariants(word))) expectSameAsLibrary({ [text]: text, [`${text} `]: [text, `${text}:`] });
+    }
+    const typeLike = fc.tuple(
+      fc.constantFrom(...'~NnYyTtOoFf-+.0123456789eE<_xa'.split('')),
+      fc.string({ unit: fc.constantFrom(...'ulsaeEnoOfFrRUL_0179x.:+- bT'.split('')), maxLength: 6 }),
+    ).map(([first, rest]) => first + rest);
+    fc.assert(fc.property(typeLike, typeLike, (key, value) => {
+      expectSameAsLibrary({ [key]: value, list: [value, { [value]: key }] });
+    }), { numRuns: 2500 });
+  });
+
+  test('objects yaml treats apart (an own iterator makes a sequence, toJSON replaces an array): the same bytes', () => {
+    const iterable = { a: 1, [Symbol.iterator]: function* () { yield 'x'; } };
+    const arrayWithToJSON = Object.assign(['a'], { toJSON: () => 'b' });
+    const arrayWithIterator = Object.assign(['a', 'b'], { [Symbol.iterator]: function* () { yield 'c'; } });
+    const yamlNodeLike = { [Symbol.for('yaml.node.type')]: 1, b: 'c' };
+    for (const doc of [{ it: iterable }, iterable, { list: arrayWithToJSON }, [arrayWithIterator], { node: yamlNodeLike }]) {
+      expect(expectSameAsLibrary(doc)).toBe(true);
+      expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
+    }
+    // A symbol yaml never looks at changes nothing: written without the library.
+    expect(expectSameAsLibrary({ a: { [Symbol('mine')]: 1, b: 'c' }, [Symbol('top')]: 2 })).toBe(false);
+  });
+
+  test('documents past the reused buffer and the short list of met objects; a document written from inside another', () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ name: `item-${i}`, spec: { value: i } }));
+    expect(expectSameAsLibrary({ items })).toBe(false);
+    expect(expectSameAsLibrary({ items: [...items, items[35]] })).toBe(true); // met twice, after the list became a Set
+    expect(expectSameAsLibrary({ items: [...items, items[3]] })).toBe(true); // met twice, first met while scanned
+    const large = { kind: 'ConfigMap', data: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`key-${i}`, 'v'.repeat(400)])) };
+    expect(expectSameAsLibrary(large)).toBe(false); // over 1 MiB: the buffer grows, and is not kept
+    expect(writeCanonicalManifestYaml(large as never)).toBe(libraryStringify(canonicalManifest(large as never), CLI_OPTIONS));
+    // A getter that writes a document while this one is being written, then a fallback halfway through a string.
+    const nested = { before: 'a', get during() { return writeYaml({ inner: ['b'] }).trimEnd(); }, after: 'c' };
+    expect(writeYaml(nested)).toBe(libraryStringify(nested, CLI_OPTIONS));
+    expect(expectSameAsLibrary({ a: 'plain', b: 'then é' })).toBe(true);
+    expectAllFast([...seedManifests().values()].flat());
   });
 
   test('a manifest in canonical form without the sorted copy: the same bytes as writeYaml(canonicalManifest(m))', () => {
