@@ -4,7 +4,9 @@ import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import * as yaml from 'yaml';
 import { buildScaleApp, prepareKeys, scenarioManifests } from '../bench/scenario';
-import { CDK8S_YAML_OPTIONS, knowsYamlImplicitTypes, writeCanonicalManifestYaml, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
+import {
+  CDK8S_YAML_OPTIONS, knowsYamlImplicitTypes, writeCanonicalManifestYaml, writeCanonicalManifestsYaml, writeCdk8sYaml, writeYaml,
+} from '../src/core/yaml';
 import { loadConfig, planConfig } from '../src/config';
 import { canonicalManifest } from '../src/core';
 import { seedManifests } from './helpers';
@@ -201,6 +203,9 @@ describe('YAML writer on fuzzed input', () => {
     expect(writeYaml(nested)).toBe(libraryStringify(nested, CLI_OPTIONS));
     expect(expectSameAsLibrary({ a: 'plain', b: 'then é' })).toBe(true);
     expectAllFast([...seedManifests().values()].flat());
+    // An object in two documents is met once in each: no alias, no fallback.
+    const shared = { name: 'same' };
+    expectAllFast([{ a: shared }, { b: [shared] }]);
   });
 
   test('a manifest in canonical form without the sorted copy: the same bytes as writeYaml(canonicalManifest(m))', () => {
@@ -212,6 +217,10 @@ describe('YAML writer on fuzzed input', () => {
     fc.assert(fc.property(fc.dictionary(keyArb, canonicalTree, { maxKeys: 7 }), doc => {
       expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
     }), { numRuns: 1500 });
+    // Several in one buffer, the ones the fast path does not write (non-ASCII, shared objects...) spliced in.
+    fc.assert(fc.property(fc.array(fc.dictionary(keyArb, canonicalTree, { maxKeys: 5 }), { maxLength: 5 }), docs => {
+      expect(writeCanonicalManifestsYaml(docs as never)).toBe(docs.map(d => writeCanonicalManifestYaml(d as never)).join('---\n'));
+    }), { numRuns: 500 });
     const shared = { b: 1, a: null };
     class Thing { x = 1; }
     for (const doc of [{ kind: 'K', one: shared, two: shared, apiVersion: 'v1' }, { metadata: null, z: { y: null } }, { when: new Date(0) },
@@ -222,9 +231,12 @@ describe('YAML writer on fuzzed input', () => {
 
   test('canonical writing of every manifest of the example config takes the fast path', () => {
     const plan = planConfig(loadConfig(join(__dirname, '..', 'examples', 'gitops', 'gateway.yaml')), { warn: () => undefined }).plan;
+    const manifests = plan.manifests.map(m => m.manifest);
     const before = fallbackCalls();
-    for (const { manifest } of plan.manifests) expect(writeCanonicalManifestYaml(manifest)).toBe(libraryStringify(canonicalManifest(manifest), CLI_OPTIONS));
+    for (const manifest of manifests) expect(writeCanonicalManifestYaml(manifest)).toBe(libraryStringify(canonicalManifest(manifest), CLI_OPTIONS));
+    expect(writeCanonicalManifestsYaml(manifests)).toBe(manifests.map(m => libraryStringify(canonicalManifest(m), CLI_OPTIONS)).join('---\n'));
     expect(fallbackCalls()).toBe(before);
+    expect(writeCanonicalManifestsYaml([])).toBe('');
   });
 
   test('200 000 documents in one call: no stack overflow', () => {

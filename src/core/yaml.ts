@@ -123,7 +123,7 @@ const FALLBACK = Symbol('yaml fallback');
 // `yaml` writes keys longer than 1024 characters as explicit `? ` keys.
 const MAX_SIMPLE_KEY = 1000;
 
-const CHAR = { newline: 0x0a, space: 0x20, hash: 0x23, dash: 0x2d, dot: 0x2e, colon: 0x3a, lt: 0x3c, question: 0x3f } as const;
+const CHAR = { space: 0x20, hash: 0x23, dash: 0x2d, dot: 0x2e, colon: 0x3a, lt: 0x3c, question: 0x3f } as const;
 
 /** First characters after which `yaml` quotes a string (its plainString's `^[\n\t ,[\]{}#&*!|>'"%@\`]`). */
 const QUOTED_START = new Uint8Array(128);
@@ -397,42 +397,97 @@ function writeMap(map: Record<string, unknown>, level: number, inline: boolean, 
   return written > 0;
 }
 
-/** The output of the last document, kept for the next; taken while a document is written (a getter may write another). */
+/** The output of the last call, kept for the next; taken while a call writes (a getter may write another document). */
 let spare: Output | undefined;
 
-function fastDocument(doc: unknown, writer: Writer): string | undefined {
-  if (typeof doc !== 'object' || doc === null) return undefined;
+function takeOutput(writer: Writer): Output {
   const out = spare ?? { writer, bytes: Buffer.alloc(INITIAL_BYTES), length: 0, written: 0, seen: [], seenCount: 0, seenSet: undefined };
   spare = undefined;
   out.writer = writer;
+  return out;
+}
+
+/** Lets go of the objects met: `yaml` aliases an object met twice within a document only. */
+function forgetObjects(out: Output): void {
+  out.seen.fill(undefined as never, 0, out.seenCount);
+  out.seenCount = 0;
+  out.seenSet = undefined;
+}
+
+/** Nothing written stays behind: the bytes are zeroed (they hold the documents' values) and the objects let go. */
+function releaseOutput(out: Output): void {
+  out.bytes.fill(0, 0, out.written);
+  out.length = 0;
+  out.written = 0;
+  forgetObjects(out);
+  if (out.bytes.length <= MAX_KEPT_BYTES) spare = out;
+}
+
+/**
+ * Appends one document and returns true, or returns false with nothing appended when the fast path cannot prove
+ * it writes the document as `yaml` does.
+ */
+function appendDocument(doc: unknown, out: Output): boolean {
+  if (typeof doc !== 'object' || doc === null) return false;
+  const start = out.length;
   try {
     if (Array.isArray(doc)) {
       meet(out, doc, true);
-      if (doc.length === 0) return '[]\n';
-      writeSequence(doc, 0, false, out);
+      if (doc.length === 0) put(out, '[]\n');
+      else writeSequence(doc, 0, false, out);
     } else {
       meet(out, doc, false);
-      if (!writeMap(doc as Record<string, unknown>, 0, false, true, out)) return '{}\n';
+      if (!writeMap(doc as Record<string, unknown>, 0, false, true, out)) put(out, '{}\n');
     }
-    return out.bytes.toString('latin1', 0, out.length);
+    return true;
   } catch (e) {
-    if (e === FALLBACK) return undefined;
-    throw e;
+    if (e !== FALLBACK) throw e;
+    out.length = start;
+    return false;
   } finally {
-    // Nothing of this document stays behind: its bytes are zeroed and its objects let go.
-    out.bytes.fill(0, 0, out.written);
-    out.length = 0;
-    out.written = 0;
-    out.seen.fill(undefined as never, 0, out.seenCount);
-    out.seenCount = 0;
-    out.seenSet = undefined;
-    if (out.bytes.length <= MAX_KEPT_BYTES) spare = out;
+    forgetObjects(out);
   }
 }
 
-// The writers of the two hot paths, without building their id on every call.
+function fastDocument(doc: unknown, writer: Writer): string | undefined {
+  const out = takeOutput(writer);
+  try {
+    return appendDocument(doc, out) ? out.bytes.toString('latin1', 0, out.length) : undefined;
+  } finally {
+    releaseOutput(out);
+  }
+}
+
+/**
+ * Documents joined by `---\n`, written into one buffer (no string per document); a document the fast path does not
+ * write is written by `slowPath` and spliced in, as are `undefined` documents when `undefinedDocument` is given.
+ */
+function writeDocuments(docs: readonly unknown[], writer: Writer, slowPath: (doc: unknown) => string, undefinedDocument?: string): string {
+  const out = takeOutput(writer);
+  // The text so far when a document is spliced in: what `slowPath` writes need not be ASCII.
+  const pieces: string[] = [];
+  try {
+    for (let i = 0; i < docs.length; i++) {
+      if (i > 0) put(out, '---\n');
+      const doc = docs[i];
+      if (doc === undefined && undefinedDocument !== undefined) {
+        put(out, undefinedDocument);
+      } else if (!appendDocument(doc, out)) {
+        pieces.push(out.bytes.toString('latin1', 0, out.length), slowPath(doc));
+        out.length = 0;
+      }
+    }
+    pieces.push(out.bytes.toString('latin1', 0, out.length));
+    return pieces.length === 1 ? pieces[0] : pieces.join('');
+  } finally {
+    releaseOutput(out);
+  }
+}
+
+// The writers of the hot paths, without building their id on every call.
 let defaultWriter: Writer | undefined;
 let canonicalWriter: Writer | undefined;
+let cdk8sWriter: Writer | undefined;
 
 /**
  * One YAML document, byte-identical to `stringify(doc, { lineWidth: 0, ...options })` from the `yaml` package.
@@ -444,13 +499,25 @@ export function writeYaml(doc: unknown, options?: YamlWriterOptions): string {
   return fastDocument(doc, writer) ?? stringify(doc, writer.options);
 }
 
+const canonicalSlowPath = (manifest: unknown) => writeYaml(canonicalManifest(manifest as Manifest));
+
 /**
  * A manifest in the canonical form cdk8s writes, as `writeYaml(canonicalManifest(manifest))` writes it, byte for byte,
  * without the sorted copy (a tenth of rendering 10 000 teams).
  */
 export function writeCanonicalManifestYaml(manifest: Manifest): string {
   canonicalWriter ??= writerFor({}, true);
-  return fastDocument(manifest, canonicalWriter) ?? writeYaml(canonicalManifest(manifest));
+  return fastDocument(manifest, canonicalWriter) ?? canonicalSlowPath(manifest);
+}
+
+/**
+ * Manifests in canonical form joined by `---\n`, byte-identical to
+ * `manifests.map(writeCanonicalManifestYaml).join('---\n')`, without a string per manifest (less garbage that
+ * lives until the join: peak memory at tens of thousands of teams).
+ */
+export function writeCanonicalManifestsYaml(manifests: readonly Manifest[]): string {
+  canonicalWriter ??= writerFor({}, true);
+  return writeDocuments(manifests, canonicalWriter, canonicalSlowPath);
 }
 
 /** The options cdk8s's `Yaml.stringify` passes to `yaml`. */
@@ -459,16 +526,11 @@ export const CDK8S_YAML_OPTIONS: YamlWriterOptions = Object.freeze({ version: '1
 /**
  * Several documents joined as cdk8s's `Yaml.stringify(...docs)` joins them (an `undefined` document is an empty
  * line), byte-identical to it, without spreading the documents as function arguments (no stack overflow at
- * hundreds of thousands of objects).
+ * hundreds of thousands of objects) and without a string per document.
  */
 export function writeCdk8sYaml(docs: readonly unknown[]): string {
-  const writer = writerFor(CDK8S_YAML_OPTIONS);
-  const parts = new Array<string>(docs.length);
-  for (let i = 0; i < docs.length; i++) {
-    const doc = docs[i];
-    parts[i] = doc === undefined ? '\n' : fastDocument(doc, writer) ?? stringify(doc, writer.options);
-  }
-  return parts.join('---\n');
+  const writer = (cdk8sWriter ??= writerFor(CDK8S_YAML_OPTIONS));
+  return writeDocuments(docs, writer, doc => stringify(doc, writer.options), '\n');
 }
 
 /** Names of `yaml`'s tokens, the only words its messages put in `Unexpected <type> token` (never source text). */
