@@ -8,6 +8,9 @@ import { Manifest } from './manifest';
  * printable-ASCII strings itself; for any document holding something else (multi-line or non-ASCII strings,
  * floats, undefined, shared objects that `yaml` would alias, class instances, long keys) it hands the whole
  * document to `yaml`. test/yaml-writer.test.ts proves the equality with fast-check.
+ *
+ * It copies ASCII bytes into one buffer per call (reused across calls, zeroed after each) and makes one string at
+ * the end: no string per line or per document, so rendering tens of thousands of manifests leaves little garbage.
  */
 
 /** The options the output paths use: the CLI's `renderFiles` (YAML 1.2) and cdk8s's `Yaml.stringify` (YAML 1.1). */
@@ -130,8 +133,8 @@ const QUOTED_START = new Uint8Array(128);
 for (const c of ' ,[]{}#&*!|>\'"%@`') QUOTED_START[c.charCodeAt(0)] = 1;
 
 /**
- * One document being written, as ASCII bytes in a buffer reused from one document to the next (zeroed after each,
- * as it holds the document's values), and the objects met so far.
+ * The documents of one call being written, as ASCII bytes in a buffer reused from one call to the next (zeroed
+ * after each, as it holds the documents' values), and the objects met so far in the current document.
  */
 interface Output {
   writer: Writer;
