@@ -294,13 +294,14 @@ function canonicalKeys(map: Record<string, unknown>, top: boolean): string[] {
     if (c >= 0x30 && c <= 0x39 && isArrayIndex(keys[i])) return canonicalKeysWithIndexes(map, top);
   }
   if (length > INSERTION_SORT_MAX) return top ? keys.sort(compareTopKeys) : keys.sort();
-  const compare = top ? compareTopKeys : compareKeys;
+  // Insertion sort, with the comparison written out for the maps inside a manifest (all but one of them).
   for (let i = 1; i < length; i++) {
     const key = keys[i];
     let j = i - 1;
-    while (j >= 0 && compare(keys[j], key) > 0) {
-      keys[j + 1] = keys[j];
-      j--;
+    if (top) {
+      while (j >= 0 && compareTopKeys(keys[j], key) > 0) keys[j + 1] = keys[j--];
+    } else {
+      while (j >= 0 && keys[j] > key) keys[j + 1] = keys[j--];
     }
     keys[j + 1] = key;
   }
