@@ -217,6 +217,13 @@ describe('YAML writer on fuzzed input', () => {
     fc.assert(fc.property(fc.dictionary(keyArb, canonicalTree, { maxKeys: 7 }), doc => {
       expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
     }), { numRuns: 1500 });
+    // Maps past the insertion sort's size, at the top (apiVersion, kind, metadata first) and inside.
+    const bigMapKey = fc.oneof(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9._-]{0,6}$/), fc.constantFrom('apiVersion', 'kind', 'metadata', 'Kind', 'api'));
+    const bigMap = fc.dictionary(bigMapKey, fc.oneof(simpleString, fc.integer(), fc.constant(null)), { minKeys: 17, maxKeys: 40 });
+    fc.assert(fc.property(bigMap, bigMap, (top, inner) => {
+      const doc = { ...top, spec: inner };
+      expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
+    }), { numRuns: 200 });
     // Several in one buffer, the ones the fast path does not write (non-ASCII, shared objects...) spliced in.
     fc.assert(fc.property(fc.array(fc.dictionary(keyArb, canonicalTree, { maxKeys: 5 }), { maxLength: 5 }), docs => {
       expect(writeCanonicalManifestsYaml(docs as never)).toBe(docs.map(d => writeCanonicalManifestYaml(d as never)).join('---\n'));
