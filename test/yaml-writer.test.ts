@@ -4,7 +4,9 @@ import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import * as yaml from 'yaml';
 import { buildScaleApp, prepareKeys, scenarioManifests } from '../bench/scenario';
-import { CDK8S_YAML_OPTIONS, writeCanonicalManifestYaml, writeCdk8sYaml, writeYaml } from '../src/core/yaml';
+import {
+  CDK8S_YAML_OPTIONS, knowsYamlImplicitTypes, writeCanonicalManifestYaml, writeCanonicalManifestsYaml, writeCdk8sYaml, writeYaml,
+} from '../src/core/yaml';
 import { loadConfig, planConfig } from '../src/config';
 import { canonicalManifest } from '../src/core';
 import { seedManifests } from './helpers';
@@ -77,6 +79,11 @@ const SPECIAL_STRINGS = [
   'a\n\nb', 'tab\there', '\t', 'nul\u0000', 'bell\u0007', 'esc\u001b', 'del\u007f', 'nel\u0085', 'nbsp\u00a0', 'ls\u2028',
   'é', '日本語', '😀', '\ud800', 'x'.repeat(1100), 'word '.repeat(40), 'a,b', '[a]', '{a}', 'a]', 'a}', 'https://x.y/z?q=1#f',
   'Bearer $(KEY)', 'sk-test-123', 'vanity-auth', 'x-org', 'request.headers["x-org"]',
+  // Near the writer's shortcuts: words that start like null or a boolean, 1.1's `e5`, markers, quotes, separators.
+  'name', 'type', 'nulls', 'Nope', 'nO', 'yES', 'tRue', 'NuLL', 'offset', 'ONE', 'falsey', 'true ', ' true', 'yes:', '~a', 'a~',
+  'e', 'E', 'e5', 'E5', 'e+5', 'ee5', 'ex', 'E-1', '0x1', '0o7', '0b1', '+.inf', '-.5', '1_000', '12:30', '1.2.3', '<', '<a', '<<a',
+  '--', '-- a', '---a', '..', '...a', '.. a', 'a: ', 'a :', 'a#', '# a', 'a # b', '-1', '- ', '?', '? ', '?-', 'a\u2029b', '\ufeff',
+  '\ufeffa', 'a\u0085', 'x'.repeat(1000), 'x'.repeat(1001), '"\'', '\'"', 'a"b', "a'b",
 ];
 const INDICATORS = ['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`', ' ', '\t', '\n'];
 
@@ -153,6 +160,54 @@ describe('YAML writer on fuzzed input', () => {
     }
   });
 
+  test('strings that start like a number, null or a boolean: the shortcut past the schema tests agrees with yaml', () => {
+    // The shortcut holds for yaml's current type tests only; an upgrade that changes them fails here for a review.
+    for (const version of ['1.1', '1.2'] as const) expect(knowsYamlImplicitTypes({ version })).toBe(true);
+    const caseVariants = (word: string): string[] => word === ''
+      ? [''] : caseVariants(word.slice(1)).flatMap(rest => [word[0].toLowerCase() + rest, word[0].toUpperCase() + rest]);
+    for (const word of ['~', 'y', 'n', 'no', 'on', 'yes', 'off', 'null', 'true', 'false', 'nulls', 'trues', 'e1', '.inf', '-.nan', '0x1f', '0o7', '0b1']) {
+      for (const text of new Set(caseVariants(word))) expectSameAsLibrary({ [text]: text, [`${text} `]: [text, `${text}:`] });
+    }
+    const typeLike = fc.tuple(
+      fc.constantFrom(...'~NnYyTtOoFf-+.0123456789eE<_xa'.split('')),
+      fc.string({ unit: fc.constantFrom(...'ulsaeEnoOfFrRUL_0179x.:+- bT'.split('')), maxLength: 6 }),
+    ).map(([first, rest]) => first + rest);
+    fc.assert(fc.property(typeLike, typeLike, (key, value) => {
+      expectSameAsLibrary({ [key]: value, list: [value, { [value]: key }] });
+    }), { numRuns: 2500 });
+  });
+
+  test('objects yaml treats apart (an own iterator makes a sequence, toJSON replaces an array): the same bytes', () => {
+    const iterable = { a: 1, [Symbol.iterator]: function* () { yield 'x'; } };
+    const arrayWithToJSON = Object.assign(['a'], { toJSON: () => 'b' });
+    const arrayWithIterator = Object.assign(['a', 'b'], { [Symbol.iterator]: function* () { yield 'c'; } });
+    const yamlNodeLike = { [Symbol.for('yaml.node.type')]: 1, b: 'c' };
+    for (const doc of [{ it: iterable }, iterable, { list: arrayWithToJSON }, [arrayWithIterator], { node: yamlNodeLike }]) {
+      expect(expectSameAsLibrary(doc)).toBe(true);
+      expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
+    }
+    // A symbol yaml never looks at changes nothing: written without the library.
+    expect(expectSameAsLibrary({ a: { [Symbol('mine')]: 1, b: 'c' }, [Symbol('top')]: 2 })).toBe(false);
+  });
+
+  test('documents past the reused buffer and the short list of met objects; a document written from inside another', () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ name: `item-${i}`, spec: { value: i } }));
+    expect(expectSameAsLibrary({ items })).toBe(false);
+    expect(expectSameAsLibrary({ items: [...items, items[35]] })).toBe(true); // met twice, after the list became a Set
+    expect(expectSameAsLibrary({ items: [...items, items[3]] })).toBe(true); // met twice, first met while scanned
+    const large = { kind: 'ConfigMap', data: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`key-${i}`, 'v'.repeat(400)])) };
+    expect(expectSameAsLibrary(large)).toBe(false); // over 1 MiB: the buffer grows, and is not kept
+    expect(writeCanonicalManifestYaml(large as never)).toBe(libraryStringify(canonicalManifest(large as never), CLI_OPTIONS));
+    // A getter that writes a document while this one is being written, then a fallback halfway through a string.
+    const nested = { before: 'a', get during() { return writeYaml({ inner: ['b'] }).trimEnd(); }, after: 'c' };
+    expect(writeYaml(nested)).toBe(libraryStringify(nested, CLI_OPTIONS));
+    expect(expectSameAsLibrary({ a: 'plain', b: 'then é' })).toBe(true);
+    expectAllFast([...seedManifests().values()].flat());
+    // An object in two documents is met once in each: no alias, no fallback.
+    const shared = { name: 'same' };
+    expectAllFast([{ a: shared }, { b: [shared] }]);
+  });
+
   test('a manifest in canonical form without the sorted copy: the same bytes as writeYaml(canonicalManifest(m))', () => {
     const keyArb = fc.oneof(interestingString, fc.constantFrom('apiVersion', 'kind', 'metadata', '0', '1', '9', '10', '007', '-1', '4294967294', '4294967295', '1.5'));
     const { canonicalTree } = fc.letrec<{ canonicalTree: unknown }>(tie => ({
@@ -162,6 +217,17 @@ describe('YAML writer on fuzzed input', () => {
     fc.assert(fc.property(fc.dictionary(keyArb, canonicalTree, { maxKeys: 7 }), doc => {
       expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
     }), { numRuns: 1500 });
+    // Maps past the insertion sort's size, at the top (apiVersion, kind, metadata first) and inside.
+    const bigMapKey = fc.oneof(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9._-]{0,6}$/), fc.constantFrom('apiVersion', 'kind', 'metadata', 'Kind', 'api'));
+    const bigMap = fc.dictionary(bigMapKey, fc.oneof(simpleString, fc.integer(), fc.constant(null)), { minKeys: 17, maxKeys: 40 });
+    fc.assert(fc.property(bigMap, bigMap, (top, inner) => {
+      const doc = { ...top, spec: inner };
+      expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
+    }), { numRuns: 200 });
+    // Several in one buffer, the ones the fast path does not write (non-ASCII, shared objects...) spliced in.
+    fc.assert(fc.property(fc.array(fc.dictionary(keyArb, canonicalTree, { maxKeys: 5 }), { maxLength: 5 }), docs => {
+      expect(writeCanonicalManifestsYaml(docs as never)).toBe(docs.map(d => writeCanonicalManifestYaml(d as never)).join('---\n'));
+    }), { numRuns: 500 });
     const shared = { b: 1, a: null };
     class Thing { x = 1; }
     for (const doc of [{ kind: 'K', one: shared, two: shared, apiVersion: 'v1' }, { metadata: null, z: { y: null } }, { when: new Date(0) },
@@ -172,9 +238,12 @@ describe('YAML writer on fuzzed input', () => {
 
   test('canonical writing of every manifest of the example config takes the fast path', () => {
     const plan = planConfig(loadConfig(join(__dirname, '..', 'examples', 'gitops', 'gateway.yaml')), { warn: () => undefined }).plan;
+    const manifests = plan.manifests.map(m => m.manifest);
     const before = fallbackCalls();
-    for (const { manifest } of plan.manifests) expect(writeCanonicalManifestYaml(manifest)).toBe(libraryStringify(canonicalManifest(manifest), CLI_OPTIONS));
+    for (const manifest of manifests) expect(writeCanonicalManifestYaml(manifest)).toBe(libraryStringify(canonicalManifest(manifest), CLI_OPTIONS));
+    expect(writeCanonicalManifestsYaml(manifests)).toBe(manifests.map(m => libraryStringify(canonicalManifest(m), CLI_OPTIONS)).join('---\n'));
     expect(fallbackCalls()).toBe(before);
+    expect(writeCanonicalManifestsYaml([])).toBe('');
   });
 
   test('200 000 documents in one call: no stack overflow', () => {

@@ -8,6 +8,9 @@ import { Manifest } from './manifest';
  * printable-ASCII strings itself; for any document holding something else (multi-line or non-ASCII strings,
  * floats, undefined, shared objects that `yaml` would alias, class instances, long keys) it hands the whole
  * document to `yaml`. test/yaml-writer.test.ts proves the equality with fast-check.
+ *
+ * It copies ASCII bytes into one buffer per call (reused across calls, zeroed after each) and makes one string at
+ * the end: no string per line or per document, so rendering tens of thousands of manifests leaves little garbage.
  */
 
 /** The options the output paths use: the CLI's `renderFiles` (YAML 1.2) and cdk8s's `Yaml.stringify` (YAML 1.1). */
@@ -31,7 +34,53 @@ interface Writer {
   readonly canonical: boolean;
   /** Matches strings that `yaml` would read back as something other than a string (null, bool, numbers, ...). */
   readonly implicitType: RegExp;
+  /**
+   * Whether `implicitType` is built only from {@link KNOWN_TYPE_TESTS}, so that {@link TYPE_START} and `typeWords`
+   * may stand in for it.
+   */
+  readonly knownTypes: boolean;
+  /** The words among {@link TYPE_WORDS} that `implicitType` matches (`yes` in YAML 1.1 only). */
+  readonly typeWords: ReadonlySet<string>;
 }
+
+/**
+ * Every implicit type test of `yaml`'s 1.1 and 1.2 schemas (as of yaml 2.9). {@link TYPE_START} and
+ * {@link TYPE_WORDS} are derived from them by hand; a `yaml` with any other test makes the writer run
+ * `implicitType` on every string.
+ */
+const KNOWN_TYPE_TESTS: ReadonlySet<string> = new Set([
+  '^(?:~|[Nn]ull|NULL)?$',
+  '^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$',
+  '^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$',
+  '^[-+]?0b[0-1_]+$',
+  '^[-+]?0[0-7_]+$',
+  '^[-+]?[0-9][0-9_]*$',
+  '^[-+]?0x[0-9a-fA-F_]+$',
+  '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$',
+  '^[-+]?(?:[0-9][0-9_]*)?(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$',
+  '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$',
+  '^<<$',
+  '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$',
+  '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*$',
+  '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$',
+  '^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$',
+  '^0o[0-7]+$',
+  '^[-+]?[0-9]+$',
+  '^0x[0-9a-fA-F]+$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
+]);
+
+/**
+ * First characters of a string that one of {@link KNOWN_TYPE_TESTS} can match: 1 for numbers (and 1.1's `e5`,
+ * `<<`), which take the schema's test; 2 for the words of null and booleans, all in {@link TYPE_WORDS}.
+ */
+const TYPE_START = new Uint8Array(128);
+for (const c of '-+.0123456789eE<') TYPE_START[c.charCodeAt(0)] = 1;
+for (const c of '~NnYyTtOoFf') TYPE_START[c.charCodeAt(0)] = 2;
+/** Every string starting with a word character of {@link TYPE_START} that a known test matches (the rest never do). */
+const TYPE_WORDS = ['~', 'null', 'Null', 'NULL', 'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE',
+  'false', 'False', 'FALSE', 'on', 'On', 'ON', 'off', 'Off', 'OFF'];
 
 const writers = new Map<string, Writer>();
 
@@ -49,152 +98,400 @@ function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
       .filter(tag => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
       .map(tag => tag.test!);
     if (typeTests.some(test => test.flags !== '')) throw new Error('yaml writer: unexpected flags on a yaml schema test');
-    writer = { options: { lineWidth: 0, version, keepUndefined }, canonical, implicitType: new RegExp(typeTests.map(t => `(?:${t.source})`).join('|')) };
+    const implicitType = new RegExp(typeTests.map(t => `(?:${t.source})`).join('|'));
+    writer = {
+      options: { lineWidth: 0, version, keepUndefined },
+      canonical,
+      implicitType,
+      knownTypes: typeTests.every(test => KNOWN_TYPE_TESTS.has(test.source)),
+      typeWords: new Set(TYPE_WORDS.filter(word => implicitType.test(word))),
+    };
     writers.set(id, writer);
   }
   return writer;
 }
 
+/**
+ * Whether the writer for these options decides implicit types from {@link KNOWN_TYPE_TESTS} (a test fails when a
+ * `yaml` upgrade changes them, so the shortcut is reviewed rather than silently dropped).
+ * @internal
+ */
+export function knowsYamlImplicitTypes(options?: YamlWriterOptions): boolean {
+  return writerFor(options).knownTypes;
+}
+
 /** Thrown inside the fast path when a document holds something it does not prove safe; never escapes this module. */
 const FALLBACK = Symbol('yaml fallback');
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-// Copied from `yaml`'s plainString: leading indicators, `[?-]` alone or before a space, `: `, ` #`, trailing space or colon.
-const NEEDS_QUOTES = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
-const DOCUMENT_MARKER = /^(?:---|\.\.\.)/;
 // `yaml` writes keys longer than 1024 characters as explicit `? ` keys.
 const MAX_SIMPLE_KEY = 1000;
 
-function scalarString(value: string, writer: Writer): string {
-  if (value === '') return '""';
-  // `<<` is YAML 1.1's merge key, which `yaml` treats apart from the other implicit types.
-  if (!PRINTABLE_ASCII.test(value) || DOCUMENT_MARKER.test(value) || value === '<<') throw FALLBACK;
-  if (!NEEDS_QUOTES.test(value) && !writer.implicitType.test(value)) return value;
-  // `yaml`'s quotedString: single quotes only when the text has double quotes and no single ones.
-  if (value.includes('"') && !value.includes("'")) return `'${value}'`;
-  return JSON.stringify(value); // printable ASCII: JSON escapes only `\` and `"`, exactly as YAML double quotes do
+const CHAR = { space: 0x20, hash: 0x23, dash: 0x2d, dot: 0x2e, colon: 0x3a, lt: 0x3c, question: 0x3f } as const;
+
+/** First characters after which `yaml` quotes a string (its plainString's `^[\n\t ,[\]{}#&*!|>'"%@\`]`). */
+const QUOTED_START = new Uint8Array(128);
+for (const c of ' ,[]{}#&*!|>\'"%@`') QUOTED_START[c.charCodeAt(0)] = 1;
+
+/**
+ * The documents of one call being written, as ASCII bytes in a buffer reused from one call to the next (zeroed
+ * after each, as it holds the documents' values), and the objects met so far in the current document.
+ */
+interface Output {
+  writer: Writer;
+  bytes: Buffer;
+  length: number;
+  /** How far the buffer has been written (a string may be copied, then found to need quotes or a fallback). */
+  written: number;
+  /** The collections met so far, scanned while they are few; a Set past {@link SEEN_SCAN_MAX}. */
+  readonly seen: object[];
+  seenCount: number;
+  seenSet: Set<object> | undefined;
 }
 
-function scalar(value: unknown, writer: Writer): string {
+const INITIAL_BYTES = 4096;
+/** A buffer grown past this by a large document is not kept for the next one. */
+const MAX_KEPT_BYTES = 1 << 20;
+const SEEN_SCAN_MAX = 32;
+
+/** Room for `needed` more bytes; the old buffer is zeroed, as it holds the document so far. */
+function reserve(out: Output, needed: number): Buffer {
+  const old = out.bytes;
+  const end = out.length + needed;
+  if (end > out.written) out.written = end;
+  if (end <= old.length) return old;
+  const bytes = Buffer.alloc(Math.max(old.length * 2, end));
+  old.copy(bytes, 0, 0, out.length);
+  old.fill(0);
+  return (out.bytes = bytes);
+}
+
+/** Appends text known to be printable ASCII (indicators, numbers, quoted strings). */
+function put(out: Output, text: string): void {
+  const n = text.length;
+  const bytes = reserve(out, n);
+  let at = out.length;
+  for (let i = 0; i < n; i++) bytes[at++] = text.charCodeAt(i);
+  out.length = at;
+}
+
+function putIndent(out: Output, level: number): void {
+  const n = level * 2;
+  const bytes = reserve(out, n);
+  let at = out.length;
+  for (let i = 0; i < n; i++) bytes[at++] = CHAR.space;
+  out.length = at;
+}
+
+/**
+ * Appends a string as `yaml` writes it: plain, or quoted when it starts with an indicator, holds `: ` or ` #`, ends
+ * with a space or colon, or reads as another type. One pass copies the characters and checks them; the schema's
+ * type tests run only for strings that can start one of them. Throws {@link FALLBACK} for anything but one line of
+ * printable ASCII.
+ */
+function putString(out: Output, value: string): void {
+  const length = value.length;
+  if (length === 0) return put(out, '""');
+  const bytes = reserve(out, length);
+  const at = out.length;
+  let quote = false;
+  let previous = 0;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) throw FALLBACK;
+    if ((c === CHAR.space && previous === CHAR.colon) || (c === CHAR.hash && previous === CHAR.space)) quote = true;
+    bytes[at + i] = c;
+    previous = c;
+  }
+  const first = bytes[at];
+  // Document markers, and 1.1's merge key `<<`, which `yaml` treats apart from the other implicit types.
+  if ((first === CHAR.dash || first === CHAR.dot) && (value.startsWith('---') || value.startsWith('...'))) throw FALLBACK;
+  if (first === CHAR.lt && value === '<<') throw FALLBACK;
+  if (!quote) {
+    quote = QUOTED_START[first] === 1 || previous === CHAR.space || previous === CHAR.colon
+      // `?` and `-` alone or before a space
+      || ((first === CHAR.question || first === CHAR.dash) && (length === 1 || bytes[at + 1] === CHAR.space));
+  }
+  if (!quote) {
+    const writer = out.writer;
+    const typeStart = writer.knownTypes ? TYPE_START[first] : 1;
+    quote = typeStart === 1 ? writer.implicitType.test(value) : typeStart === 2 && writer.typeWords.has(value);
+  }
+  if (!quote) {
+    out.length = at + length;
+  } else if (value.includes('"') && !value.includes("'")) {
+    // `yaml`'s quotedString: single quotes only when the text has double quotes and no single ones.
+    put(out, `'${value}'`);
+  } else {
+    put(out, JSON.stringify(value)); // printable ASCII: JSON escapes only `\` and `"`, exactly as YAML double quotes do
+  }
+}
+
+function putScalar(out: Output, value: unknown): void {
   switch (typeof value) {
     case 'string':
-      return scalarString(value, writer);
+      return putString(out, value);
     case 'number':
-      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return put(out, String(value));
       throw FALLBACK;
     case 'boolean':
-      return value ? 'true' : 'false';
+      return put(out, value ? 'true' : 'false');
     default:
-      if (value === null) return 'null';
+      if (value === null) return put(out, 'null');
       throw FALLBACK;
   }
 }
 
-type Collection = Record<string, unknown> | unknown[];
+/** Where `yaml` looks for its own nodes (a document, a pair) in what it is given. */
+const YAML_NODE_TYPE = Symbol.for('yaml.node.type');
+const arrayIterator = Array.prototype[Symbol.iterator];
 
-/** A plain object or array the fast path writes; `undefined` for scalars; anything else falls back. */
-function collectionOf(value: unknown, seen: Set<object>): Collection | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
+/**
+ * Throws {@link FALLBACK} unless `yaml` writes `value` as a plain block map or sequence (no `toJSON`, not one of its
+ * nodes, iterated as an array or not at all), and it is met for the first time (`yaml` writes an object met twice
+ * as an anchor and an alias).
+ */
+function meet(out: Output, value: object, isArray: boolean): void {
   const proto = Object.getPrototypeOf(value);
-  if (proto === Array.prototype) {
-    if (!Array.isArray(value)) throw FALLBACK;
-  } else if (proto !== Object.prototype && proto !== null) {
-    throw FALLBACK;
-  } else if ('toJSON' in value || Object.getOwnPropertySymbols(value).length > 0) {
+  if (isArray) {
+    if (proto !== Array.prototype || (value as unknown[])[Symbol.iterator] !== arrayIterator) throw FALLBACK;
+  } else if ((proto !== Object.prototype && proto !== null) || Symbol.iterator in value) {
     throw FALLBACK;
   }
-  // `yaml` writes an object met twice as an anchor and an alias.
-  if (seen.has(value)) throw FALLBACK;
-  seen.add(value);
-  return value as Collection;
-}
-
-function isEmpty(collection: Collection, writer: Writer): boolean {
-  if (Array.isArray(collection)) return collection.length === 0;
-  for (const key in collection) {
-    if (!Object.prototype.hasOwnProperty.call(collection, key)) continue;
-    // A map of only null fields is written `{}` in canonical form.
-    if (!writer.canonical || (collection[key] !== undefined && collection[key] !== null)) return false;
+  if ('toJSON' in value || YAML_NODE_TYPE in value) throw FALLBACK;
+  const count = out.seenCount;
+  if (count < SEEN_SCAN_MAX) {
+    const seen = out.seen;
+    for (let i = 0; i < count; i++) if (seen[i] === value) throw FALLBACK;
+    seen[count] = value;
+    out.seenCount = count + 1;
+    return;
   }
-  return true;
-}
-
-/** The fields of a map in the order they are written. */
-function mapFields(map: Record<string, unknown>, writer: Writer, top: boolean): string[] {
-  if (!writer.canonical) return Object.keys(map);
-  // As canonicalManifest's sorted copy lists them: no null or undefined fields, sorted, and a manifest's first three
-  // fields first; except that JavaScript lists integer-like keys before all others, in numeric order.
-  const keys = Object.keys(map).filter(key => map[key] !== undefined && map[key] !== null).sort();
-  const indexes = keys.filter(isArrayIndex);
-  const names = indexes.length === 0 ? keys : keys.filter(key => !isArrayIndex(key));
-  const first = top ? CANONICAL_FIRST.filter(key => names.includes(key)) : [];
-  if (indexes.length === 0 && first.length === 0) return keys;
-  indexes.sort((a, b) => Number(a) - Number(b));
-  return [...indexes, ...first, ...names.filter(key => !first.includes(key))];
+  const set = (out.seenSet ??= new Set(out.seen));
+  if (set.has(value)) throw FALLBACK;
+  set.add(value);
 }
 
 const CANONICAL_FIRST = ['apiVersion', 'kind', 'metadata'];
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 const isArrayIndex = (key: string) => key.length > 0 && key.charCodeAt(0) <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+/** Maps up to this size are sorted in place by insertion (no work array; linear when already sorted). */
+const INSERTION_SORT_MAX = 16;
+
+/** Where a top-level key goes in canonical order: `apiVersion`, `kind`, `metadata`, then the rest. */
+const topRank = (key: string) => key === 'apiVersion' ? 0 : key === 'kind' ? 1 : key === 'metadata' ? 2 : 3;
+const compareKeys = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+const compareTopKeys = (a: string, b: string) => topRank(a) - topRank(b) || compareKeys(a, b);
 
 /**
- * Writes a non-empty collection. Its first line starts with `first` (the indent, or `- ` of the parent sequence);
- * the following lines start with `indent`.
+ * The keys of a map in the order {@link canonicalManifest} lists them (sorted, a manifest's first three fields
+ * first), null and undefined fields included (the writer skips them).
  */
-function writeCollection(collection: Collection, first: string, indent: string, writer: Writer, seen: Set<object>, out: string[], top = false): void {
-  let prefix = first;
-  if (Array.isArray(collection)) {
-    for (let i = 0; i < collection.length; i++) {
-      const item = collection[i];
-      if (item === undefined) throw FALLBACK;
-      writeEntry(`${prefix}-`, item, indent, false, writer, seen, out);
-      prefix = indent;
+function canonicalKeys(map: Record<string, unknown>, top: boolean): string[] {
+  const keys = Object.keys(map);
+  const length = keys.length;
+  for (let i = 0; i < length; i++) {
+    const c = keys[i].charCodeAt(0);
+    if (c >= 0x30 && c <= 0x39 && isArrayIndex(keys[i])) return canonicalKeysWithIndexes(map, top);
+  }
+  if (length > INSERTION_SORT_MAX) return top ? keys.sort(compareTopKeys) : keys.sort();
+  // Insertion sort, with the comparison written out for the maps inside a manifest (all but one of them).
+  for (let i = 1; i < length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    if (top) {
+      while (j >= 0 && compareTopKeys(keys[j], key) > 0) keys[j + 1] = keys[j--];
+    } else {
+      while (j >= 0 && keys[j] > key) keys[j + 1] = keys[j--];
     }
-    return;
+    keys[j + 1] = key;
   }
-  let written = 0;
-  for (const key of mapFields(collection, writer, top)) {
-    const value = collection[key];
-    if (value === undefined && !writer.options.keepUndefined) continue;
-    if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
-    writeEntry(`${prefix}${scalarString(key, writer)}:`, value === undefined ? null : value, indent, true, writer, seen, out);
-    prefix = indent;
-    written++;
-  }
-  if (written === 0) throw FALLBACK; // every value was undefined: `yaml` writes `{}` there
+  return keys;
 }
 
-/** One `key: value` or `- item`: scalars and empty collections on the line, others below it. */
-function writeEntry(head: string, value: unknown, indent: string, inMap: boolean, writer: Writer, seen: Set<object>, out: string[]): void {
-  const collection = collectionOf(value, seen);
-  if (collection === undefined) {
-    out.push(`${head} ${scalar(value, writer)}\n`);
-  } else if (isEmpty(collection, writer)) {
-    out.push(Array.isArray(collection) ? `${head} []\n` : `${head} {}\n`);
-  } else if (inMap) {
-    // Maps and sequences under a key are indented one step (`yaml`'s indentSeq).
-    out.push(`${head}\n`);
-    writeCollection(collection, `${indent}  `, `${indent}  `, writer, seen, out);
-  } else {
-    // A collection in a sequence starts on the dash's line.
-    writeCollection(collection, `${head} `, `${indent}  `, writer, seen, out);
+/** {@link canonicalKeys} when JavaScript lists integer-like keys before all others, in numeric order. */
+function canonicalKeysWithIndexes(map: Record<string, unknown>, top: boolean): string[] {
+  const keys = Object.keys(map).filter(key => map[key] !== undefined && map[key] !== null).sort();
+  const indexes = keys.filter(isArrayIndex);
+  const names = keys.filter(key => !isArrayIndex(key));
+  const first = top ? CANONICAL_FIRST.filter(key => names.includes(key)) : [];
+  indexes.sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...first, ...names.filter(key => !first.includes(key))];
+}
+
+/**
+ * Writes the entries of a non-empty sequence at `level`. With `inline` the first one goes on the current line
+ * (after the `- ` of the parent sequence).
+ */
+function writeSequence(items: unknown[], level: number, inline: boolean, out: Output): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === undefined) throw FALLBACK;
+    if (i > 0 || !inline) putIndent(out, level);
+    if (typeof item !== 'object' || item === null) {
+      put(out, '- ');
+      putScalar(out, item);
+      put(out, '\n');
+    } else if (Array.isArray(item)) {
+      meet(out, item, true);
+      if (item.length === 0) {
+        put(out, '- []\n');
+      } else {
+        // A collection in a sequence starts on the dash's line.
+        put(out, '- ');
+        writeSequence(item, level + 1, true, out);
+      }
+    } else {
+      meet(out, item, false);
+      const start = out.length;
+      put(out, '- ');
+      if (!writeMap(item as Record<string, unknown>, level + 1, true, false, out)) {
+        out.length = start;
+        put(out, '- {}\n');
+      }
+    }
+  }
+}
+
+/**
+ * Writes the fields of a map at `level` (with `inline` as in {@link writeSequence}) and returns whether it wrote
+ * any; a map it writes nothing of is `{}`.
+ */
+function writeMap(map: Record<string, unknown>, level: number, inline: boolean, top: boolean, out: Output): boolean {
+  const writer = out.writer;
+  const keys = writer.canonical ? canonicalKeys(map, top) : Object.keys(map);
+  let written = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    let value = map[key];
+    if (value === undefined) {
+      if (writer.canonical || !writer.options.keepUndefined) continue;
+      value = null;
+    } else if (value === null && writer.canonical) {
+      continue;
+    }
+    if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
+    if (written > 0 || !inline) putIndent(out, level);
+    putString(out, key);
+    written++;
+    if (typeof value !== 'object' || value === null) {
+      put(out, ': ');
+      putScalar(out, value);
+      put(out, '\n');
+    } else if (Array.isArray(value)) {
+      meet(out, value, true);
+      if (value.length === 0) {
+        put(out, ': []\n');
+      } else {
+        // Maps and sequences under a key are indented one step (`yaml`'s indentSeq).
+        put(out, ':\n');
+        writeSequence(value, level + 1, false, out);
+      }
+    } else {
+      meet(out, value, false);
+      const start = out.length;
+      put(out, ':\n');
+      if (!writeMap(value as Record<string, unknown>, level + 1, false, false, out)) {
+        out.length = start;
+        put(out, ': {}\n');
+      }
+    }
+  }
+  // Every value undefined: `yaml` writes `{}` where the canonical form has dropped them all.
+  if (written === 0 && keys.length > 0 && !writer.canonical) throw FALLBACK;
+  return written > 0;
+}
+
+/** The output of the last call, kept for the next; taken while a call writes (a getter may write another document). */
+let spare: Output | undefined;
+
+function takeOutput(writer: Writer): Output {
+  const out = spare ?? { writer, bytes: Buffer.alloc(INITIAL_BYTES), length: 0, written: 0, seen: [], seenCount: 0, seenSet: undefined };
+  spare = undefined;
+  out.writer = writer;
+  return out;
+}
+
+/** Lets go of the objects met: `yaml` aliases an object met twice within a document only. */
+function forgetObjects(out: Output): void {
+  out.seen.fill(undefined as never, 0, out.seenCount);
+  out.seenCount = 0;
+  out.seenSet = undefined;
+}
+
+/** Nothing written stays behind: the bytes are zeroed (they hold the documents' values) and the objects let go. */
+function releaseOutput(out: Output): void {
+  out.bytes.fill(0, 0, out.written);
+  out.length = 0;
+  out.written = 0;
+  forgetObjects(out);
+  if (out.bytes.length <= MAX_KEPT_BYTES) spare = out;
+}
+
+/**
+ * Appends one document and returns true, or returns false with nothing appended when the fast path cannot prove
+ * it writes the document as `yaml` does.
+ */
+function appendDocument(doc: unknown, out: Output): boolean {
+  if (typeof doc !== 'object' || doc === null) return false;
+  const start = out.length;
+  try {
+    if (Array.isArray(doc)) {
+      meet(out, doc, true);
+      if (doc.length === 0) put(out, '[]\n');
+      else writeSequence(doc, 0, false, out);
+    } else {
+      meet(out, doc, false);
+      if (!writeMap(doc as Record<string, unknown>, 0, false, true, out)) put(out, '{}\n');
+    }
+    return true;
+  } catch (e) {
+    if (e !== FALLBACK) throw e;
+    out.length = start;
+    return false;
+  } finally {
+    forgetObjects(out);
   }
 }
 
 function fastDocument(doc: unknown, writer: Writer): string | undefined {
+  const out = takeOutput(writer);
   try {
-    const seen = new Set<object>();
-    const collection = collectionOf(doc, seen);
-    if (collection === undefined) return undefined;
-    if (isEmpty(collection, writer)) return Array.isArray(collection) ? '[]\n' : '{}\n';
-    const out: string[] = [];
-    writeCollection(collection, '', '', writer, seen, out, true);
-    return out.join('');
-  } catch (e) {
-    if (e === FALLBACK) return undefined;
-    throw e;
+    return appendDocument(doc, out) ? out.bytes.toString('latin1', 0, out.length) : undefined;
+  } finally {
+    releaseOutput(out);
   }
 }
+
+/**
+ * Documents joined by `---\n`, written into one buffer (no string per document); a document the fast path does not
+ * write is written by `slowPath` and spliced in, as are `undefined` documents when `undefinedDocument` is given.
+ */
+function writeDocuments(docs: readonly unknown[], writer: Writer, slowPath: (doc: unknown) => string, undefinedDocument?: string): string {
+  const out = takeOutput(writer);
+  // The text so far when a document is spliced in: what `slowPath` writes need not be ASCII.
+  const pieces: string[] = [];
+  try {
+    for (let i = 0; i < docs.length; i++) {
+      if (i > 0) put(out, '---\n');
+      const doc = docs[i];
+      if (doc === undefined && undefinedDocument !== undefined) {
+        put(out, undefinedDocument);
+      } else if (!appendDocument(doc, out)) {
+        pieces.push(out.bytes.toString('latin1', 0, out.length), slowPath(doc));
+        out.length = 0;
+      }
+    }
+    pieces.push(out.bytes.toString('latin1', 0, out.length));
+    return pieces.length === 1 ? pieces[0] : pieces.join('');
+  } finally {
+    releaseOutput(out);
+  }
+}
+
+// The writers of the hot paths, without building their id on every call.
+let defaultWriter: Writer | undefined;
+let canonicalWriter: Writer | undefined;
+let cdk8sWriter: Writer | undefined;
 
 /**
  * One YAML document, byte-identical to `stringify(doc, { lineWidth: 0, ...options })` from the `yaml` package.
@@ -202,16 +499,29 @@ function fastDocument(doc: unknown, writer: Writer): string | undefined {
  * @param options the YAML version and undefined handling; defaults match `renderFiles`
  */
 export function writeYaml(doc: unknown, options?: YamlWriterOptions): string {
-  const writer = writerFor(options);
+  const writer = options === undefined ? (defaultWriter ??= writerFor()) : writerFor(options);
   return fastDocument(doc, writer) ?? stringify(doc, writer.options);
 }
+
+const canonicalSlowPath = (manifest: unknown) => writeYaml(canonicalManifest(manifest as Manifest));
 
 /**
  * A manifest in the canonical form cdk8s writes, as `writeYaml(canonicalManifest(manifest))` writes it, byte for byte,
  * without the sorted copy (a tenth of rendering 10 000 teams).
  */
 export function writeCanonicalManifestYaml(manifest: Manifest): string {
-  return fastDocument(manifest, writerFor({}, true)) ?? writeYaml(canonicalManifest(manifest));
+  canonicalWriter ??= writerFor({}, true);
+  return fastDocument(manifest, canonicalWriter) ?? canonicalSlowPath(manifest);
+}
+
+/**
+ * Manifests in canonical form joined by `---\n`, byte-identical to
+ * `manifests.map(writeCanonicalManifestYaml).join('---\n')`, without a string per manifest (less garbage that
+ * lives until the join: peak memory at tens of thousands of teams).
+ */
+export function writeCanonicalManifestsYaml(manifests: readonly Manifest[]): string {
+  canonicalWriter ??= writerFor({}, true);
+  return writeDocuments(manifests, canonicalWriter, canonicalSlowPath);
 }
 
 /** The options cdk8s's `Yaml.stringify` passes to `yaml`. */
@@ -220,16 +530,11 @@ export const CDK8S_YAML_OPTIONS: YamlWriterOptions = Object.freeze({ version: '1
 /**
  * Several documents joined as cdk8s's `Yaml.stringify(...docs)` joins them (an `undefined` document is an empty
  * line), byte-identical to it, without spreading the documents as function arguments (no stack overflow at
- * hundreds of thousands of objects).
+ * hundreds of thousands of objects) and without a string per document.
  */
 export function writeCdk8sYaml(docs: readonly unknown[]): string {
-  const writer = writerFor(CDK8S_YAML_OPTIONS);
-  const parts = new Array<string>(docs.length);
-  for (let i = 0; i < docs.length; i++) {
-    const doc = docs[i];
-    parts[i] = doc === undefined ? '\n' : fastDocument(doc, writer) ?? stringify(doc, writer.options);
-  }
-  return parts.join('---\n');
+  const writer = (cdk8sWriter ??= writerFor(CDK8S_YAML_OPTIONS));
+  return writeDocuments(docs, writer, doc => stringify(doc, writer.options), '\n');
 }
 
 /** Names of `yaml`'s tokens, the only words its messages put in `Unexpected <type> token` (never source text). */
