@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import * as yaml from 'yaml';
 import { buildScaleApp, prepareKeys, scenarioManifests } from '../bench/scenario';
 import {
-  CDK8S_YAML_OPTIONS, knowsYamlImplicitTypes, writeCanonicalManifestYaml, writeCanonicalManifestsYaml, writeCdk8sYaml, writeYaml,
+  CDK8S_YAML_OPTIONS, knowsYamlImplicitTypes, writeCanonicalManifestYaml, writeCdk8sYaml, writeYaml,
 } from '../src/core/yaml';
 import { loadConfig, planConfig } from '../src/config';
 import { canonicalManifest } from '../src/core';
@@ -224,14 +224,12 @@ describe('YAML writer on fuzzed input', () => {
       const doc = { ...top, spec: inner };
       expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
     }), { numRuns: 200 });
-    // Several in one buffer, the ones the fast path does not write (non-ASCII, shared objects...) spliced in.
-    fc.assert(fc.property(fc.array(fc.dictionary(keyArb, canonicalTree, { maxKeys: 5 }), { maxLength: 5 }), docs => {
-      expect(writeCanonicalManifestsYaml(docs as never)).toBe(docs.map(d => writeCanonicalManifestYaml(d as never)).join('---\n'));
-    }), { numRuns: 500 });
     const shared = { b: 1, a: null };
     class Thing { x = 1; }
     for (const doc of [{ kind: 'K', one: shared, two: shared, apiVersion: 'v1' }, { metadata: null, z: { y: null } }, { when: new Date(0) },
-      { thing: new Thing() }, { 10: 'a', 9: 'b', kind: 'K', b: { 2: 1, 1: 2, x: 3 } }, { list: [null, undefined, { b: 1, a: 2 }] }]) {
+      { thing: new Thing() }, { 10: 'a', 9: 'b', kind: 'K', b: { 2: 1, 1: 2, x: 3 } }, { list: [null, undefined, { b: 1, a: 2 }] },
+      // An own `__proto__` key (from JSON) is data to both, not a prototype.
+      JSON.parse('{"kind":"K","apiVersion":"v1","data":{"b":"1","__proto__":"x"}}')]) {
       expect(writeCanonicalManifestYaml(doc as never)).toBe(writeYaml(canonicalManifest(doc as never)));
     }
   });
@@ -241,9 +239,7 @@ describe('YAML writer on fuzzed input', () => {
     const manifests = plan.manifests.map(m => m.manifest);
     const before = fallbackCalls();
     for (const manifest of manifests) expect(writeCanonicalManifestYaml(manifest)).toBe(libraryStringify(canonicalManifest(manifest), CLI_OPTIONS));
-    expect(writeCanonicalManifestsYaml(manifests)).toBe(manifests.map(m => libraryStringify(canonicalManifest(m), CLI_OPTIONS)).join('---\n'));
     expect(fallbackCalls()).toBe(before);
-    expect(writeCanonicalManifestsYaml([])).toBe('');
   });
 
   test('200 000 documents in one call: no stack overflow', () => {

@@ -7,7 +7,10 @@ function sortedValue(value: unknown): unknown {
   const sorted: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const field = sortedValue((value as Record<string, unknown>)[key]);
-    if (field !== undefined && field !== null) sorted[key] = field;
+    if (field === undefined || field === null) continue;
+    // `sorted.__proto__ = x` would set the prototype and drop the key: defined as data, as the YAML writer keeps it.
+    if (key === '__proto__') Object.defineProperty(sorted, key, { value: field, enumerable: true, writable: true, configurable: true });
+    else sorted[key] = field;
   }
   return sorted;
 }

@@ -514,16 +514,6 @@ export function writeCanonicalManifestYaml(manifest: Manifest): string {
   return fastDocument(manifest, canonicalWriter) ?? canonicalSlowPath(manifest);
 }
 
-/**
- * Manifests in canonical form joined by `---\n`, byte-identical to
- * `manifests.map(writeCanonicalManifestYaml).join('---\n')`, without a string per manifest (less garbage that
- * lives until the join: peak memory at tens of thousands of teams).
- */
-export function writeCanonicalManifestsYaml(manifests: readonly Manifest[]): string {
-  canonicalWriter ??= writerFor({}, true);
-  return writeDocuments(manifests, canonicalWriter, canonicalSlowPath);
-}
-
 /** The options cdk8s's `Yaml.stringify` passes to `yaml`. */
 export const CDK8S_YAML_OPTIONS: YamlWriterOptions = Object.freeze({ version: '1.1', keepUndefined: true });
 
