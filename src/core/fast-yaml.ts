@@ -31,12 +31,29 @@ function schema(): { tags: readonly PlainTag[]; options: object } {
 
 const UNRESOLVED = Symbol('unresolved');
 
-/** Characters a core-schema null, bool, int or float can start with; any other plain scalar is a string. */
-const NON_STRING_START = new Set('~nNtTfF0123456789+-.');
+/**
+ * Whether a plain scalar can only be a string in the core schema: it does not start like a null, bool, int or float
+ * (`~nNtTfF0-9+-.`), or starts with a letter but is longer than the longest of those words (`false`, `FALSE`).
+ */
+function isPlainString(source: string): boolean {
+  if (source.length === 0) return false;
+  switch (source.charCodeAt(0)) {
+    case 0x7e: // ~
+      return source.length > 1;
+    case 0x6e: case 0x4e: case 0x74: case 0x54: case 0x66: case 0x46: // n N t T f F
+      return source.length > 5;
+    case 0x2b: case 0x2d: case 0x2e: // + - .
+      return false;
+    default: {
+      const first = source.charCodeAt(0);
+      return first < 0x30 || first > 0x39;
+    }
+  }
+}
 
 /** The plain scalar's value, or {@link UNRESOLVED} when the `yaml` package would report an error resolving it. */
 function resolvePlain(source: string): unknown {
-  if (source.length > 0 && !NON_STRING_START.has(source[0])) return source;
+  if (isPlainString(source)) return source;
   const { tags, options } = schema();
   const tag = tags.find(t => t.test.test(source));
   if (!tag) return source;
@@ -46,16 +63,7 @@ function resolvePlain(source: string): unknown {
   return failed ? UNRESOLVED : isScalar(value) ? value.value : value;
 }
 
-function spansLines(text: string, start: number, end: number): boolean {
-  const lineBreak = text.indexOf('\n', start);
-  return lineBreak >= 0 && lineBreak < end;
-}
-
-interface Frame {
-  readonly container: Record<string, unknown> | unknown[];
-  /** For a map: the key waiting for its value, or undefined when the next scalar is a key. */
-  key?: string;
-}
+type Container = Record<string, unknown> | unknown[];
 
 const LONE_CR = /\r(?!\n)/;
 const DOCUMENT_MARKER = /^(---|\.\.\.)(?=[ \r\n]|$)/gm;
@@ -82,25 +90,31 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
   } catch {
     return undefined;
   }
-  const stack: Frame[] = [];
+  const { maxDepth, maxNodes, maxStringLength, reservedKeys } = limits;
+  // Only a text with a `\U` escape somewhere needs each double-quoted scalar searched for one.
+  const hasLongEscape = text.includes('\\U');
+  // The first line break at or after `breakFrom` is `nextBreak` (text.length for none): scalars come in text order,
+  // so most lookups reuse it instead of searching to the end of the line again.
+  let breakFrom = 0;
+  let nextBreak = -1;
+  const spansLines = (start: number, end: number): boolean => {
+    if (start < breakFrom || start > nextBreak) {
+      breakFrom = start;
+      nextBreak = text.indexOf('\n', start);
+      if (nextBreak < 0) nextBreak = text.length;
+    }
+    return nextBreak < end;
+  };
+  // The open collections; a map's pending key is only ever the innermost one's (a nested value consumes it).
+  const outer: Container[] = [];
+  let container: Container | undefined;
+  let isList = false;
+  let key: string | undefined;
   let root: unknown = null;
   let documents = 0;
   let nodes = 0;
-  const add = (value: unknown): boolean => {
-    const frame = stack[stack.length - 1];
-    if (frame === undefined) {
-      root = value;
-    } else if (Array.isArray(frame.container)) {
-      frame.container.push(value);
-    } else {
-      if (frame.key === undefined) return false;
-      frame.container[frame.key] = value;
-      frame.key = undefined;
-    }
-    return true;
-  };
   for (const event of events) {
-    if (++nodes > limits.maxNodes) return undefined;
+    if (++nodes > maxNodes) return undefined;
     switch (event.type) {
       case EVENT_ID.DOCUMENT:
         if (++documents > 1 || event.directives.length > 0) return undefined;
@@ -109,40 +123,58 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
         return undefined;
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING: {
-        if (event.anchorStart >= 0 || event.tagStart >= 0 || stack.length > limits.maxDepth) return undefined;
-        const container = event.type === EVENT_ID.SEQUENCE ? [] : {};
-        if (!add(container)) return undefined; // a map or list as a key
-        stack.push({ container });
+        if (event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
+        const opened: Container = event.type === EVENT_ID.SEQUENCE ? [] : {};
+        if (container === undefined) {
+          root = opened;
+        } else {
+          if (outer.length >= maxDepth) return undefined;
+          if (isList) {
+            (container as unknown[]).push(opened);
+          } else {
+            if (key === undefined) return undefined; // a map or list as a key
+            (container as Record<string, unknown>)[key] = opened;
+            key = undefined;
+          }
+          outer.push(container);
+        }
+        container = opened;
+        isList = event.type === EVENT_ID.SEQUENCE;
         break;
       }
       case EVENT_ID.SCALAR: {
         if (event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
         const source = getScalarValue(text, event);
-        if (source.length > limits.maxStringLength) return undefined;
+        if (source.length > maxStringLength) return undefined;
         // Line folding of multi-line plain and quoted scalars differs between parsers at the edges (escaped line
         // breaks before empty lines); block scalars (`|`, `>`) are left to the fast path.
-        if (event.style <= SCALAR_STYLE.DOUBLE_QUOTED && spansLines(text, event.valueStart, event.valueEnd)) return undefined;
+        if (event.style <= SCALAR_STYLE.DOUBLE_QUOTED && spansLines(event.valueStart, event.valueEnd)) return undefined;
         // js-yaml decodes out-of-range `\U` escapes to garbage where `yaml` refuses them: left to the positioned path.
-        if (event.style === SCALAR_STYLE.DOUBLE_QUOTED && text.slice(event.valueStart, event.valueEnd).includes('\\U')) return undefined;
+        if (hasLongEscape && event.style === SCALAR_STYLE.DOUBLE_QUOTED && text.slice(event.valueStart, event.valueEnd).includes('\\U')) return undefined;
         let value: unknown = source;
         if (event.style === SCALAR_STYLE.PLAIN) {
           value = resolvePlain(source);
           if (value === UNRESOLVED) return undefined;
         }
-        const frame = stack[stack.length - 1];
-        if (frame !== undefined && !Array.isArray(frame.container) && frame.key === undefined) {
-          if (typeof value !== 'string' || limits.reservedKeys.has(value) || Object.hasOwn(frame.container, value)) return undefined;
-          if (event.valueEnd - event.valueStart > MAX_SIMPLE_KEY || spansLines(text, event.valueStart, event.valueEnd)) return undefined;
-          frame.key = value;
-        } else if (!add(value)) {
-          return undefined;
+        if (container === undefined) {
+          root = value;
+        } else if (isList) {
+          (container as unknown[]).push(value);
+        } else if (key === undefined) {
+          if (typeof value !== 'string' || reservedKeys.has(value) || Object.hasOwn(container, value)) return undefined;
+          if (event.valueEnd - event.valueStart > MAX_SIMPLE_KEY || spansLines(event.valueStart, event.valueEnd)) return undefined;
+          key = value;
+        } else {
+          (container as Record<string, unknown>)[key] = value;
+          key = undefined;
         }
         break;
       }
       case EVENT_ID.POP:
-        if (stack.length > 0) {
-          const frame = stack.pop()!;
-          if (!Array.isArray(frame.container) && frame.key !== undefined) return undefined; // a key without a value
+        if (container !== undefined) {
+          if (!isList && key !== undefined) return undefined; // a key without a value
+          container = outer.pop();
+          isList = Array.isArray(container);
         }
         break;
       default:
