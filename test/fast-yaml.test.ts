@@ -162,6 +162,69 @@ describe('fast config parsing agrees with the positioned parser', () => {
   });
 });
 
+describe('long top-level lists parsed a slice at a time agree with the positioned parser', () => {
+  /** Configs whose top-level values are mostly block lists, written the ways `written` writes them. */
+  const listed = fc.tuple(fc.dictionary(key, fc.array(value, { maxLength: 6 }), { minKeys: 1, maxKeys: 3 }), fc.nat(4)).map(([data, how]) => {
+    switch (how) {
+      case 0: return stringify(data);
+      case 1: return stringify(data, { indentSeq: false });
+      case 2: return stringify(data, { defaultStringType: 'BLOCK_LITERAL', indent: 3 });
+      case 3: return dump(data, { lineWidth: 12 });
+      default: return dump(data, { seqNoIndent: true, flowLevel: 3 });
+    }
+  });
+  const listedSpliced = fc.tuple(listed, fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...SPLICES, '\n-', '\n- ', '\n  - ', '\n# c\n', '\nk:\n', '\n  x: 1\n'), fc.string({ maxLength: 3 }))), { minLength: 1, maxLength: 2 }))
+    .map(([text, splices]) => splices.reduce((t, [at, s]) => `${t.slice(0, at % (t.length + 1))}${s}${t.slice(at % (t.length + 1))}`, text));
+
+  /** Sliced parsing (slices of one or two items) accepts only what the positioned path reads the same way. */
+  function slicedAgrees(text: string, sliceItems: number): boolean {
+    const quick = fastParseYaml(text, { ...LIMITS, sliceItems });
+    if (quick === undefined) return false;
+    const slow = reference(text);
+    if (slow === 'refused') throw new Error(`sliced fast path accepted what the positioned path refuses: ${JSON.stringify(text)}`);
+    expect(quick.value ?? {}).toStrictEqual(slow.value);
+    const root = quick.value;
+    return root !== null && typeof root === 'object' && Object.values(root).some(v => Array.isArray(v) && v.length > sliceItems);
+  }
+
+  test('written configs with long lists', () => {
+    let sliced = 0;
+    fc.assert(fc.property(listed, fc.integer({ min: 1, max: 2 }), (text, items) => { if (slicedAgrees(text, items)) sliced++; }), { numRuns: RUNS });
+    expect(sliced).toBeGreaterThan(RUNS / 4);
+  });
+
+  test('spliced texts with long lists: nothing the positioned path refuses or reads differently', () => {
+    let sliced = 0;
+    fc.assert(fc.property(listedSpliced, fc.integer({ min: 1, max: 2 }), (text, items) => { if (slicedAgrees(text, items)) sliced++; }), { numRuns: RUNS * 2 });
+    expect(sliced).toBeGreaterThan(RUNS / 10);
+  });
+
+  test.each([
+    ['items at the key\'s own indentation', 'teams:\n- a\n- b: 1\n  c: [x]\n- c\nroutes: [1]\n'],
+    ['comments and blank lines between items', 'teams:\n  # first\n  - a\n\n  - b # two\n# col 0\n  - c\n\nroutes:\n  - 1\n  - 2\n  - 3\n'],
+    ['block scalars in items', 'teams:\n  - |\n    one\n    - not an item\n\n  - >-\n    two\n  - x: |+\n      three\n\nend: 1\n'],
+    ['a key after the list and another list', 'a: 1\nteams:\n  - 1\n  - 2\n  - 3\nb:\n  c: d\nroutes:\n- x\n- y\n- z\n'],
+  ])('%s: the same value as the positioned path', (_name, text) => {
+    const quick = fastParseYaml(text, { ...LIMITS, sliceItems: 1 });
+    expect(quick).toBeDefined();
+    expect(quick!.value).toStrictEqual((reference(text) as { value: unknown }).value);
+  });
+
+  test.each([
+    ['a key given twice around a list', 'teams:\n  - 1\n  - 2\nteams:\n  - 3\n  - 4\n'],
+    ['a quoted string running past an item', 'teams:\n  - "a\n  - b"\n  - c\n'],
+    ['a flow list running past an item', 'teams:\n  - [a,\n  - b]\n  - c\n'],
+    ['an explicit block indentation', 'teams:\n  - |1\n   x\n  - y\n  - z\n'],
+    ['an alias from one slice to another', 'teams:\n  - &a x\n  - *a\n  - y\n'],
+    ['a prototype key as the list\'s key', '__proto__:\n  - 1\n  - 2\n  - 3\n'],
+  ])('%s: left to the positioned path or read the same', (_name, text) => {
+    const quick = fastParseYaml(text, { ...LIMITS, sliceItems: 1 });
+    const slow = reference(text);
+    if (slow === 'refused') expect(quick).toBeUndefined();
+    else if (quick !== undefined) expect(quick.value).toStrictEqual(slow.value);
+  });
+});
+
 describe('fast manifest streams agree with parseAllDocuments', () => {
   /** What `validate` read before: every document's value, or refused when `yaml` reports an error. */
   const streamReference = (text: string) => {

@@ -7,6 +7,11 @@ export interface FastYamlLimits {
   readonly maxNodes: number;
   readonly maxStringLength: number;
   readonly reservedKeys: ReadonlySet<string>;
+  /**
+   * A top-level block sequence of more items than this is parsed this many items at a time (see {@link fastParseYaml}).
+   * @default 256
+   */
+  readonly sliceItems?: number;
 }
 
 interface PlainTag {
@@ -77,6 +82,10 @@ const MAX_SIMPLE_KEY = 1024;
  * (anchors, aliases, tags, directives, several documents, tabs, non-string or odd keys, duplicate keys, values near
  * a limit, any parse error) goes to the positioned path, which reports it exactly. The fast path only ever
  * accepts; it never reports.
+ *
+ * A long top-level block sequence (`teams:` with 50 000 items) is parsed a slice of items at a time, each slice
+ * with its key line so it sits at the same indentation, and the rest of the document without the sequence: each
+ * slice's events die young instead of all of them being held (and promoted) until the value is built.
  */
 export function fastParseYaml(text: string, limits: FastYamlLimits): { value: unknown } | undefined {
   // Tabs (indentation vs. separation) and a lone carriage return (a line break to js-yaml, text to YAML 1.2) are
@@ -84,13 +93,129 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
   if (text.includes('\t') || LONE_CR.test(text)) return undefined;
   // A document marker past the start (`...`, a second `---`) is a second document or an error to `yaml`.
   for (const marker of text.matchAll(DOCUMENT_MARKER)) if (marker.index > 0 || marker[1] === '...') return undefined;
+  const sequences = longSequences(text, limits.sliceItems ?? 256);
+  if (sequences === undefined) return parseWhole(text, limits, limits.maxNodes, new Map())?.result;
+  return parseInSlices(text, sequences, limits);
+}
+
+/** A top-level block sequence: its key's line, where its lines start and end, and where each item starts. */
+interface LongSequence {
+  readonly key: string;
+  readonly keyLine: string;
+  readonly from: number;
+  readonly to: number;
+  readonly items: readonly number[];
+}
+
+/** A top-level key whose block value starts on a later line (`teams:`, maybe a comment after a space). */
+const TOP_LEVEL_KEY = /^([A-Za-z_][\w.-]*):(?:[ ]+(?:#.*)?)?$/;
+
+/**
+ * The top-level block sequences of more than `sliceItems` items, or undefined when there are none or the lines are
+ * not plainly what this expects. An item runs from its dash line to the next one at the same indentation (comments
+ * and blank lines after an item are its own); any other line at or left of the dashes ends the sequence.
+ */
+function longSequences(text: string, sliceItems: number): LongSequence[] | undefined {
+  // An explicit block indentation (`|2`) could make a line left of the dashes part of an item.
+  if (text.includes('\r') || /[|>][-+]?[1-9]/.test(text)) return undefined;
+  const found: LongSequence[] = [];
+  let key: { name: string; line: string; end: number } | undefined;
+  let open: { key: string; keyLine: string; from: number; indent: number; items: number[] } | undefined;
+  const close = (to: number) => {
+    if (open && open.items.length > sliceItems) found.push({ key: open.key, keyLine: open.keyLine, from: open.from, to, items: open.items });
+    open = undefined;
+  };
+  for (let start = 0, end = 0; start < text.length; start = end + 1) {
+    end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let indent = start;
+    while (text.charCodeAt(indent) === 0x20) indent++;
+    const first = text.charCodeAt(indent);
+    if (indent < end && first !== 0x23) { // a line with content, not only a comment
+      const depth = indent - start;
+      const dash = first === 0x2d && (indent + 1 === end || text.charCodeAt(indent + 1) === 0x20);
+      if (key !== undefined && dash) open = { key: key.name, keyLine: key.line, from: key.end + 1, indent: depth, items: [] };
+      key = undefined;
+      if (open !== undefined) {
+        if (depth === open.indent && dash) open.items.push(start);
+        else if (depth > open.indent) continue;
+        else if (depth > 0) return undefined; // left of the dashes, or level with them without one: not plain
+        else close(start);
+      }
+      // A top-level line outside a sequence: a key whose value may be one.
+      if (open === undefined && depth === 0) {
+        const line = text.slice(start, end);
+        const name = TOP_LEVEL_KEY.exec(line)?.[1];
+        if (name !== undefined) key = { name, line, end };
+      }
+    }
+  }
+  close(text.length);
+  return found.length > 0 ? found : undefined;
+}
+
+/** Each long sequence a slice of items at a time, then the rest of the document with the sequences' lines left out. */
+function parseInSlices(text: string, sequences: readonly LongSequence[], limits: FastYamlLimits): { value: unknown } | undefined {
+  const sliceItems = limits.sliceItems ?? 256;
+  let nodes = 0;
+  const keys: KeyCache = new Map();
+  const values: unknown[][] = [];
+  for (const { key, keyLine, items, to } of sequences) {
+    const all: unknown[] = [];
+    for (let first = 0; first < items.length; first += sliceItems) {
+      const end = first + sliceItems < items.length ? items[first + sliceItems] : to;
+      const parsed = parseWhole(`${keyLine}\n${text.slice(items[first], end)}`, limits, limits.maxNodes - nodes, keys);
+      if (parsed === undefined) return undefined;
+      nodes += parsed.nodes;
+      const slice = parsed.result.value;
+      if (!isMapOf(slice, key) || !Array.isArray(slice[key])) return undefined;
+      for (const item of slice[key] as unknown[]) all.push(item);
+    }
+    values.push(all);
+  }
+  let rest = '';
+  let next = 0;
+  for (const { from, to } of sequences) {
+    rest += text.slice(next, from);
+    next = to;
+  }
+  rest += text.slice(next);
+  const parsed = parseWhole(rest, limits, limits.maxNodes - nodes, keys);
+  const root = parsed?.result.value;
+  if (root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
+  for (let i = 0; i < sequences.length; i++) {
+    const { key } = sequences[i];
+    // The key is in the rest once, with no value: a duplicate or a value there would have been refused or seen.
+    if (!Object.hasOwn(root, key) || (root as Record<string, unknown>)[key] !== null) return undefined;
+    (root as Record<string, unknown>)[key] = values[i];
+  }
+  return { value: root };
+}
+
+function isMapOf(value: unknown, key: string): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === key;
+}
+
+/**
+ * Map keys already accepted, by length and first character: a config repeats a few key names thousands of times,
+ * and reusing the string skips slicing, resolving and internalizing it again.
+ */
+type KeyCache = Map<number, string>;
+
+/** Longest key kept in a {@link KeyCache}. */
+const MAX_CACHED_KEY = 64;
+
+/** One whole text through js-yaml's event parser: the value and how many events it took, or undefined. */
+function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys: KeyCache): { result: { value: unknown }; nodes: number } | undefined {
   let events;
   try {
     events = parseEvents(text, { maxDepth: limits.maxDepth + 1 });
   } catch {
     return undefined;
   }
-  const { maxDepth, maxNodes, maxStringLength, reservedKeys } = limits;
+  const { maxDepth, maxStringLength, reservedKeys } = limits;
   // Only a text with a `\U` escape somewhere needs each double-quoted scalar searched for one.
   const hasLongEscape = text.includes('\\U');
   // The first line break at or after `breakFrom` is `nextBreak` (text.length for none): scalars come in text order,
@@ -144,6 +269,18 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
       }
       case EVENT_ID.SCALAR: {
         if (event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
+        const length = event.valueEnd - event.valueStart;
+        const cacheable = event.fast && event.style === SCALAR_STYLE.PLAIN && length > 0 && length <= MAX_CACHED_KEY;
+        const isKey = container !== undefined && !isList && key === undefined;
+        if (isKey && cacheable) {
+          // The same plain text as a key accepted before passes the same checks: only a duplicate is left to find.
+          const known = keys.get(length * 0x10000 + text.charCodeAt(event.valueStart));
+          if (known !== undefined && text.startsWith(known, event.valueStart)) {
+            if (Object.hasOwn(container as Container, known)) return undefined;
+            key = known;
+            break;
+          }
+        }
         const source = getScalarValue(text, event);
         if (source.length > maxStringLength) return undefined;
         // Line folding of multi-line plain and quoted scalars differs between parsers at the edges (escaped line
@@ -162,8 +299,9 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
           (container as unknown[]).push(value);
         } else if (key === undefined) {
           if (typeof value !== 'string' || reservedKeys.has(value) || Object.hasOwn(container, value)) return undefined;
-          if (event.valueEnd - event.valueStart > MAX_SIMPLE_KEY || spansLines(event.valueStart, event.valueEnd)) return undefined;
+          if (length > MAX_SIMPLE_KEY || spansLines(event.valueStart, event.valueEnd)) return undefined;
           key = value;
+          if (cacheable) keys.set(length * 0x10000 + text.charCodeAt(event.valueStart), value);
         } else {
           (container as Record<string, unknown>)[key] = value;
           key = undefined;
@@ -181,7 +319,7 @@ export function fastParseYaml(text: string, limits: FastYamlLimits): { value: un
         return undefined;
     }
   }
-  return { value: root };
+  return { result: { value: root }, nodes };
 }
 
 /** Keys JavaScript objects treat specially; a stream holding one is left to the `yaml` package. */
