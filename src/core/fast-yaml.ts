@@ -164,7 +164,8 @@ function parseInSlices(text: string, sequences: readonly LongSequence[], limits:
     const all: unknown[] = [];
     for (let first = 0; first < items.length; first += sliceItems) {
       const end = first + sliceItems < items.length ? items[first + sliceItems] : to;
-      const parsed = parseWhole(`${keyLine}\n${text.slice(items[first], end)}`, limits, limits.maxNodes - nodes, keys);
+      const copied = { text, from: keyLine.length + 1, delta: items[first] - keyLine.length - 1 };
+      const parsed = parseWhole(`${keyLine}\n${text.slice(items[first], end)}`, limits, limits.maxNodes - nodes, keys, copied);
       if (parsed === undefined) return undefined;
       nodes += parsed.nodes;
       const slice = parsed.result.value;
@@ -207,8 +208,18 @@ type KeyCache = Map<number, string>;
 /** Longest key kept in a {@link KeyCache}. */
 const MAX_CACHED_KEY = 64;
 
+/**
+ * Where a slice's text was copied from: scalars at or after `from` are taken from `text`, `delta` characters on, so
+ * the values hold on to the original text rather than to each slice's copy.
+ */
+interface CopiedFrom {
+  readonly text: string;
+  readonly from: number;
+  readonly delta: number;
+}
+
 /** One whole text through js-yaml's event parser: the value and how many events it took, or undefined. */
-function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys: KeyCache): { result: { value: unknown }; nodes: number } | undefined {
+function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys: KeyCache, copied?: CopiedFrom): { result: { value: unknown }; nodes: number } | undefined {
   let events;
   try {
     events = parseEvents(text, { maxDepth: limits.maxDepth + 1 });
@@ -281,7 +292,9 @@ function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys
             break;
           }
         }
-        const source = getScalarValue(text, event);
+        const source = event.fast && copied !== undefined && event.valueStart >= copied.from
+          ? copied.text.slice(event.valueStart + copied.delta, event.valueEnd + copied.delta)
+          : getScalarValue(text, event);
         if (source.length > maxStringLength) return undefined;
         // Line folding of multi-line plain and quoted scalars differs between parsers at the edges (escaped line
         // breaks before empty lines); block scalars (`|`, `>`) are left to the fast path.
