@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { CONFIG_LIMITS, ConfigError, PROTOTYPE_KEYS, parseConfig } from '../src/config';
 import { fastParseAllYaml, fastParseYaml } from '../src/core/fast-yaml';
-import { positionedValue } from '../src/config/load';
+import { flowDepthProblem, positionedValue } from '../src/config/load';
 
 // The config loader parses with js-yaml's event parser and falls back to the `yaml` package (with positions and
 // every limit) for anything the fast path cannot vouch for. A parser differential must never let a value through
@@ -141,8 +141,87 @@ describe('fast config parsing agrees with the positioned parser', () => {
     }
   });
 
+  test('the core schema resolves exactly the plain scalars the fast string check was written for', () => {
+    // A plain scalar starting with a letter other than n, t, f (either case), or longer than five characters, or `~`
+    // followed by more, is taken as a string without asking the resolvers: a `yaml` upgrade that changes them must
+    // fail here rather than let a new spelling through as text.
+    const document = parseDocument('');
+    const tests = document.schema.tags.flatMap(tag => tag.default === true && 'test' in tag && tag.test instanceof RegExp ? [tag.test.source] : []);
+    expect(tests).toStrictEqual([
+      '^(?:~|[Nn]ull|NULL)?$', '^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$', '^0o[0-7]+$', '^[-+]?[0-9]+$', '^0x[0-9a-fA-F]+$',
+      '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$', '^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$',
+      '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
+    ]);
+    for (const word of ['nulls', 'Truely', 'falsey', 'FALSE1', '~x', 'x', 'é', 'team-1', 'null', 'True', 'FALSE', '~', '']) {
+      expect(fast(`a: ${word}\n`)?.value).toStrictEqual(reference(`a: ${word}\n`) !== 'refused' && (reference(`a: ${word}\n`) as { value: unknown }).value);
+    }
+  });
+
   test('more values than the limit are left to the positioned path', () => {
     expect(fastParseYaml(`a: [${Array(20).fill('x').join(', ')}]\n`, { ...LIMITS, maxNodes: 10 })).toBeUndefined();
+  });
+});
+
+describe('long top-level lists parsed a slice at a time agree with the positioned parser', () => {
+  /** Configs whose top-level values are mostly block lists, written the ways `written` writes them. */
+  const listed = fc.tuple(fc.dictionary(key, fc.array(value, { maxLength: 6 }), { minKeys: 1, maxKeys: 3 }), fc.nat(4)).map(([data, how]) => {
+    switch (how) {
+      case 0: return stringify(data);
+      case 1: return stringify(data, { indentSeq: false });
+      case 2: return stringify(data, { defaultStringType: 'BLOCK_LITERAL', indent: 3 });
+      case 3: return dump(data, { lineWidth: 12 });
+      default: return dump(data, { seqNoIndent: true, flowLevel: 3 });
+    }
+  });
+  const listedSpliced = fc.tuple(listed, fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...SPLICES, '\n-', '\n- ', '\n  - ', '\n# c\n', '\nk:\n', '\n  x: 1\n'), fc.string({ maxLength: 3 }))), { minLength: 1, maxLength: 2 }))
+    .map(([text, splices]) => splices.reduce((t, [at, s]) => `${t.slice(0, at % (t.length + 1))}${s}${t.slice(at % (t.length + 1))}`, text));
+
+  /** Sliced parsing (slices of one or two items) accepts only what the positioned path reads the same way. */
+  function slicedAgrees(text: string, sliceItems: number): boolean {
+    const quick = fastParseYaml(text, { ...LIMITS, sliceItems });
+    if (quick === undefined) return false;
+    const slow = reference(text);
+    if (slow === 'refused') throw new Error(`sliced fast path accepted what the positioned path refuses: ${JSON.stringify(text)}`);
+    expect(quick.value ?? {}).toStrictEqual(slow.value);
+    const root = quick.value;
+    return root !== null && typeof root === 'object' && Object.values(root).some(v => Array.isArray(v) && v.length > sliceItems);
+  }
+
+  test('written configs with long lists', () => {
+    let sliced = 0;
+    fc.assert(fc.property(listed, fc.integer({ min: 1, max: 2 }), (text, items) => { if (slicedAgrees(text, items)) sliced++; }), { numRuns: RUNS });
+    expect(sliced).toBeGreaterThan(RUNS / 4);
+  });
+
+  test('spliced texts with long lists: nothing the positioned path refuses or reads differently', () => {
+    let sliced = 0;
+    fc.assert(fc.property(listedSpliced, fc.integer({ min: 1, max: 2 }), (text, items) => { if (slicedAgrees(text, items)) sliced++; }), { numRuns: RUNS * 2 });
+    expect(sliced).toBeGreaterThan(RUNS / 10);
+  });
+
+  test.each([
+    ['items at the key\'s own indentation', 'teams:\n- a\n- b: 1\n  c: [x]\n- c\nroutes: [1]\n'],
+    ['comments and blank lines between items', 'teams:\n  # first\n  - a\n\n  - b # two\n# col 0\n  - c\n\nroutes:\n  - 1\n  - 2\n  - 3\n'],
+    ['block scalars in items', 'teams:\n  - |\n    one\n    - not an item\n\n  - >-\n    two\n  - x: |+\n      three\n\nend: 1\n'],
+    ['a key after the list and another list', 'a: 1\nteams:\n  - 1\n  - 2\n  - 3\nb:\n  c: d\nroutes:\n- x\n- y\n- z\n'],
+  ])('%s: the same value as the positioned path', (_name, text) => {
+    const quick = fastParseYaml(text, { ...LIMITS, sliceItems: 1 });
+    expect(quick).toBeDefined();
+    expect(quick!.value).toStrictEqual((reference(text) as { value: unknown }).value);
+  });
+
+  test.each([
+    ['a key given twice around a list', 'teams:\n  - 1\n  - 2\nteams:\n  - 3\n  - 4\n'],
+    ['a quoted string running past an item', 'teams:\n  - "a\n  - b"\n  - c\n'],
+    ['a flow list running past an item', 'teams:\n  - [a,\n  - b]\n  - c\n'],
+    ['an explicit block indentation', 'teams:\n  - |1\n   x\n  - y\n  - z\n'],
+    ['an alias from one slice to another', 'teams:\n  - &a x\n  - *a\n  - y\n'],
+    ['a prototype key as the list\'s key', '__proto__:\n  - 1\n  - 2\n  - 3\n'],
+  ])('%s: left to the positioned path or read the same', (_name, text) => {
+    const quick = fastParseYaml(text, { ...LIMITS, sliceItems: 1 });
+    const slow = reference(text);
+    if (slow === 'refused') expect(quick).toBeUndefined();
+    else if (quick !== undefined) expect(quick.value).toStrictEqual(slow.value);
   });
 });
 
@@ -171,5 +250,57 @@ describe('fast manifest streams agree with parseAllDocuments', () => {
   test('a document marker inside a block scalar is still a marker, as YAML requires', () => {
     const text = 'a: |\n  x\n---\nb: 1\n';
     expect(fastParseAllYaml(text)).toStrictEqual(streamReference(text));
+  });
+});
+
+describe('the flow-depth pre-scan', () => {
+  /** The scan as it was first written, a character at a time: the jumping scan must find the same place. */
+  function characterScan(text: string, maxDepth: number): { line: number; column: number } | undefined {
+    let depth = 0;
+    let quote: string | undefined;
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '\n') {
+        line++;
+        lineStart = i + 1;
+        if (quote === undefined) continue;
+      }
+      if (quote !== undefined) {
+        if (c === '\\' && quote === '"') i++;
+        else if (c === quote) quote = undefined;
+      } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+        const end = text.indexOf('\n', i);
+        i = (end < 0 ? text.length : end) - 1;
+      } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]))) {
+        quote = c;
+      } else if (c === '[' || c === '{') {
+        if (++depth > maxDepth) return { line, column: i - lineStart + 1 };
+      } else if ((c === ']' || c === '}') && depth > 0) {
+        depth--;
+      }
+    }
+    return undefined;
+  }
+
+  const PIECES = ['[', '{', ']', '}', '"', "'", "''", '#', ' #', '\\', '\\"', '\\\n', '\n', '\r\n', ' ', ',', ':', 'a', '\u00a0', '\u2028', 'é'];
+  const texts = fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map(pieces => pieces.join(''));
+
+  test('finds the same place as a character-by-character scan, or none', () => {
+    let found = 0;
+    fc.assert(fc.property(texts, fc.integer({ min: 0, max: 3 }), (text, maxDepth) => {
+      const expected = characterScan(text, maxDepth);
+      const problem = flowDepthProblem(text, 'gateway.yaml', maxDepth);
+      if (expected) found++;
+      expect(problem && { line: problem.line, column: problem.column }).toStrictEqual(expected);
+    }), { numRuns: RUNS * 5 });
+    expect(found).toBeGreaterThan(RUNS / 5);
+  });
+
+  test('a line break escaped in a double-quoted string is not counted as a line, as before', () => {
+    const text = 'a: "x\\\ny"\nb: [[[\n';
+    expect(characterScan(text, 2)).toStrictEqual({ line: 2, column: 6 });
+    expect(flowDepthProblem(text, 'gateway.yaml', 2)).toMatchObject({ line: 2, column: 6, field: '(yaml)' });
   });
 });

@@ -248,39 +248,79 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
   return problems;
 }
 
+/** Where the flow-depth scan can change state outside a quoted string; every other character is skipped natively. */
+const FLOW_SCAN_OUTSIDE = /["'#[\]{}]/g;
+/** Where a double-quoted string can end or escape its next character. */
+const FLOW_SCAN_DOUBLE = /["\\]/g;
+const WHITESPACE = /\s/;
+const QUOTE_OPENER = /[\s[{,:]/;
+
 /**
  * Flow collections (`[[[...`) nested past the limit, found before parsing: the parser would spend seconds on them
- * and then run out of stack. Brackets in quoted strings and comments do not count.
+ * and then run out of stack. Brackets in quoted strings and comments do not count. The scan jumps from one
+ * character that matters to the next (a character loop was a tenth of a 10 000-team load).
+ * @param maxDepth the nesting allowed; tests lower it to reach the limit with short texts.
+ * @internal
  */
-function flowDepthProblem(text: string, file: string): ConfigProblem | undefined {
+export function flowDepthProblem(text: string, file: string, maxDepth: number = CONFIG_LIMITS.maxDepth): ConfigProblem | undefined {
   let depth = 0;
-  let quote: string | undefined;
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < text.length; i++) {
+  // Line breaks escaped inside double quotes (`"a\<newline>b"`) are skipped with the escape, so not counted as lines.
+  const escapedBreaks: number[] = [];
+  const outside = FLOW_SCAN_OUTSIDE;
+  const double = FLOW_SCAN_DOUBLE;
+  outside.lastIndex = 0;
+  while (outside.test(text)) {
+    const i = outside.lastIndex - 1;
     const c = text[i];
-    if (c === '\n') {
-      line++;
-      lineStart = i + 1;
-      if (quote === undefined) continue;
-    }
-    if (quote !== undefined) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
-      const end = text.indexOf('\n', i);
-      i = (end < 0 ? text.length : end) - 1;
-    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]))) {
-      quote = c;
-    } else if (c === '[' || c === '{') {
-      if (++depth > CONFIG_LIMITS.maxDepth) {
-        return { file, line, column: i - lineStart + 1, field: '(yaml)', message: `expected maps and lists nested at most ${CONFIG_LIMITS.maxDepth} levels deep, got more` };
+    if (c === '#') {
+      if (i === 0 || WHITESPACE.test(text[i - 1])) {
+        const end = text.indexOf('\n', i);
+        if (end < 0) break;
+        outside.lastIndex = end;
       }
-    } else if ((c === ']' || c === '}') && depth > 0) {
+    } else if (c === '"' || c === "'") {
+      if (i !== 0 && !QUOTE_OPENER.test(text[i - 1])) continue;
+      let closed = -1;
+      if (c === "'") {
+        closed = text.indexOf("'", i + 1);
+      } else {
+        double.lastIndex = i + 1;
+        while (double.test(text)) {
+          const at = double.lastIndex - 1;
+          if (text[at] === '"') {
+            closed = at;
+            break;
+          }
+          if (text[at + 1] === '\n') escapedBreaks.push(at + 1);
+          double.lastIndex = at + 2;
+        }
+      }
+      if (closed < 0) break;
+      outside.lastIndex = closed + 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > maxDepth) return flowDepthAt(text, i, escapedBreaks, file, maxDepth);
+    } else if (depth > 0) {
       depth--;
     }
   }
   return undefined;
+}
+
+/** The nesting problem at offset `at`, its line counting every line break but escaped ones. */
+function flowDepthAt(text: string, at: number, escapedBreaks: readonly number[], file: string, maxDepth: number): ConfigProblem {
+  let line = 1;
+  let lineStart = 0;
+  let escaped = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) {
+    // Both in text order: the next escaped break is the only one this one can be.
+    if (escapedBreaks[escaped] === i) {
+      escaped++;
+      continue;
+    }
+    line++;
+    lineStart = i + 1;
+  }
+  return { file, line, column: at - lineStart + 1, field: '(yaml)', message: `expected maps and lists nested at most ${maxDepth} levels deep, got more` };
 }
 
 /** What zod says about a value that fits none of a union's shapes, and what to write instead. */

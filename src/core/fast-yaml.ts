@@ -7,6 +7,11 @@ export interface FastYamlLimits {
   readonly maxNodes: number;
   readonly maxStringLength: number;
   readonly reservedKeys: ReadonlySet<string>;
+  /**
+   * A top-level block sequence of more items than this is parsed this many items at a time (see {@link fastParseYaml}).
+   * @default 256
+   */
+  readonly sliceItems?: number;
 }
 
 interface PlainTag {
@@ -31,12 +36,29 @@ function schema(): { tags: readonly PlainTag[]; options: object } {
 
 const UNRESOLVED = Symbol('unresolved');
 
-/** Characters a core-schema null, bool, int or float can start with; any other plain scalar is a string. */
-const NON_STRING_START = new Set('~nNtTfF0123456789+-.');
+/**
+ * Whether a plain scalar can only be a string in the core schema: it does not start like a null, bool, int or float
+ * (`~nNtTfF0-9+-.`), or starts with a letter but is longer than the longest of those words (`false`, `FALSE`).
+ */
+function isPlainString(source: string): boolean {
+  if (source.length === 0) return false;
+  switch (source.charCodeAt(0)) {
+    case 0x7e: // ~
+      return source.length > 1;
+    case 0x6e: case 0x4e: case 0x74: case 0x54: case 0x66: case 0x46: // n N t T f F
+      return source.length > 5;
+    case 0x2b: case 0x2d: case 0x2e: // + - .
+      return false;
+    default: {
+      const first = source.charCodeAt(0);
+      return first < 0x30 || first > 0x39;
+    }
+  }
+}
 
 /** The plain scalar's value, or {@link UNRESOLVED} when the `yaml` package would report an error resolving it. */
 function resolvePlain(source: string): unknown {
-  if (source.length > 0 && !NON_STRING_START.has(source[0])) return source;
+  if (isPlainString(source)) return source;
   const { tags, options } = schema();
   const tag = tags.find(t => t.test.test(source));
   if (!tag) return source;
@@ -46,16 +68,7 @@ function resolvePlain(source: string): unknown {
   return failed ? UNRESOLVED : isScalar(value) ? value.value : value;
 }
 
-function spansLines(text: string, start: number, end: number): boolean {
-  const lineBreak = text.indexOf('\n', start);
-  return lineBreak >= 0 && lineBreak < end;
-}
-
-interface Frame {
-  readonly container: Record<string, unknown> | unknown[];
-  /** For a map: the key waiting for its value, or undefined when the next scalar is a key. */
-  key?: string;
-}
+type Container = Record<string, unknown> | unknown[];
 
 const LONE_CR = /\r(?!\n)/;
 const DOCUMENT_MARKER = /^(---|\.\.\.)(?=[ \r\n]|$)/gm;
@@ -69,99 +82,265 @@ const MAX_SIMPLE_KEY = 1024;
  * (anchors, aliases, tags, directives, several documents, tabs, non-string or odd keys, duplicate keys, values near
  * a limit, any parse error) goes to the positioned path, which reports it exactly. The fast path only ever
  * accepts; it never reports.
+ *
+ * A long top-level block sequence (`teams:` with 50 000 items) is parsed a slice of items at a time, each slice
+ * with its key line so it sits at the same indentation, and the rest of the document without the sequence: each
+ * slice's events die young instead of all of them being held (and promoted) until the value is built.
  */
 export function fastParseYaml(text: string, limits: FastYamlLimits): { value: unknown } | undefined {
-  const documents = parseDocuments(text, limits, false);
-  return documents && { value: documents[0] ?? null };
-}
-
-/**
- * The documents of `text` through one js-yaml parse (see {@link fastParseYaml}), or undefined. With `several`, each
- * `---` past the start must stand alone on its line, as the positioned path's pieces were cut.
- */
-function parseDocuments(text: string, limits: FastYamlLimits, several: boolean): unknown[] | undefined {
   // Tabs (indentation vs. separation) and a lone carriage return (a line break to js-yaml, text to YAML 1.2) are
   // where the parsers disagree; the positioned path decides.
   if (text.includes('\t') || LONE_CR.test(text)) return undefined;
   // A document marker past the start (`...`, a second `---`) is a second document or an error to `yaml`.
-  for (const marker of text.matchAll(DOCUMENT_MARKER)) {
-    if (marker[1] === '...' || (marker.index > 0 && !(several && /^---(\n|$)/.test(text.slice(marker.index, marker.index + 4))))) return undefined;
+  for (const marker of text.matchAll(DOCUMENT_MARKER)) if (marker.index > 0 || marker[1] === '...') return undefined;
+  const sequences = longSequences(text, limits.sliceItems ?? 256);
+  if (sequences === undefined) {
+    const parsed = parseWhole(text, limits, limits.maxNodes, new Map());
+    return parsed && { value: parsed.roots[0] ?? null };
   }
+  return parseInSlices(text, sequences, limits);
+}
+
+/** A top-level block sequence: its key's line, where its lines start and end, and where each item starts. */
+interface LongSequence {
+  readonly key: string;
+  readonly keyLine: string;
+  readonly from: number;
+  readonly to: number;
+  readonly items: readonly number[];
+}
+
+/** A top-level key whose block value starts on a later line (`teams:`, maybe a comment after a space). */
+const TOP_LEVEL_KEY = /^([A-Za-z_][\w.-]*):(?:[ ]+(?:#.*)?)?$/;
+
+/**
+ * The top-level block sequences of more than `sliceItems` items, or undefined when there are none or the lines are
+ * not plainly what this expects. An item runs from its dash line to the next one at the same indentation (comments
+ * and blank lines after an item are its own); any other line at or left of the dashes ends the sequence.
+ */
+function longSequences(text: string, sliceItems: number): LongSequence[] | undefined {
+  // An explicit block indentation (`|2`) could make a line left of the dashes part of an item.
+  if (text.includes('\r') || /[|>][-+]?[1-9]/.test(text)) return undefined;
+  const found: LongSequence[] = [];
+  let key: { name: string; line: string; end: number } | undefined;
+  let open: { key: string; keyLine: string; from: number; indent: number; items: number[] } | undefined;
+  const close = (to: number) => {
+    if (open && open.items.length > sliceItems) found.push({ key: open.key, keyLine: open.keyLine, from: open.from, to, items: open.items });
+    open = undefined;
+  };
+  for (let start = 0, end = 0; start < text.length; start = end + 1) {
+    end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let indent = start;
+    while (text.charCodeAt(indent) === 0x20) indent++;
+    const first = text.charCodeAt(indent);
+    if (indent < end && first !== 0x23) { // a line with content, not only a comment
+      const depth = indent - start;
+      const dash = first === 0x2d && (indent + 1 === end || text.charCodeAt(indent + 1) === 0x20);
+      if (key !== undefined && dash) open = { key: key.name, keyLine: key.line, from: key.end + 1, indent: depth, items: [] };
+      key = undefined;
+      if (open !== undefined) {
+        if (depth === open.indent && dash) open.items.push(start);
+        else if (depth > open.indent) continue;
+        else if (depth > 0) return undefined; // left of the dashes, or level with them without one: not plain
+        else close(start);
+      }
+      // A top-level line outside a sequence: a key whose value may be one.
+      if (open === undefined && depth === 0) {
+        const line = text.slice(start, end);
+        const name = TOP_LEVEL_KEY.exec(line)?.[1];
+        if (name !== undefined) key = { name, line, end };
+      }
+    }
+  }
+  close(text.length);
+  return found.length > 0 ? found : undefined;
+}
+
+/** Each long sequence a slice of items at a time, then the rest of the document with the sequences' lines left out. */
+function parseInSlices(text: string, sequences: readonly LongSequence[], limits: FastYamlLimits): { value: unknown } | undefined {
+  const sliceItems = limits.sliceItems ?? 256;
+  let nodes = 0;
+  const keys: KeyCache = new Map();
+  const values: unknown[][] = [];
+  for (const { key, keyLine, items, to } of sequences) {
+    const all: unknown[] = [];
+    for (let first = 0; first < items.length; first += sliceItems) {
+      const end = first + sliceItems < items.length ? items[first + sliceItems] : to;
+      const copied = { text, from: keyLine.length + 1, delta: items[first] - keyLine.length - 1 };
+      const parsed = parseWhole(`${keyLine}\n${text.slice(items[first], end)}`, limits, limits.maxNodes - nodes, keys, copied);
+      if (parsed === undefined) return undefined;
+      nodes += parsed.nodes;
+      const slice = parsed.roots[0];
+      if (!isMapOf(slice, key) || !Array.isArray(slice[key])) return undefined;
+      for (const item of slice[key] as unknown[]) all.push(item);
+    }
+    values.push(all);
+  }
+  let rest = '';
+  let next = 0;
+  for (const { from, to } of sequences) {
+    rest += text.slice(next, from);
+    next = to;
+  }
+  rest += text.slice(next);
+  const parsed = parseWhole(rest, limits, limits.maxNodes - nodes, keys);
+  const root = parsed?.roots[0];
+  if (root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
+  for (let i = 0; i < sequences.length; i++) {
+    const { key } = sequences[i];
+    // The key is in the rest once, with no value: a duplicate or a value there would have been refused or seen.
+    if (!Object.hasOwn(root, key) || (root as Record<string, unknown>)[key] !== null) return undefined;
+    (root as Record<string, unknown>)[key] = values[i];
+  }
+  return { value: root };
+}
+
+function isMapOf(value: unknown, key: string): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === key;
+}
+
+/**
+ * Map keys already accepted, by length and first character: a config repeats a few key names thousands of times,
+ * and reusing the string skips slicing, resolving and internalizing it again.
+ */
+type KeyCache = Map<number, string>;
+
+/** Longest key kept in a {@link KeyCache}. */
+const MAX_CACHED_KEY = 64;
+
+/**
+ * Where a slice's text was copied from: scalars at or after `from` are taken from `text`, `delta` characters on, so
+ * the values hold on to the original text rather than to each slice's copy.
+ */
+interface CopiedFrom {
+  readonly text: string;
+  readonly from: number;
+  readonly delta: number;
+}
+
+/**
+ * One whole text through js-yaml's event parser: each document's value (at most one unless `several`; `null` for an
+ * empty one) and how many events it took, or undefined.
+ */
+function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys: KeyCache, copied?: CopiedFrom,
+  several = false): { roots: unknown[]; nodes: number } | undefined {
   let events;
   try {
     events = parseEvents(text, { maxDepth: limits.maxDepth + 1 });
   } catch {
     return undefined;
   }
-  const stack: Frame[] = [];
+  const { maxDepth, maxStringLength, reservedKeys } = limits;
+  // Only a text with a `\U` escape somewhere needs each double-quoted scalar searched for one.
+  const hasLongEscape = text.includes('\\U');
+  // The first line break at or after `breakFrom` is `nextBreak` (text.length for none): scalars come in text order,
+  // so most lookups reuse it instead of searching to the end of the line again.
+  let breakFrom = 0;
+  let nextBreak = -1;
+  const spansLines = (start: number, end: number): boolean => {
+    if (start < breakFrom || start > nextBreak) {
+      breakFrom = start;
+      nextBreak = text.indexOf('\n', start);
+      if (nextBreak < 0) nextBreak = text.length;
+    }
+    return nextBreak < end;
+  };
+  // The open collections; a map's pending key is only ever the innermost one's (a nested value consumes it).
+  const outer: Container[] = [];
+  let container: Container | undefined;
+  let isList = false;
+  let key: string | undefined;
   const roots: unknown[] = [];
   let nodes = 0;
-  const add = (value: unknown): boolean => {
-    const frame = stack[stack.length - 1];
-    if (frame === undefined) {
-      roots[roots.length - 1] = value;
-    } else if (Array.isArray(frame.container)) {
-      frame.container.push(value);
-    } else {
-      if (frame.key === undefined) return false;
-      frame.container[frame.key] = value;
-      frame.key = undefined;
-    }
-    return true;
-  };
   for (const event of events) {
-    if (++nodes > limits.maxNodes) return undefined;
+    if (++nodes > maxNodes) return undefined;
     switch (event.type) {
       case EVENT_ID.DOCUMENT:
         if ((roots.length > 0 && !several) || event.directives.length > 0) return undefined;
         roots.push(null);
-        nodes = 1; // the limits hold per document
+        nodes = 1; // the limit holds per document
         break;
       case EVENT_ID.ALIAS:
         return undefined;
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING: {
-        if (event.anchorStart >= 0 || event.tagStart >= 0 || stack.length > limits.maxDepth) return undefined;
-        const container = event.type === EVENT_ID.SEQUENCE ? [] : {};
-        if (!add(container)) return undefined; // a map or list as a key
-        stack.push({ container });
+        if (event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
+        const opened: Container = event.type === EVENT_ID.SEQUENCE ? [] : {};
+        if (container === undefined) {
+          roots[roots.length - 1] = opened;
+        } else {
+          if (outer.length >= maxDepth) return undefined;
+          if (isList) {
+            (container as unknown[]).push(opened);
+          } else {
+            if (key === undefined) return undefined; // a map or list as a key
+            (container as Record<string, unknown>)[key] = opened;
+            key = undefined;
+          }
+          outer.push(container);
+        }
+        container = opened;
+        isList = event.type === EVENT_ID.SEQUENCE;
         break;
       }
       case EVENT_ID.SCALAR: {
         if (event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
-        const source = getScalarValue(text, event);
-        if (source.length > limits.maxStringLength) return undefined;
+        const length = event.valueEnd - event.valueStart;
+        const cacheable = event.fast && event.style === SCALAR_STYLE.PLAIN && length > 0 && length <= MAX_CACHED_KEY;
+        const isKey = container !== undefined && !isList && key === undefined;
+        if (isKey && cacheable) {
+          // The same plain text as a key accepted before passes the same checks: only a duplicate is left to find.
+          const known = keys.get(length * 0x10000 + text.charCodeAt(event.valueStart));
+          if (known !== undefined && text.startsWith(known, event.valueStart)) {
+            if (Object.hasOwn(container as Container, known)) return undefined;
+            key = known;
+            break;
+          }
+        }
+        const source = event.fast && copied !== undefined && event.valueStart >= copied.from
+          ? copied.text.slice(event.valueStart + copied.delta, event.valueEnd + copied.delta)
+          : getScalarValue(text, event);
+        if (source.length > maxStringLength) return undefined;
         // Line folding of multi-line plain and quoted scalars differs between parsers at the edges (escaped line
         // breaks before empty lines); block scalars (`|`, `>`) are left to the fast path.
-        if (event.style <= SCALAR_STYLE.DOUBLE_QUOTED && spansLines(text, event.valueStart, event.valueEnd)) return undefined;
+        if (event.style <= SCALAR_STYLE.DOUBLE_QUOTED && spansLines(event.valueStart, event.valueEnd)) return undefined;
         // js-yaml decodes out-of-range `\U` escapes to garbage where `yaml` refuses them: left to the positioned path.
-        if (event.style === SCALAR_STYLE.DOUBLE_QUOTED && text.slice(event.valueStart, event.valueEnd).includes('\\U')) return undefined;
+        if (hasLongEscape && event.style === SCALAR_STYLE.DOUBLE_QUOTED && text.slice(event.valueStart, event.valueEnd).includes('\\U')) return undefined;
         let value: unknown = source;
         if (event.style === SCALAR_STYLE.PLAIN) {
           value = resolvePlain(source);
           if (value === UNRESOLVED) return undefined;
         }
-        const frame = stack[stack.length - 1];
-        if (frame !== undefined && !Array.isArray(frame.container) && frame.key === undefined) {
-          if (typeof value !== 'string' || limits.reservedKeys.has(value) || Object.hasOwn(frame.container, value)) return undefined;
-          if (event.valueEnd - event.valueStart > MAX_SIMPLE_KEY || spansLines(text, event.valueStart, event.valueEnd)) return undefined;
-          frame.key = value;
-        } else if (!add(value)) {
-          return undefined;
+        if (container === undefined) {
+          roots[roots.length - 1] = value;
+        } else if (isList) {
+          (container as unknown[]).push(value);
+        } else if (key === undefined) {
+          if (typeof value !== 'string' || reservedKeys.has(value) || Object.hasOwn(container, value)) return undefined;
+          if (length > MAX_SIMPLE_KEY || spansLines(event.valueStart, event.valueEnd)) return undefined;
+          key = value;
+          if (cacheable) keys.set(length * 0x10000 + text.charCodeAt(event.valueStart), value);
+        } else {
+          (container as Record<string, unknown>)[key] = value;
+          key = undefined;
         }
         break;
       }
       case EVENT_ID.POP:
-        if (stack.length > 0) {
-          const frame = stack.pop()!;
-          if (!Array.isArray(frame.container) && frame.key !== undefined) return undefined; // a key without a value
+        if (container !== undefined) {
+          if (!isList && key !== undefined) return undefined; // a key without a value
+          container = outer.pop();
+          isList = Array.isArray(container);
         }
         break;
       default:
         return undefined;
     }
   }
-  return roots;
+  return { roots, nodes };
 }
 
 /** Keys JavaScript objects treat specially; a stream holding one is left to the `yaml` package. */
@@ -172,9 +351,13 @@ const MANIFEST_LIMITS: FastYamlLimits = { maxDepth: 100, maxNodes: 10_000_000, m
 
 /**
  * The documents of a YAML stream as `parseAllDocuments(text).map(d => d.toJS())` gives them, or `undefined` when
- * any document needs the `yaml` package (see {@link fastParseYaml}). One parse for the whole stream: js-yaml's
- * set-up per call costs more than a small document's parse (10 000 Secrets in one file).
+ * any document needs the `yaml` package (see {@link fastParseYaml}). One parse for the whole stream (js-yaml's
+ * set-up per call costs more than a small Secret's parse); each `---` past the start must stand alone on its line.
  */
 export function fastParseAllYaml(text: string): unknown[] | undefined {
-  return parseDocuments(text, MANIFEST_LIMITS, true);
+  if (text.includes('\t') || LONE_CR.test(text)) return undefined;
+  for (const marker of text.matchAll(DOCUMENT_MARKER)) {
+    if (marker[1] === '...' || (marker.index > 0 && !/^---(\n|$)/.test(text.slice(marker.index, marker.index + 4)))) return undefined;
+  }
+  return parseWhole(text, MANIFEST_LIMITS, MANIFEST_LIMITS.maxNodes, new Map(), undefined, true)?.roots;
 }
