@@ -411,4 +411,15 @@ describe('check is proportional to the change', () => {
     writeFileSync(join(out, 'big.yaml'), edited);
     expect(checkOutputFolder(out, committed)).toContain('changed: big.yaml differs only in comments or formatting (synth would rewrite it)');
   });
+
+  test('changes spread over a large file are diffed document by document, and at most 50 documents are shown', async () => {
+    const { out } = repo('spread');
+    await writeOutputFolder(out, new Map([['big.yaml', stream(2_000, () => 'same')]]));
+    const [changed] = checkOutputFolder(out, new Map([['big.yaml', stream(2_000, i => (i % 10 === 5 ? 'new' : 'same'))]]))
+      .filter(p => p.startsWith('changed: big.yaml'));
+    expect(changed.split('\n')[0]).toBe('changed: big.yaml (200 committed and 200 planned documents differ; the first 50 of each are shown)');
+    expect(changed.match(/^\+\s+v: new$/gm)).toHaveLength(50);
+    expect(changed).toMatch(/^\s+name: cm-5$/m);
+    expect(changed).not.toMatch(/^\s+name: cm-(4|6|10)$/m); // unchanged documents between the changes are left out
+  });
 });

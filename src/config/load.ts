@@ -99,15 +99,16 @@ export class LoadedConfig {
 
 /**
  * What a config may hold; beyond these it is refused with a clear error instead of exhausting memory or time.
- * 10 000 teams with two rotating keys each take about 3.4 MiB (test/bad-input-catalogue.config.test.ts measures it).
+ * 10 000 teams with two rotating keys each take about 3.4 MiB (test/bad-input-catalogue.config.test.ts measures it);
+ * 200 000 teams with one key and one metadata entry each, 25 MiB and 2.8 million values.
  */
 export const CONFIG_LIMITS = {
   /** Size of the file, checked before it is parsed. */
-  maxBytes: 8 * 1024 * 1024,
+  maxBytes: 32 * 1024 * 1024,
   /** Nesting of maps and lists. The deepest field of the schema is at level 6; provider options may nest further. */
   maxDepth: 32,
   /** Values in the file, counting each alias as the values it stands for (stops alias bombs). */
-  maxNodes: 1_000_000,
+  maxNodes: 4_000_000,
   /** Aliases (`*name`) in the file. */
   maxAliases: 1_000,
   /** Characters in one string (key or value). */

@@ -415,22 +415,37 @@ function reviewable(docs: unknown[]): string {
 const documentPieces = (text: string): string[] => text.split(/(?=^---\n)/m);
 
 /**
- * The documents of two texts that differ, as texts: identical leading and trailing documents are left out, so one
- * changed team in a 10 000-team file is parsed and diffed as one document, not 10 000.
+ * The documents of two texts that differ, as texts, each side in its own order: a document found on both sides is
+ * unchanged wherever it moved, so one changed team in a 10 000-team file is parsed and diffed as one document, and a
+ * label changed on 2 000 of 200 000 teams as 2 000, not as everything between the first and the last.
  */
-function differingDocuments(actual: string, expected: string): [string, string] {
+function differingDocuments(actual: string, expected: string): [string[], string[]] {
   const [a, e] = [documentPieces(actual), documentPieces(expected)];
-  let head = 0;
-  while (head < a.length && head < e.length && a[head] === e[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < e.length - head && a[a.length - 1 - tail] === e[e.length - 1 - tail]) tail++;
-  return [a.slice(head, a.length - tail).join(''), e.slice(head, e.length - tail).join('')];
+  const unmatched = new Map<string, number>();
+  for (const piece of a) unmatched.set(piece, (unmatched.get(piece) ?? 0) + 1);
+  const added: string[] = [];
+  for (const piece of e) {
+    const left = unmatched.get(piece);
+    if (left) unmatched.set(piece, left - 1);
+    else added.push(piece);
+  }
+  const removed: string[] = [];
+  for (const piece of a) {
+    const left = unmatched.get(piece);
+    if (!left) continue;
+    unmatched.set(piece, left - 1);
+    removed.push(piece);
+  }
+  return [removed, added];
 }
+
+/** Documents of one side shown in a diff at most: enough to review, and the diff stays fast whatever changed. */
+const SHOWN_DOCUMENTS = 50;
 
 /** How a committed file differs from the planned one, without key material; the first line says how. */
 function describeChange(path: string, committed: string, planned: string): string {
-  const [actual, expected] = differingDocuments(committed, planned);
-  const [actualDocs, expectedDocs] = [parseDocuments(actual), parseDocuments(expected)];
+  const [removed, added] = differingDocuments(committed, planned);
+  const [actualDocs, expectedDocs] = [parseDocuments(removed.join('')), parseDocuments(added.join(''))];
   if (!actualDocs || !expectedDocs) return `changed: ${path} is not valid YAML, or expands aliases too far (synth would rewrite it; not shown, it may hold keys)`;
   const [before, after] = [reviewable(actualDocs), reviewable(expectedDocs)];
   if (before === after) {
@@ -440,7 +455,11 @@ function describeChange(path: string, committed: string, planned: string): strin
   }
   // Loaded here: only `check` with a difference needs it.
   const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  return `changed: ${path}\n${createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, before, after, '', '', { context: 2 }).trimEnd()}`;
+  const many = Math.max(actualDocs.length, expectedDocs.length) > SHOWN_DOCUMENTS;
+  const [shownBefore, shownAfter] = many
+    ? [reviewable(actualDocs.slice(0, SHOWN_DOCUMENTS)), reviewable(expectedDocs.slice(0, SHOWN_DOCUMENTS))] : [before, after];
+  const patch = createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, shownBefore, shownAfter, '', '', { context: 2 }).trimEnd();
+  return `changed: ${path}${many ? ` (${actualDocs.length} committed and ${expectedDocs.length} planned documents differ; the first ${SHOWN_DOCUMENTS} of each are shown)` : ''}\n${patch}`;
 }
 
 /**
