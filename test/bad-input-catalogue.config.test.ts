@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli } from '../src/cli';
 import {
-  CONFIG_LIMITS, ConfigError, accessMatrix, formatConfigProblem, planConfig, loadConfig,
+  CONFIG_LIMITS, ConfigError, accessMatrix, formatConfigProblem, planConfig, loadConfig, parseConfig,
 } from '../src/config';
 
 // Bad config files and CLI input, each with the message a user gets: file:line:column, the field, what was found
@@ -186,6 +186,16 @@ describe('bad config files: located, specific, no key echoed, no construct paths
     const started = Date.now();
     expect(() => loadConfig(file)).toThrow(`${file}:1:1: (file): expected a config of at most 32.0 MiB, got 50.0 MiB: split it, or use label selectors and fewer, larger entries`);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('a config over 8 MiB is read by the fast parser only: an alias is refused, a problem is located by its field', () => {
+    const teams = Array.from({ length: 70_000 }, (_, i) => `  - { team: team-${i}, key: { externalSecret: { storeName: vault, remoteKey: llm/team-${i} } }, metadata: { x-org: org-${i} } }`);
+    const text = `auth: { keySelection: { labels: { api-key-group: llm-users } } }\nteams:\n${teams.join('\n')}\n`;
+    expect(text.length).toBeGreaterThan(CONFIG_LIMITS.maxPositionedBytes);
+    const aliased = text.replace('metadata: { x-org: org-1 }', 'metadata: &m { x-org: org-1 }').replace('metadata: { x-org: org-2 }', 'metadata: *m');
+    expect(() => parseConfig(aliased, 'big.yaml')).toThrow(/^1 problem in the config:\n {2}big\.yaml:1:1: \(file\): expected a config of at most 8\.0 MiB, or one without anchors, aliases/);
+    const unknown = text.replace('team: team-69999,', 'team: team-69999, colour: blue,');
+    expect(() => parseConfig(unknown, 'big.yaml')).toThrow('big.yaml:1:1: teams[69999].colour:');
   });
 
   test('an endless stream stops at the limit', () => {

@@ -199,6 +199,18 @@ describe('long top-level lists parsed a slice at a time agree with the positione
     expect(sliced).toBeGreaterThan(RUNS / 10);
   });
 
+  test('a long list takes one parse per slice and one for the rest of the file', () => {
+    const jsYaml = require('js-yaml') as typeof import('js-yaml');
+    const parses = jest.spyOn(jsYaml, 'parseEvents');
+    try {
+      const text = 'a: 1\nteams:\n  - t0\n  - t1\n  - t2\n  - t3\n  - t4\nb: 2\n';
+      expect(fastParseYaml(text, { ...LIMITS, sliceItems: 2 })?.value).toStrictEqual({ a: 1, teams: ['t0', 't1', 't2', 't3', 't4'], b: 2 });
+      expect(parses).toHaveBeenCalledTimes(4);
+    } finally {
+      parses.mockRestore();
+    }
+  });
+
   test.each([
     ['items at the key\'s own indentation', 'teams:\n- a\n- b: 1\n  c: [x]\n- c\nroutes: [1]\n'],
     ['comments and blank lines between items', 'teams:\n  # first\n  - a\n\n  - b # two\n# col 0\n  - c\n\nroutes:\n  - 1\n  - 2\n  - 3\n'],
@@ -217,6 +229,10 @@ describe('long top-level lists parsed a slice at a time agree with the positione
     ['an explicit block indentation', 'teams:\n  - |1\n   x\n  - y\n  - z\n'],
     ['an alias from one slice to another', 'teams:\n  - &a x\n  - *a\n  - y\n'],
     ['a prototype key as the list\'s key', '__proto__:\n  - 1\n  - 2\n  - 3\n'],
+    // A `teams:` line inside a flow map is not a top-level key: yaml refuses the block list in it.
+    ['a flow map around the list', '{a: 1,\nteams:\n- t0\n- t1\n- t2\n}\n'],
+    ['a flow map opened on its own line', '{\nteams:\n- t0\n- t1\n- t2\n}\n'],
+    ['a flow map after the document marker', '--- {a: 1,\nteams:\n- t0\n- t1\n- t2\n}\n'],
   ])('%s: left to the positioned path or read the same', (_name, text) => {
     const quick = fastParseYaml(text, { ...LIMITS, sliceItems: 1 });
     const slow = reference(text);

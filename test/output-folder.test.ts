@@ -422,4 +422,17 @@ describe('check is proportional to the change', () => {
     expect(changed).toMatch(/^\s+name: cm-5$/m);
     expect(changed).not.toMatch(/^\s+name: cm-(4|6|10)$/m); // unchanged documents between the changes are left out
   });
+
+  test('a real change is shown even behind many reformatted documents; a reordering is named', async () => {
+    const { out } = repo('hidden');
+    const planned = stream(200, i => (i === 150 ? 'evil' : 'same'));
+    // Every committed document is written differently (quoted) but reads the same, except the 151st.
+    await writeOutputFolder(out, new Map([['big.yaml', stream(200, () => '"same"')]]));
+    const [changed] = checkOutputFolder(out, new Map([['big.yaml', planned]])).filter(p => p.startsWith('changed: big.yaml'));
+    expect(changed.split('\n')[0]).toBe('changed: big.yaml');
+    expect(changed).toMatch(/^\+\s+v: evil$/m);
+    const reordered = `# generated\n${doc(1, 'same')}---\n${doc(0, 'same')}`;
+    await writeOutputFolder(out, new Map([['big.yaml', `# generated\n${doc(0, 'same')}---\n${doc(1, 'same')}`]]), { adopt: true });
+    expect(checkOutputFolder(out, new Map([['big.yaml', reordered]]))).toContain('changed: big.yaml holds the same documents in another order (synth would rewrite it)');
+  });
 });

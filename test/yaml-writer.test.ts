@@ -84,6 +84,8 @@ const SPECIAL_STRINGS = [
   'e', 'E', 'e5', 'E5', 'e+5', 'ee5', 'ex', 'E-1', '0x1', '0o7', '0b1', '+.inf', '-.5', '1_000', '12:30', '1.2.3', '<', '<a', '<<a',
   '--', '-- a', '---a', '..', '...a', '.. a', 'a: ', 'a :', 'a#', '# a', 'a # b', '-1', '- ', '?', '? ', '?-', 'a\u2029b', '\ufeff',
   '\ufeffa', 'a\u0085', 'x'.repeat(1000), 'x'.repeat(1001), '"\'', '\'"', 'a"b', "a'b",
+  // Short keys that escape to more than 1024 characters: `yaml` writes them as explicit `? ` keys.
+  '#' + '\\'.repeat(900), '#' + '"'.repeat(600) + "'",
 ];
 const INDICATORS = ['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`', ' ', '\t', '\n'];
 

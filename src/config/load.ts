@@ -56,9 +56,11 @@ export class LoadedConfig {
     return this.source !== undefined;
   }
 
-  /** The document with node positions, parsed on first use: only problems need it. */
+  /** The document with node positions, parsed on first use: only problems need it (and never past the limit). */
   private get document(): Document | undefined {
-    if (!this.positioned && this.source !== undefined) this.positioned = positionedDocument(this.source);
+    if (!this.positioned && this.source !== undefined && this.source.length <= CONFIG_LIMITS.maxPositionedBytes) {
+      this.positioned = positionedDocument(this.source);
+    }
     return this.positioned?.document;
   }
 
@@ -105,6 +107,12 @@ export class LoadedConfig {
 export const CONFIG_LIMITS = {
   /** Size of the file, checked before it is parsed. */
   maxBytes: 32 * 1024 * 1024,
+  /**
+   * Size up to which the config is also parsed with positions (the `yaml` package), for problems and for what the fast
+   * parser leaves to it: that parse takes about 3 s and 300 MB per MiB. A larger config must suit the fast parser
+   * (no anchors, aliases, tags, tabs or multi-line quoted strings), and its problems are located by field only.
+   */
+  maxPositionedBytes: 8 * 1024 * 1024,
   /** Nesting of maps and lists. The deepest field of the schema is at level 6; provider options may nest further. */
   maxDepth: 32,
   /** Values in the file, counting each alias as the values it stands for (stops alias bombs). */
@@ -410,6 +418,10 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const body = text.replace(/^\uFEFF/, '');
   // Most configs take the fast parser; anything it cannot vouch for, and every problem, takes the positioned one.
   const fast = fastParseYaml(body, { ...CONFIG_LIMITS, reservedKeys: PROTOTYPE_KEYS });
+  if (!fast && body.length > CONFIG_LIMITS.maxPositionedBytes) {
+    throw new ConfigError([{ file, line: 1, column: 1, field: '(file)', message: `expected a config of at most ${mib(CONFIG_LIMITS.maxPositionedBytes)}, or `
+      + `one without anchors, aliases, tags, tabs, multi-line quoted strings or YAML errors (a config this large is read by the fast parser only), got ${mib(body.length)}` }]);
+  }
   const raw: unknown = fast ? fast.value ?? {} : positionedValue(body, file);
   if (isGatewayConfigShape(raw)) return new LoadedConfig(file, raw, body);
   // Only a config with a problem loads zod, whose issues name each one.

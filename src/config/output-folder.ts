@@ -442,24 +442,40 @@ function differingDocuments(actual: string, expected: string): [string[], string
 /** Documents of one side shown in a diff at most: enough to review, and the diff stays fast whatever changed. */
 const SHOWN_DOCUMENTS = 50;
 
+/** Each text once, minus those the other list has too (as many times as it has them). */
+function withoutCommon(mine: readonly string[], theirs: readonly string[]): string[] {
+  const left = new Map<string, number>();
+  for (const text of theirs) left.set(text, (left.get(text) ?? 0) + 1);
+  return mine.filter(text => {
+    const count = left.get(text);
+    if (!count) return true;
+    left.set(text, count - 1);
+    return false;
+  });
+}
+
 /** How a committed file differs from the planned one, without key material; the first line says how. */
 function describeChange(path: string, committed: string, planned: string): string {
   const [removed, added] = differingDocuments(committed, planned);
+  if (removed.length === 0 && added.length === 0) return `changed: ${path} holds the same documents in another order (synth would rewrite it)`;
   const [actualDocs, expectedDocs] = [parseDocuments(removed.join('')), parseDocuments(added.join(''))];
   if (!actualDocs || !expectedDocs) return `changed: ${path} is not valid YAML, or expands aliases too far (synth would rewrite it; not shown, it may hold keys)`;
-  const [before, after] = [reviewable(actualDocs), reviewable(expectedDocs)];
-  if (before === after) {
+  // Compared as a reviewer reads them: documents that differ only in formatting or key material drop out here, so
+  // the documents shown are the ones whose difference can be shown.
+  const [before, after] = [actualDocs.map(d => reviewable([d])), expectedDocs.map(d => reviewable([d]))];
+  const [shownBefore, shownAfter] = [withoutCommon(before, after), withoutCommon(after, before)];
+  if (shownBefore.length === 0 && shownAfter.length === 0) {
+    if (before.join('\n') !== after.join('\n')) return `changed: ${path} holds the same documents in another order (synth would rewrite it)`;
     return isDeepStrictEqual(actualDocs, expectedDocs)
       ? `changed: ${path} differs only in comments or formatting (synth would rewrite it)`
       : `changed: ${path} differs only in key material (not shown)`;
   }
   // Loaded here: only `check` with a difference needs it.
   const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  const many = Math.max(actualDocs.length, expectedDocs.length) > SHOWN_DOCUMENTS;
-  const [shownBefore, shownAfter] = many
-    ? [reviewable(actualDocs.slice(0, SHOWN_DOCUMENTS)), reviewable(expectedDocs.slice(0, SHOWN_DOCUMENTS))] : [before, after];
-  const patch = createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, shownBefore, shownAfter, '', '', { context: 2 }).trimEnd();
-  return `changed: ${path}${many ? ` (${actualDocs.length} committed and ${expectedDocs.length} planned documents differ; the first ${SHOWN_DOCUMENTS} of each are shown)` : ''}\n${patch}`;
+  const many = Math.max(shownBefore.length, shownAfter.length) > SHOWN_DOCUMENTS;
+  const shown = (docs: string[]) => docs.slice(0, SHOWN_DOCUMENTS).join('---\n');
+  const patch = createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, shown(shownBefore), shown(shownAfter), '', '', { context: 2 }).trimEnd();
+  return `changed: ${path}${many ? ` (${shownBefore.length} committed and ${shownAfter.length} planned documents differ; the first ${SHOWN_DOCUMENTS} of each are shown)` : ''}\n${patch}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents } from 'js-yaml';
+import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents } from 'js-yaml';
 import { isScalar, parseDocument } from 'yaml';
 
 /** The limits the positioned parse enforces; the fast path gives up before any of them could matter. */
@@ -169,7 +169,7 @@ function parseInSlices(text: string, sequences: readonly LongSequence[], limits:
       const end = first + sliceItems < items.length ? items[first + sliceItems] : to;
       const copied = { text, from: keyLine.length + 1, delta: items[first] - keyLine.length - 1 };
       const parsed = parseWhole(`${keyLine}\n${text.slice(items[first], end)}`, limits, limits.maxNodes - nodes, keys, copied);
-      if (parsed === undefined) return undefined;
+      if (parsed === undefined || !parsed.blockRoot) return undefined;
       nodes += parsed.nodes;
       const slice = parsed.roots[0];
       if (!isMapOf(slice, key) || !Array.isArray(slice[key])) return undefined;
@@ -186,7 +186,9 @@ function parseInSlices(text: string, sequences: readonly LongSequence[], limits:
   rest += text.slice(next);
   const parsed = parseWhole(rest, limits, limits.maxNodes - nodes, keys);
   const root = parsed?.roots[0];
-  if (root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
+  // Only a block map holds block sequences at its top level: a `teams:` line inside a flow map (`{a: 1,\nteams:`)
+  // is an error to `yaml`, whatever the rest reads as once the items are cut out.
+  if (!parsed?.blockRoot || root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
   for (let i = 0; i < sequences.length; i++) {
     const { key } = sequences[i];
     // The key is in the rest once, with no value: a duplicate or a value there would have been refused or seen.
@@ -226,7 +228,7 @@ interface CopiedFrom {
  * empty one) and how many events it took, or undefined.
  */
 function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys: KeyCache, copied?: CopiedFrom,
-  several = false): { roots: unknown[]; nodes: number } | undefined {
+  several = false): { roots: unknown[]; nodes: number; blockRoot: boolean } | undefined {
   let events;
   try {
     events = parseEvents(text, { maxDepth: limits.maxDepth + 1 });
@@ -254,6 +256,7 @@ function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys
   let isList = false;
   let key: string | undefined;
   const roots: unknown[] = [];
+  let blockRoot = false;
   let nodes = 0;
   for (const event of events) {
     if (++nodes > maxNodes) return undefined;
@@ -271,6 +274,7 @@ function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys
         const opened: Container = event.type === EVENT_ID.SEQUENCE ? [] : {};
         if (container === undefined) {
           roots[roots.length - 1] = opened;
+          blockRoot = event.style === COLLECTION_STYLE.BLOCK;
         } else {
           if (outer.length >= maxDepth) return undefined;
           if (isList) {
@@ -340,7 +344,7 @@ function parseWhole(text: string, limits: FastYamlLimits, maxNodes: number, keys
         return undefined;
     }
   }
-  return { roots, nodes };
+  return { roots, nodes, blockRoot };
 }
 
 /** Keys JavaScript objects treat specially; a stream holding one is left to the `yaml` package. */

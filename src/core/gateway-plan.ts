@@ -83,7 +83,8 @@ export interface GatewayPlan {
   readonly manifests: readonly PlannedManifest[];
   /**
    * Renders the manifests one at a time, in declaration order, keeping none (nothing when there are issues): for
-   * writers of large plans, where holding every manifest at once costs memory and garbage collection.
+   * writers of large plans, where holding every manifest at once costs memory and garbage collection. Rendering
+   * reads the plan's specs: they were checked as planned and must not be changed afterwards.
    */
   forEachManifest(sink: (planned: PlannedManifest) => void): void;
   /** Warnings of a plan without issues (none in strict mode, where they are issues); never key material. */

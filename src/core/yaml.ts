@@ -371,7 +371,10 @@ function writeMap(map: Record<string, unknown>, level: number, inline: boolean, 
     }
     if (key.length > MAX_SIMPLE_KEY) throw FALLBACK;
     if (written > 0 || !inline) putIndent(out, level);
+    const keyStart = out.length;
     putString(out, key);
+    // `yaml` writes a key longer than 1024 characters once quoted and escaped as an explicit `? ` key.
+    if (out.length - keyStart > 1024) throw FALLBACK;
     written++;
     if (typeof value !== 'object' || value === null) {
       put(out, ': ');
