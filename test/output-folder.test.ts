@@ -404,7 +404,8 @@ describe('check is proportional to the change', () => {
     expect(changed).toMatch(/^-\s+v: same$/m);
     expect(changed).toMatch(/^\+\s+v: new$/m);
     expect(changed.match(/^@@/gm)).toHaveLength(1);
-    expect(changed).not.toContain('cm-10\n'); // only the changed document and its neighbours' lines appear
+    expect(changed).toMatch(/^\s+name: cm-1000$/m); // the changed document whole, so whose it is shows
+    expect(changed).not.toContain('cm-10\n'); // and no other document
     const shorter = checkOutputFolder(out, new Map([['big.yaml', stream(1_999, () => 'same')]])).find(p => p.startsWith('changed: big.yaml'));
     expect(shorter).toMatch(/^-\s+name: cm-1999$/m);
     const edited = `${committed.get('big.yaml')!.replace('# generated\n', '# generated\n# a note\n')}`;

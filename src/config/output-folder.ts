@@ -420,7 +420,13 @@ const documentPieces = (text: string): string[] => text.split(/(?=^---\n)/m);
  * label changed on 2 000 of 200 000 teams as 2 000, not as everything between the first and the last.
  */
 function differingDocuments(actual: string, expected: string): [string[], string[]] {
-  const [a, e] = [documentPieces(actual), documentPieces(expected)];
+  const [all, allExpected] = [documentPieces(actual), documentPieces(expected)];
+  // Equal leading and trailing pieces first (compared, not hashed): one changed team leaves one piece on each side.
+  let head = 0;
+  while (head < all.length && head < allExpected.length && all[head] === allExpected[head]) head++;
+  let tail = 0;
+  while (tail < all.length - head && tail < allExpected.length - head && all[all.length - 1 - tail] === allExpected[allExpected.length - 1 - tail]) tail++;
+  const [a, e] = [all.slice(head, all.length - tail), allExpected.slice(head, allExpected.length - tail)];
   const unmatched = new Map<string, number>();
   for (const piece of a) unmatched.set(piece, (unmatched.get(piece) ?? 0) + 1);
   const added: string[] = [];
@@ -474,7 +480,9 @@ function describeChange(path: string, committed: string, planned: string): strin
   const { createTwoFilesPatch } = require('diff') as typeof import('diff');
   const many = Math.max(shownBefore.length, shownAfter.length) > SHOWN_DOCUMENTS;
   const shown = (docs: string[]) => docs.slice(0, SHOWN_DOCUMENTS).join('---\n');
-  const patch = createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, shown(shownBefore), shown(shownAfter), '', '', { context: 2 }).trimEnd();
+  const patch = createTwoFilesPatch(`${path} (committed)`, `${path} (synth)`, shown(shownBefore), shown(shownAfter), '', '',
+    // Only changed documents are compared: each is shown whole, so the reviewer sees whose it is.
+    { context: Number.MAX_SAFE_INTEGER }).trimEnd();
   return `changed: ${path}${many ? ` (${shownBefore.length} committed and ${shownAfter.length} planned documents differ; the first ${SHOWN_DOCUMENTS} of each are shown)` : ''}\n${patch}`;
 }
 
