@@ -198,6 +198,14 @@ describe('bad config files: located, specific, no key echoed, no construct paths
     expect(() => parseConfig(unknown, 'big.yaml')).toThrow('big.yaml:1:1: teams[69999].colour:');
   });
 
+  test('long strings aliased from many teams: refused by the text they expand to, before anything is rendered', () => {
+    const big = Array.from({ length: 5 }, (_, i) => `e${i}: "${'x'.repeat(60_000)}"`).join(', ');
+    const teams = Array.from({ length: 120 }, (_, i) => `  - { team: team-${i}, key: { externalSecret: { storeName: vault, remoteKey: k${i} } }, metadata: ${i === 0 ? `&m { ${big} }` : '*m'} }`);
+    const text = `auth: { keySelection: { labels: { api-key-group: llm-users } } }\nteams:\n${teams.join('\n')}\n`;
+    expect(text.length).toBeLessThan(400_000);
+    expect(() => parseConfig(text, 'g.yaml')).toThrow(/g\.yaml:\d+:\d+: teams: expected at most 32\.0 MiB of text with aliases expanded, got more: is this an alias bomb\?/);
+  });
+
   test('an endless stream stops at the limit', () => {
     expect(() => loadConfig('/dev/zero')).toThrow('/dev/zero:1:1: (file): expected a config of at most 32.0 MiB, got more');
   });

@@ -174,6 +174,10 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
   // Values each node stands for, aliases expanded, and how many levels of maps and lists it holds; memoized so a
   // bomb is measured without being expanded, and an alias to a deep anchor still counts the anchor's depth.
   const sizes = new Map<unknown, number>();
+  // Characters each node stands for, aliases expanded: a 64 KB string aliased a thousand times is 64 MB of output.
+  const texts = new Map<unknown, number>();
+  const textOf = (node: unknown) => texts.get(isAlias(node) ? targets.get(node) : node) ?? 0;
+  let tooMuchText = false;
   const heights = new Map<unknown, number>();
   const active = new Set<unknown>();
   let height = 0;
@@ -209,8 +213,10 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
       return known;
     }
     let size = 1;
+    let text = 0;
     let levels = 0;
     if (isScalar(node)) {
+      text = typeof node.value === 'string' ? node.value.length : 0;
       if (typeof node.value === 'string' && node.value.length > CONFIG_LIMITS.maxStringLength) {
         at(node, field, `expected a string of at most ${CONFIG_LIMITS.maxStringLength} characters, got ${node.value.length} characters`);
       }
@@ -237,8 +243,10 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
             at(item.key, formatConfigPath(path) || '(document)', `expected a key of at most ${CONFIG_LIMITS.maxStringLength} characters, got ${name.length} characters`);
           }
           size += visit(item.value, keyPath, depth + 1);
+          text += name.length + textOf(item.value);
         } else {
           size += visit(item, [...path, i], depth + 1);
+          text += textOf(item);
         }
       });
       active.delete(node);
@@ -246,6 +254,11 @@ function checkDocument(document: Document, lines: LineCounter, file: string): Co
       height = Math.max(outer, levels);
     }
     sizes.set(node, size);
+    texts.set(node, text);
+    if (text > CONFIG_LIMITS.maxBytes && !tooMuchText) {
+      tooMuchText = true;
+      at(node as { range?: [number, number, number] }, field, `expected at most ${mib(CONFIG_LIMITS.maxBytes)} of text with aliases expanded, got more: is this an alias bomb?`);
+    }
     heights.set(node, levels);
     if (size > CONFIG_LIMITS.maxNodes && !tooBig) {
       tooBig = true;
