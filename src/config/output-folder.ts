@@ -414,6 +414,18 @@ function reviewable(docs: unknown[]): string {
  */
 const documentPieces = (text: string): string[] => text.split(/(?=^---\n)/m);
 
+/** The texts of `mine` in order, less those `theirs` has too (each match used once: a multiset difference). */
+function withoutCommon(mine: readonly string[], theirs: readonly string[]): string[] {
+  const left = new Map<string, number>();
+  for (const text of theirs) left.set(text, (left.get(text) ?? 0) + 1);
+  return mine.filter(text => {
+    const count = left.get(text);
+    if (!count) return true;
+    left.set(text, count - 1);
+    return false;
+  });
+}
+
 /**
  * The documents of two texts that differ, as texts, each side in its own order: a document found on both sides is
  * unchanged wherever it moved, so one changed team in a 10 000-team file is parsed and diffed as one document, and a
@@ -427,38 +439,11 @@ function differingDocuments(actual: string, expected: string): [string[], string
   let tail = 0;
   while (tail < all.length - head && tail < allExpected.length - head && all[all.length - 1 - tail] === allExpected[allExpected.length - 1 - tail]) tail++;
   const [a, e] = [all.slice(head, all.length - tail), allExpected.slice(head, allExpected.length - tail)];
-  const unmatched = new Map<string, number>();
-  for (const piece of a) unmatched.set(piece, (unmatched.get(piece) ?? 0) + 1);
-  const added: string[] = [];
-  for (const piece of e) {
-    const left = unmatched.get(piece);
-    if (left) unmatched.set(piece, left - 1);
-    else added.push(piece);
-  }
-  const removed: string[] = [];
-  for (const piece of a) {
-    const left = unmatched.get(piece);
-    if (!left) continue;
-    unmatched.set(piece, left - 1);
-    removed.push(piece);
-  }
-  return [removed, added];
+  return [withoutCommon(a, e), withoutCommon(e, a)];
 }
 
 /** Documents of one side shown in a diff at most: enough to review, and the diff stays fast whatever changed. */
 const SHOWN_DOCUMENTS = 50;
-
-/** Each text once, minus those the other list has too (as many times as it has them). */
-function withoutCommon(mine: readonly string[], theirs: readonly string[]): string[] {
-  const left = new Map<string, number>();
-  for (const text of theirs) left.set(text, (left.get(text) ?? 0) + 1);
-  return mine.filter(text => {
-    const count = left.get(text);
-    if (!count) return true;
-    left.set(text, count - 1);
-    return false;
-  });
-}
 
 /** How a committed file differs from the planned one, without key material; the first line says how. */
 function describeChange(path: string, committed: string, planned: string): string {

@@ -77,6 +77,19 @@ const DOCUMENT_MARKER = /^(---|\.\.\.)(?=[ \r\n]|$)/gm;
 const MAX_SIMPLE_KEY = 1024;
 
 /**
+ * Whether js-yaml and `yaml` read `text`'s layout alike. Tabs (indentation vs. separation) and a lone carriage return
+ * (a line break to js-yaml, text to YAML 1.2) are where they disagree. A document marker past the start (`...`, a
+ * second `---`) is a second document or an error to `yaml`; with `several`, a `---` alone on its line starts one.
+ */
+function parsersAgreeOn(text: string, several: boolean): boolean {
+  if (text.includes('\t') || LONE_CR.test(text)) return false;
+  for (const marker of text.matchAll(DOCUMENT_MARKER)) {
+    if (marker[1] === '...' || (marker.index > 0 && !(several && /^---(\n|$)/.test(text.slice(marker.index, marker.index + 4))))) return false;
+  }
+  return true;
+}
+
+/**
  * Parses a single YAML document fast (js-yaml's event parser) into the JavaScript value the `yaml` package's
  * `parseDocument(...).toJS()` gives, or returns `undefined` whenever it cannot vouch for that: anything unusual
  * (anchors, aliases, tags, directives, several documents, tabs, non-string or odd keys, duplicate keys, values near
@@ -88,11 +101,7 @@ const MAX_SIMPLE_KEY = 1024;
  * slice's events die young instead of all of them being held (and promoted) until the value is built.
  */
 export function fastParseYaml(text: string, limits: FastYamlLimits): { value: unknown } | undefined {
-  // Tabs (indentation vs. separation) and a lone carriage return (a line break to js-yaml, text to YAML 1.2) are
-  // where the parsers disagree; the positioned path decides.
-  if (text.includes('\t') || LONE_CR.test(text)) return undefined;
-  // A document marker past the start (`...`, a second `---`) is a second document or an error to `yaml`.
-  for (const marker of text.matchAll(DOCUMENT_MARKER)) if (marker.index > 0 || marker[1] === '...') return undefined;
+  if (!parsersAgreeOn(text, false)) return undefined;
   const sequences = longSequences(text, limits.sliceItems ?? 256);
   if (sequences === undefined) {
     const parsed = parseWhole(text, limits, limits.maxNodes, new Map());
@@ -359,9 +368,6 @@ const MANIFEST_LIMITS: FastYamlLimits = { maxDepth: 100, maxNodes: 10_000_000, m
  * set-up per call costs more than a small Secret's parse); each `---` past the start must stand alone on its line.
  */
 export function fastParseAllYaml(text: string): unknown[] | undefined {
-  if (text.includes('\t') || LONE_CR.test(text)) return undefined;
-  for (const marker of text.matchAll(DOCUMENT_MARKER)) {
-    if (marker[1] === '...' || (marker.index > 0 && !/^---(\n|$)/.test(text.slice(marker.index, marker.index + 4)))) return undefined;
-  }
+  if (!parsersAgreeOn(text, true)) return undefined;
   return parseWhole(text, MANIFEST_LIMITS, MANIFEST_LIMITS.maxNodes, new Map(), undefined, true)?.roots;
 }
