@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Document, LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit as visitYaml } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { yamlErrorText } from '../core/yaml';
 import { fastParseYaml } from '../core/fast-yaml';
+import { yamlLibrary } from '../core/yaml-schema';
 import { isGatewayConfigShape } from './config-shape';
 import type { GatewayConfig } from './schema';
 
@@ -71,6 +72,7 @@ export class LoadedConfig {
   /** The location of `path`, or of its longest prefix present in the file. */
   public locate(path: ConfigPath): ConfigLocation {
     const document = this.document;
+    const { isNode } = yamlLibrary();
     for (let length = path.length; length >= 0 && document; length--) {
       const node = document.getIn(path.slice(0, length), true);
       if (isNode(node) && node.range) {
@@ -84,6 +86,7 @@ export class LoadedConfig {
   /** The location of the key `path` ends with (rather than its value), for unknown keys. */
   public locateKey(path: ConfigPath): ConfigLocation {
     const parent = this.document?.getIn(path.slice(0, -1), true);
+    const { isMap, isScalar } = yamlLibrary();
     if (isMap(parent)) {
       const pair = parent.items.find(item => isScalar(item.key) && item.key.value === path[path.length - 1]);
       if (pair && isScalar(pair.key) && pair.key.range) {
@@ -159,6 +162,7 @@ function decodeConfig(bytes: Uint8Array, file: string): string {
  * here, where every node still knows its place in the file.
  */
 function checkDocument(document: Document, lines: LineCounter, file: string): ConfigProblem[] {
+  const { isAlias, isMap, isNode, isPair, isScalar, isSeq, visit: visitYaml } = yamlLibrary();
   const problems: ConfigProblem[] = [];
   const at = (node: { range?: [number, number, number] | null } | null | undefined, field: string, message: string) => {
     const { line, col } = node?.range ? lines.linePos(node.range[0]) : { line: 1, col: 1 };
@@ -392,6 +396,7 @@ function valueAt(root: unknown, path: ConfigPath): unknown {
 }
 
 function positionedDocument(text: string): { document: Document; lines: LineCounter } {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lines = new LineCounter();
   return { document: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' }), lines };
 }

@@ -6,8 +6,8 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { lock } from 'proper-lockfile';
 import writeFileAtomic = require('write-file-atomic');
-import { parseAllDocuments, stringify } from 'yaml';
 import { Manifest, reviewableManifest } from '../core';
+import { yamlLibrary } from '../core/yaml-schema';
 
 /** The record of the files synth wrote into the folder, with their sha256; check requires it to be exact. */
 export const RECORD_FILE = '.agentgateway-constructs-files';
@@ -392,7 +392,7 @@ function moveIn(real: string, staging: string, changed: readonly string[], remov
 function parseDocuments(text: string): unknown[] | undefined {
   try {
     // Warnings off: yaml's warning about a map or list as a key prints that key's text to stderr.
-    const docs = parseAllDocuments(text, { logLevel: 'error' });
+    const docs = yamlLibrary().parseAllDocuments(text, { logLevel: 'error' });
     if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined;
     return docs.map(d => d.toJS() as unknown);
   } catch {
@@ -405,6 +405,7 @@ const isManifest = (value: unknown): value is Manifest => typeof value === 'obje
 
 /** A file's documents as a reviewer reads them: key material redacted, Secret data decoded. */
 function reviewable(docs: unknown[]): string {
+  const { stringify } = yamlLibrary();
   return docs.map(d => stringify(isManifest(d) ? reviewableManifest(d) : d, { lineWidth: 0 })).join('---\n');
 }
 

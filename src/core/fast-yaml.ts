@@ -1,5 +1,5 @@
 import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents } from 'js-yaml';
-import { isScalar, parseDocument } from 'yaml';
+import { resolveCoreScalar, yamlIsCheckedRelease, yamlLibrary } from './yaml-schema';
 
 /** The limits the positioned parse enforces; the fast path gives up before any of them could matter. */
 export interface FastYamlLimits {
@@ -23,11 +23,12 @@ let coreSchema: { tags: readonly PlainTag[]; options: object } | undefined;
 
 /**
  * The `yaml` package's own YAML 1.2 core schema resolvers for plain scalars (null, bool, int, float), taken from the
- * schema `parseDocument` uses, so `yes`, `0o17` or `.inf` resolve exactly as on the positioned path.
+ * schema `parseDocument` uses, so `yes`, `0o17` or `.inf` resolve exactly as on the positioned path; for a `yaml`
+ * release other than the one {@link resolveCoreScalar} was checked against.
  */
 function schema(): { tags: readonly PlainTag[]; options: object } {
   if (!coreSchema) {
-    const document = parseDocument('', { uniqueKeys: true });
+    const document = yamlLibrary().parseDocument('', { uniqueKeys: true });
     const tags = document.schema.tags.filter(tag => tag.default === true && 'test' in tag && tag.test instanceof RegExp) as unknown as PlainTag[];
     coreSchema = { tags, options: document.options };
   }
@@ -59,13 +60,14 @@ function isPlainString(source: string): boolean {
 /** The plain scalar's value, or {@link UNRESOLVED} when the `yaml` package would report an error resolving it. */
 function resolvePlain(source: string): unknown {
   if (isPlainString(source)) return source;
+  if (yamlIsCheckedRelease()) return resolveCoreScalar(source);
   const { tags, options } = schema();
   const tag = tags.find(t => t.test.test(source));
   if (!tag) return source;
   let failed = false;
   const value = tag.resolve(source, () => { failed = true; }, options);
   // Some resolvers return a Scalar node (bool keeps its source spelling); its value is what toJS gives.
-  return failed ? UNRESOLVED : isScalar(value) ? value.value : value;
+  return failed ? UNRESOLVED : yamlLibrary().isScalar(value) ? value.value : value;
 }
 
 type Container = Record<string, unknown> | unknown[];

@@ -1,6 +1,6 @@
-import { Document, stringify } from 'yaml';
 import { canonicalManifest } from './canonical';
 import { Manifest } from './manifest';
+import { IMPLICIT_TYPE_TESTS, YamlVersion, yamlIsCheckedRelease, yamlLibrary } from './yaml-schema';
 
 /**
  * A fast YAML writer for the manifests we emit, byte-identical to the `yaml` package's `stringify` with the same
@@ -48,28 +48,7 @@ interface Writer {
  * {@link TYPE_WORDS} are derived from them by hand; a `yaml` with any other test makes the writer run
  * `implicitType` on every string.
  */
-const KNOWN_TYPE_TESTS: ReadonlySet<string> = new Set([
-  '^(?:~|[Nn]ull|NULL)?$',
-  '^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$',
-  '^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$',
-  '^[-+]?0b[0-1_]+$',
-  '^[-+]?0[0-7_]+$',
-  '^[-+]?[0-9][0-9_]*$',
-  '^[-+]?0x[0-9a-fA-F_]+$',
-  '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$',
-  '^[-+]?(?:[0-9][0-9_]*)?(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$',
-  '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$',
-  '^<<$',
-  '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$',
-  '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*$',
-  '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$',
-  '^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$',
-  '^0o[0-7]+$',
-  '^[-+]?[0-9]+$',
-  '^0x[0-9a-fA-F]+$',
-  '^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$',
-  '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
-]);
+const KNOWN_TYPE_TESTS: ReadonlySet<string> = new Set([...IMPLICIT_TYPE_TESTS['1.1'], ...IMPLICIT_TYPE_TESTS['1.2']].map(test => test.source));
 
 /**
  * First characters of a string that one of {@link KNOWN_TYPE_TESTS} can match: 1 for numbers (and 1.1's `e5`,
@@ -90,13 +69,7 @@ function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
   const id = `${version}:${keepUndefined}:${canonical}`;
   let writer = writers.get(id);
   if (!writer) {
-    // The same test `yaml` runs before writing a string plain (plainString in stringifyString.js).
-    const schema = new Document(null, { version }).schema as unknown as {
-      tags: { default?: boolean; tag: string; test?: RegExp }[]; compat?: { default?: boolean; tag: string; test?: RegExp }[];
-    };
-    const typeTests = [...schema.tags, ...(schema.compat ?? [])]
-      .filter(tag => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
-      .map(tag => tag.test!);
+    const typeTests = yamlIsCheckedRelease() ? IMPLICIT_TYPE_TESTS[version] : schemaTypeTests(version);
     if (typeTests.some(test => test.flags !== '')) throw new Error('yaml writer: unexpected flags on a yaml schema test');
     const implicitType = new RegExp(typeTests.map(t => `(?:${t.source})`).join('|'));
     writer = {
@@ -109,6 +82,16 @@ function writerFor(options: YamlWriterOptions = {}, canonical = false): Writer {
     writers.set(id, writer);
   }
   return writer;
+}
+
+/** The test `yaml` runs before writing a string plain (plainString in stringifyString.js), from its own schema. */
+function schemaTypeTests(version: YamlVersion): RegExp[] {
+  const schema = new (yamlLibrary().Document)(null, { version }).schema as unknown as {
+    tags: { default?: boolean; tag: string; test?: RegExp }[]; compat?: { default?: boolean; tag: string; test?: RegExp }[];
+  };
+  return [...schema.tags, ...(schema.compat ?? [])]
+    .filter(tag => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
+    .map(tag => tag.test!);
 }
 
 /**
@@ -503,7 +486,7 @@ let cdk8sWriter: Writer | undefined;
  */
 export function writeYaml(doc: unknown, options?: YamlWriterOptions): string {
   const writer = options === undefined ? (defaultWriter ??= writerFor()) : writerFor(options);
-  return fastDocument(doc, writer) ?? stringify(doc, writer.options);
+  return fastDocument(doc, writer) ?? yamlLibrary().stringify(doc, writer.options);
 }
 
 const canonicalSlowPath = (manifest: unknown) => writeYaml(canonicalManifest(manifest as Manifest));
@@ -527,7 +510,7 @@ export const CDK8S_YAML_OPTIONS: YamlWriterOptions = Object.freeze({ version: '1
  */
 export function writeCdk8sYaml(docs: readonly unknown[]): string {
   const writer = (cdk8sWriter ??= writerFor(CDK8S_YAML_OPTIONS));
-  return writeDocuments(docs, writer, doc => stringify(doc, writer.options), '\n');
+  return writeDocuments(docs, writer, doc => yamlLibrary().stringify(doc, writer.options), '\n');
 }
 
 /** Names of `yaml`'s tokens, the only words its messages put in `Unexpected <type> token` (never source text). */

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { fastParseAllYaml } from '../core/fast-yaml';
 import { yamlErrorText } from '../core/yaml';
+import { yamlLibrary } from '../core/yaml-schema';
 import { crdOutlines } from './crd-cache';
 import { ManifestValidator } from './manifest-validator';
 
@@ -107,7 +107,7 @@ export function parseObjects(text: string, source: string): any[] {
   const fast = fastParseAllYaml(text.replace(/^\uFEFF/, ''));
   if (fast) return fast.flatMap(unwrapLists);
   // Warnings off: yaml's warning about a map or list as a key prints that key's text to stderr.
-  return parseAllDocuments(text, { logLevel: 'error' }).flatMap(doc => {
+  return yamlLibrary().parseAllDocuments(text, { logLevel: 'error' }).flatMap(doc => {
     const error = doc.errors[0];
     if (error) {
       const [line, column] = error.linePos ? [error.linePos[0].line, error.linePos[0].col] : [0, 0];

@@ -1,5 +1,5 @@
 import type { default as Ajv } from 'ajv';
-import { parse } from 'yaml';
+import { yamlLibrary } from '../core/yaml-schema';
 import { SchemaNode } from './structural-schema';
 
 /**
@@ -53,7 +53,7 @@ let compiled: ReturnType<Ajv['compile']> | undefined;
 export function rateLimitServerConfigProblems(text: string): string[] {
   let config: unknown;
   try {
-    config = parse(text);
+    config = yamlLibrary().parse(text);
   } catch (e) {
     return [`not YAML: ${(e as Error).message.split('\n')[0]}`];
   }
