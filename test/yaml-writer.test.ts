@@ -250,3 +250,53 @@ describe('YAML writer on fuzzed input', () => {
     expect(text.split('---\n')).toHaveLength(200_000); // cdk8s's Yaml.stringify(...docs) overflows the stack here
   });
 });
+
+describe('the writer leaves no key material in its buffers', () => {
+  const KEY = 'team1-key-fixture-material';
+  const secret = (extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'team1' }, stringData: { 'api-key': KEY, ...extra },
+  });
+
+  /** Runs `write` with a fresh copy of the writer and returns every buffer it allocated, to look at afterwards. */
+  function buffersAfter(write: (writer: typeof import('../src/core/yaml')) => void): Buffer[] {
+    const allocated: Buffer[] = [];
+    const alloc = Buffer.alloc;
+    const spy = jest.spyOn(Buffer, 'alloc').mockImplementation((...args: Parameters<typeof Buffer.alloc>) => {
+      const buffer = alloc(...args);
+      allocated.push(buffer);
+      return buffer;
+    });
+    try {
+      jest.isolateModules(() => write(require('../src/core/yaml') as typeof import('../src/core/yaml')));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(allocated.length).toBeGreaterThan(0);
+    return allocated;
+  }
+
+  const holdsKey = (buffers: Buffer[]) => buffers.some(buffer => buffer.includes(KEY, 0, 'latin1'));
+
+  test.each([
+    ['a document written fast', (w: typeof import('../src/core/yaml')) => expect(w.writeYaml(secret())).toContain(KEY)],
+    ['a document that grows the buffer', (w: typeof import('../src/core/yaml')) => {
+      expect(w.writeYaml(secret({ padding: 'p'.repeat(20_000) }))).toContain(KEY);
+    }],
+    ['a document handed to yaml after the key was copied (a non-ASCII value after it)', (w: typeof import('../src/core/yaml')) => {
+      expect(w.writeYaml(secret({ 'z-note': 'café' }))).toContain(KEY);
+    }],
+    ['several documents, one of them handed to yaml', (w: typeof import('../src/core/yaml')) => {
+      expect(w.writeCdk8sYaml([secret(), secret({ 'z-note': 'café' }), secret()])).toContain(KEY);
+    }],
+    ['a canonical manifest', (w: typeof import('../src/core/yaml')) => expect(w.writeCanonicalManifestYaml(secret())).toContain(KEY)],
+    ['a document whose getter throws after the key was copied', (w: typeof import('../src/core/yaml')) => {
+      const doc = secret();
+      Object.defineProperty(doc.stringData, 'z-late', { enumerable: true, get: () => { throw new Error('getter failed'); } });
+      expect(() => w.writeYaml(doc)).toThrow('getter failed');
+    }],
+  ])('%s', (_name, write) => {
+    const buffers = buffersAfter(write);
+    expect(holdsKey(buffers)).toBe(false);
+    expect(buffers.every(buffer => buffer.every(byte => byte === 0))).toBe(true);
+  });
+});
