@@ -188,14 +188,26 @@ describe('bad config files: located, specific, no key echoed, no construct paths
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  test('a config over 8 MiB is read by the fast parser only: an alias is refused, a problem is located by its field', () => {
-    const teams = Array.from({ length: 70_000 }, (_, i) => `  - { team: team-${i}, key: { externalSecret: { storeName: vault, remoteKey: llm/team-${i} } }, metadata: { x-org: org-${i} } }`);
+  test('a config over 8 MiB is read by the fast parser only: an alias is refused, a problem in a list item is located by re-reading that item', () => {
+    const note = 'n'.repeat(300); // fewer, longer teams: the same size in less time
+    const teams = Array.from({ length: 24_000 }, (_, i) => `  - { team: team-${i}, key: { externalSecret: { storeName: vault, remoteKey: llm/team-${i} } }, metadata: { x-org: org-${i}, note: ${note} } }`);
     const text = `auth: { keySelection: { labels: { api-key-group: llm-users } } }\nteams:\n${teams.join('\n')}\n`;
     expect(text.length).toBeGreaterThan(CONFIG_LIMITS.maxPositionedBytes);
-    const aliased = text.replace('metadata: { x-org: org-1 }', 'metadata: &m { x-org: org-1 }').replace('metadata: { x-org: org-2 }', 'metadata: *m');
+    const aliased = text.replace('metadata: { x-org: org-1,', 'metadata: &m { x-org: org-1,').replace(`metadata: { x-org: org-2, note: ${note} }`, 'metadata: *m');
     expect(() => parseConfig(aliased, 'big.yaml')).toThrow(/^1 problem in the config:\n {2}big\.yaml:1:1: \(file\): expected a config of at most 8\.0 MiB, or one without anchors, aliases/);
-    const unknown = text.replace('team: team-69999,', 'team: team-69999, colour: blue,');
-    expect(() => parseConfig(unknown, 'big.yaml')).toThrow('big.yaml:1:1: teams[69999].colour:');
+    const wrong = text.replace('team: team-23999,', 'team: team-23999, colour: blue,')
+      .replace('remoteKey: llm/team-12345 }', 'remoteKey: [llm] }')
+      .replace('api-key-group: llm-users', 'api-key-group: [llm-users]');
+    const message = (() => { try { parseConfig(wrong, 'big.yaml'); } catch (e) { return (e as Error).message; } return ''; })();
+    // Line 1 is auth, line 2 `teams:`, team i on line 3 + i; the key `colour` starts at column 25.
+    expect(message).toContain('big.yaml:24002:25: teams[23999].colour:');
+    expect(message).toMatch(/big\.yaml:12348:\d+: teams\[12345\]\.key/);
+    // Outside the lists, the place is not looked for: the field names it.
+    expect(message).toMatch(/big\.yaml:1:1: auth\./);
+    const duplicate = text.replace('team: team-600,', 'team: team-5,');
+    const planned = (() => { try { planConfig(parseConfig(duplicate, 'big.yaml')); } catch (e) { return (e as Error).message; } return ''; })();
+    expect(planned).toMatch(/big\.yaml:603:5: teams\[600\]\.secretName: expected a name no other Secret/);
+    expect(planned).toMatch(/big\.yaml:3:3: teams: expected each team once/); // the list is where its first item is
   });
 
   test('long strings aliased from many teams: refused by the text they expand to, before anything is rendered', () => {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Document, LineCounter } from 'yaml';
 import { yamlErrorText } from '../core/yaml';
-import { fastParseYaml } from '../core/fast-yaml';
+import { TopLevelSequence, fastParseYaml, topLevelSequences } from '../core/fast-yaml';
 import { yamlLibrary } from '../core/yaml-schema';
 import { isGatewayConfigShape } from './config-shape';
 import type { GatewayConfig } from './schema';
@@ -38,9 +38,17 @@ export function formatConfigPath(path: ConfigPath): string {
   return path.reduce<string>((text, part) => typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part, '');
 }
 
+/** A document with node positions, the path to look up in it, and where an offset in it is in the file. */
+interface Positioned {
+  readonly document: Document;
+  readonly path: ConfigPath;
+  position(offset: number): { line: number; col: number };
+}
+
 /** A parsed, schema-checked config that can point back into its file. */
 export class LoadedConfig {
   private positioned?: { document: Document; lines: LineCounter };
+  private listItems?: ListItemDocuments;
 
   /**
    * @param source the config's text (parsed again with positions only when a location is asked for); none for a
@@ -57,27 +65,32 @@ export class LoadedConfig {
     return this.source !== undefined;
   }
 
-  /** The document with node positions, parsed on first use: only problems need it (and never past the limit). */
-  private get document(): Document | undefined {
-    if (!this.positioned && this.source !== undefined && this.source.length <= CONFIG_LIMITS.maxPositionedBytes) {
-      this.positioned = positionedDocument(this.source);
+  /**
+   * Where to look `path` up: the whole document with positions, parsed on first use (only problems need it); past
+   * {@link CONFIG_LIMITS}.maxPositionedBytes, the one list item `path` points into (`teams[53121]...`), parsed alone.
+   */
+  private positionedAt(path: ConfigPath): Positioned | undefined {
+    if (this.source === undefined) return undefined;
+    if (this.source.length > CONFIG_LIMITS.maxPositionedBytes) {
+      this.listItems ??= new ListItemDocuments(this.source);
+      return this.listItems.positionedAt(path);
     }
-    return this.positioned?.document;
-  }
-
-  private linePos(offset: number): { line: number; col: number } {
-    return this.positioned!.lines.linePos(offset);
+    this.positioned ??= positionedDocument(this.source);
+    const { document, lines } = this.positioned;
+    return { document, path, position: offset => lines.linePos(offset) };
   }
 
   /** The location of `path`, or of its longest prefix present in the file. */
   public locate(path: ConfigPath): ConfigLocation {
-    const document = this.document;
-    const { isNode } = yamlLibrary();
-    for (let length = path.length; length >= 0 && document; length--) {
-      const node = document.getIn(path.slice(0, length), true);
-      if (isNode(node) && node.range) {
-        const { line, col } = this.linePos(node.range[0]);
-        return { file: this.file, line, column: col };
+    const positioned = this.positionedAt(path);
+    if (positioned) {
+      const { isNode } = yamlLibrary();
+      for (let length = positioned.path.length; length >= 0; length--) {
+        const node = positioned.document.getIn(positioned.path.slice(0, length), true);
+        if (isNode(node) && node.range) {
+          const { line, col } = positioned.position(node.range[0]);
+          return { file: this.file, line, column: col };
+        }
       }
     }
     return { file: this.file, line: 1, column: 1 };
@@ -85,12 +98,13 @@ export class LoadedConfig {
 
   /** The location of the key `path` ends with (rather than its value), for unknown keys. */
   public locateKey(path: ConfigPath): ConfigLocation {
-    const parent = this.document?.getIn(path.slice(0, -1), true);
+    const positioned = this.positionedAt(path);
+    const parent = positioned?.document.getIn(positioned.path.slice(0, -1), true);
     const { isMap, isScalar } = yamlLibrary();
-    if (isMap(parent)) {
+    if (positioned && isMap(parent)) {
       const pair = parent.items.find(item => isScalar(item.key) && item.key.value === path[path.length - 1]);
       if (pair && isScalar(pair.key) && pair.key.range) {
-        const { line, col } = this.linePos(pair.key.range[0]);
+        const { line, col } = positioned.position(pair.key.range[0]);
         return { file: this.file, line, column: col };
       }
     }
@@ -113,7 +127,8 @@ export const CONFIG_LIMITS = {
   /**
    * Size up to which the config is also parsed with positions (the `yaml` package), for problems and for what the fast
    * parser leaves to it: that parse takes about 3 s and 300 MB per MiB. A larger config must suit the fast parser
-   * (no anchors, aliases, tags, tabs or multi-line quoted strings), and its problems are located by field only.
+   * (no anchors, aliases, tags, tabs or multi-line quoted strings); a problem in it is located by parsing only the
+   * list item it is in (one outside the top-level lists is reported at 1:1, with its field).
    */
   maxPositionedBytes: 8 * 1024 * 1024,
   /** Nesting of maps and lists. The deepest field of the schema is at level 6; provider options may nest further. */
@@ -393,6 +408,52 @@ function unionMessage(path: ConfigPath, value: unknown): { path: ConfigPath; mes
 
 function valueAt(root: unknown, path: ConfigPath): unknown {
   return path.reduce<unknown>((value, part) => (value !== null && typeof value === 'object' && Object.hasOwn(value, part) ? (value as Record<string | number, unknown>)[part] : undefined), root);
+}
+
+/**
+ * The items of a config's top-level lists, each parsed alone with positions when a problem is located in it: a
+ * config too large to parse whole with positions still gets `file:line:column` for a problem in a list item.
+ */
+class ListItemDocuments {
+  private readonly lists: ReadonlyMap<string, TopLevelSequence>;
+  private lines?: LineCounter;
+  /** The last item parsed: a problem is often located twice (its key, then its value). */
+  private last?: { list: string; index: number; document: Document };
+
+  constructor(private readonly text: string) {
+    this.lists = topLevelSequences(text);
+  }
+
+  public positionedAt(path: ConfigPath): Positioned | undefined {
+    const [name, item] = path;
+    const list = typeof name === 'string' ? this.lists.get(name) : undefined;
+    // The list itself (`teams`) is where its first item is, as in the whole document.
+    const index = path.length === 1 ? 0 : item;
+    const start = typeof index === 'number' ? list?.items[index] : undefined;
+    if (list === undefined || start === undefined) return undefined;
+    if (this.last?.list !== name || this.last.index !== index) {
+      const end = list.items[(index as number) + 1] ?? list.to;
+      const { document } = positionedDocument(`${list.keyLine}\n${this.text.slice(start, end)}`);
+      if (document.errors.length > 0) return undefined;
+      this.last = { list: name as string, index: index as number, document };
+    }
+    const keyLineStart = list.from - list.keyLine.length - 1;
+    const itemAt = list.keyLine.length + 1;
+    return {
+      document: this.last.document,
+      path: path.length === 1 ? path : [name as string, 0, ...path.slice(2)],
+      position: offset => this.lineCounter().linePos(offset < itemAt ? keyLineStart + offset : start + offset - itemAt),
+    };
+  }
+
+  private lineCounter(): LineCounter {
+    if (!this.lines) {
+      this.lines = new (yamlLibrary().LineCounter)();
+      this.lines.addNewLine(0); // as yaml's parser counts the first line
+      for (let at = this.text.indexOf('\n'); at >= 0; at = this.text.indexOf('\n', at + 1)) this.lines.addNewLine(at + 1);
+    }
+    return this.lines;
+  }
 }
 
 function positionedDocument(text: string): { document: Document; lines: LineCounter } {

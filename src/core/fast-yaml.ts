@@ -168,6 +168,23 @@ function longSequences(text: string, sliceItems: number): LongSequence[] | undef
   return found.length > 0 ? found : undefined;
 }
 
+/** A top-level block sequence's key line, where its lines start and end in the text, and where each item starts. */
+export interface TopLevelSequence {
+  readonly keyLine: string;
+  readonly from: number;
+  readonly to: number;
+  readonly items: readonly number[];
+}
+
+/**
+ * The top-level block sequences of `text` by key, found as {@link fastParseYaml} finds the ones it slices (none when
+ * the lines are not plainly laid out). `keyLine`, a line break and one item's text make a document of that item alone,
+ * at the same indentation: how a problem in a text too large to parse whole with positions is located.
+ */
+export function topLevelSequences(text: string): ReadonlyMap<string, TopLevelSequence> {
+  return new Map((longSequences(text, 0) ?? []).map(({ key, ...sequence }) => [key, sequence]));
+}
+
 /** Each long sequence a slice of items at a time, then the rest of the document with the sequences' lines left out. */
 function parseInSlices(text: string, sequences: readonly LongSequence[], limits: FastYamlLimits): { value: unknown } | undefined {
   const sliceItems = limits.sliceItems ?? 256;
