@@ -267,6 +267,24 @@ describe('fast manifest streams agree with parseAllDocuments', () => {
     const text = 'a: |\n  x\n---\nb: 1\n';
     expect(fastParseAllYaml(text)).toStrictEqual(streamReference(text));
   });
+
+  test('a stream parsed a few documents at a time gives exactly what one parse gives', () => {
+    fc.assert(fc.property(fc.oneof(stream, spliced), fc.integer({ min: 0, max: 40 }), (text, sliceBytes) => {
+      expect(fastParseAllYaml(text, sliceBytes)).toStrictEqual(fastParseAllYaml(text, Number.MAX_SAFE_INTEGER));
+    }), { numRuns: RUNS });
+  });
+
+  test('a long stream takes one parse per slice of whole documents', () => {
+    const jsYaml = require('js-yaml') as typeof import('js-yaml');
+    const parses = jest.spyOn(jsYaml, 'parseEvents');
+    try {
+      const text = ['a: 1\n', '---\nb: 2\n', '---\n', '---\n- c\n', '---\nd: |\n  ---x\n'].join('');
+      expect(fastParseAllYaml(text, 1)).toStrictEqual([{ a: 1 }, { b: 2 }, null, ['c'], { d: '---x\n' }]);
+      expect(parses).toHaveBeenCalledTimes(5);
+    } finally {
+      parses.mockRestore();
+    }
+  });
 });
 
 describe('the flow-depth pre-scan', () => {

@@ -381,12 +381,35 @@ const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 
 /** Limits for manifests (not configs): generous, since the fast path only ever hands doubtful input on. */
 const MANIFEST_LIMITS: FastYamlLimits = { maxDepth: 100, maxNodes: 10_000_000, maxStringLength: 16 * 1024 * 1024, reservedKeys: RESERVED_KEYS };
 
+/** A longer stream is parsed this many bytes of whole documents at a time (see {@link fastParseAllYaml}). */
+const STREAM_SLICE_BYTES = 256 * 1024;
+
+/** A document marker that stands alone on its line, after the line break before it. */
+const STANDALONE_MARKER = /\n---(?:\n|$)/g;
+
 /**
  * The documents of a YAML stream as `parseAllDocuments(text).map(d => d.toJS())` gives them, or `undefined` when
- * any document needs the `yaml` package (see {@link fastParseYaml}). One parse for the whole stream (js-yaml's
- * set-up per call costs more than a small Secret's parse); each `---` past the start must stand alone on its line.
+ * any document needs the `yaml` package (see {@link fastParseYaml}). js-yaml's set-up per call costs more than a small
+ * Secret's parse, so documents are parsed together, `sliceBytes` of whole documents at a time (cut before a `---`
+ * line): the events of 10 000 documents are never all held at once. Each `---` past the start must stand alone on
+ * its line.
  */
-export function fastParseAllYaml(text: string): unknown[] | undefined {
+export function fastParseAllYaml(text: string, sliceBytes = STREAM_SLICE_BYTES): unknown[] | undefined {
   if (!parsersAgreeOn(text, true)) return undefined;
-  return parseWhole(text, MANIFEST_LIMITS, MANIFEST_LIMITS.maxNodes, new Map(), undefined, true)?.roots;
+  const keys: KeyCache = new Map();
+  const documents: unknown[] = [];
+  let from = 0;
+  do {
+    let to = text.length;
+    if (to - from > sliceBytes) {
+      STANDALONE_MARKER.lastIndex = from + sliceBytes;
+      const marker = STANDALONE_MARKER.exec(text);
+      if (marker) to = marker.index + 1;
+    }
+    const parsed = parseWhole(text.slice(from, to), MANIFEST_LIMITS, MANIFEST_LIMITS.maxNodes, keys, undefined, true);
+    if (parsed === undefined) return undefined;
+    for (const root of parsed.roots) documents.push(root);
+    from = to;
+  } while (from < text.length);
+  return documents;
 }
