@@ -69,3 +69,31 @@ describe('the fast paths do not load yaml', () => {
     });
   });
 });
+
+describe('with another yaml release installed', () => {
+  test('the fast paths take the implicit types from yaml itself and give the same results', () => {
+    const scalars = ['~', 'null', 'true', 'False', 'yes', '0o17', '017', '0x1F', '-12', '1e3', '.5', '1.', '-.inf', '.NaN', '12:30', 'abc'];
+    const text = `values:\n${scalars.map(s => `  - ${s}\n`).join('')}`;
+    const limits = { maxDepth: 64, maxNodes: 1000, maxStringLength: 1000, reservedKeys: new Set<string>() };
+    const doc = { values: scalars, numbers: [1, -2], flags: [true, false], nothing: null };
+    const run = () => {
+      const { fastParseYaml } = require('../src/core/fast-yaml') as typeof import('../src/core/fast-yaml');
+      const { writeYaml, writeCdk8sYaml } = require('../src/core/yaml') as typeof import('../src/core/yaml');
+      const { yamlIsCheckedRelease: checked } = require('../src/core/yaml-schema') as typeof import('../src/core/yaml-schema');
+      return { checked: checked(), parsed: fastParseYaml(text, limits)?.value, written: writeYaml(doc), cdk8s: writeCdk8sYaml([doc]) };
+    };
+    let checked: ReturnType<typeof run> | undefined;
+    let other: ReturnType<typeof run> | undefined;
+    jest.isolateModules(() => { checked = run(); });
+    jest.isolateModules(() => {
+      jest.doMock('yaml/package.json', () => ({ version: '2.99.0' }));
+      other = run();
+    });
+    expect(checked!.checked).toBe(true);
+    expect(other!.checked).toBe(false);
+    expect(other!.parsed).toStrictEqual(checked!.parsed);
+    expect(other!.written).toBe(checked!.written);
+    expect(other!.cdk8s).toBe(checked!.cdk8s);
+    expect(checked!.parsed).toStrictEqual({ values: [null, null, true, false, 'yes', 15, 17, 31, -12, 1000, 0.5, 1, -Infinity, NaN, '12:30', 'abc'] });
+  });
+});
