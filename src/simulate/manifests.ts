@@ -123,3 +123,8 @@ export function list<T = any>(value: unknown): T[] {
 export function bySpecificity(a: { level: string; id: string }, b: { level: string; id: string }): number {
   return a.level === b.level ? a.id.localeCompare(b.id) : a.level === 'route' ? -1 : 1;
 }
+
+/** The policies that set `traffic.<field>`, the most specific first (see {@link bySpecificity}): the first applies. */
+export function policiesSetting<P extends { level: string; id: string; traffic?: any }>(policies: readonly P[], field: string): P[] {
+  return policies.filter(p => p.traffic?.[field] !== undefined).sort(bySpecificity);
+}

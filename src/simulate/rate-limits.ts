@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { REDACTED } from '../core/errors';
 import { CelOutcome, tryCel } from './cel';
-import { PlainManifest, bySpecificity, idOf, list, nameOf, nsOf } from './manifests';
+import { PlainManifest, policiesSetting, idOf, list, nameOf, nsOf } from './manifests';
 
 /** A policy in the route phase, as simulate holds it. */
 export interface RateLimitPolicy {
@@ -321,7 +321,7 @@ class Collector {
 
 /** The policy whose `field` applies, with a warning when several set it on the request's targets. */
 function effective(c: Collector, field: string): RateLimitPolicy | undefined {
-  const having = c.input.policies.filter(p => p.traffic?.[field] !== undefined).sort(bySpecificity);
+  const having = policiesSetting(c.input.policies, field);
   if (having.length > 1) {
     c.warnings.push(`traffic.${field} is set by ${having.map(p => `${p.id} (${c.attachment(p)}-targeted)`).join(' and ')}: the gateway keeps one `
       + `(simulated: ${having[0].id}, the most specific); the limits of ${having.slice(1).map(p => p.id).join(', ')} do not apply to this request. `

@@ -8,7 +8,7 @@ import { hashKey } from '../core/key-storage';
 import { SecretValue } from '../core/secret-value';
 import { NOT_AFTER_ANNOTATION } from '../core/team-api-key';
 import {
-  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, bySpecificity, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
+  BACKEND_KINDS, EXT_AUTH_SECRET_TYPE, POLICY_KINDS, PlainManifest, SecretLike, policiesSetting, idOf, labelsMatch, list, nameOf, nsOf, secretsOf,
 } from './manifests';
 import { tryCel } from './cel';
 import { RateLimitReport, evaluateRateLimits } from './rate-limits';
@@ -114,7 +114,7 @@ function targets(policy: PlainManifest, kind: string, ns: string, name: string):
 
 /** One traffic field from the most specific policy: a route's beats the gateway's; ties go to `ns/name` order. */
 function pick(policies: readonly Policy[], field: string, notes: string[]): Policy | undefined {
-  const having = policies.filter(p => p.traffic?.[field] !== undefined).sort(bySpecificity);
+  const having = policiesSetting(policies, field);
   if (having.length > 1) notes.push(`traffic.${field} is set by ${having.map(p => p.id).join(', ')}; simulated with ${having[0].id} (the most specific, then by name)`);
   return having[0];
 }
@@ -541,7 +541,7 @@ const noAuthenticationNote: Stage = state => {
  * every Require must match; with at least one Allow, one must match. A denial is 403.
  */
 const authorization: Stage = state => {
-  const rules = state.policies.filter(p => p.traffic?.authorization !== undefined).sort(bySpecificity).map(p => {
+  const rules = policiesSetting(state.policies, 'authorization').map(p => {
     const a = p.traffic.authorization;
     const expressions: string[] = Array.isArray(a.policy?.matchExpressions)
       ? a.policy.matchExpressions.filter((e: unknown): e is string => typeof e === 'string') : [];

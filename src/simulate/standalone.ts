@@ -3,7 +3,7 @@
 // agentgateway's schema/config.md: binds[].listeners[].routes[]{name, matches, backends, policies}.
 
 import { UNIT_SECONDS } from '../core/time-units';
-import { BACKEND_KINDS, POLICY_KINDS, PlainManifest, bySpecificity, idOf, list, nameOf, nsOf } from './manifests';
+import { BACKEND_KINDS, POLICY_KINDS, PlainManifest, policiesSetting, idOf, list, nameOf, nsOf } from './manifests';
 import { builtInKeys } from './simulate';
 import { gatewaysOfRoutes, routesOfGateway } from './routes';
 
@@ -35,7 +35,7 @@ interface Attached { readonly manifest: PlainManifest; readonly id: string; read
 
 /** The most specific policy's value of a traffic field, as simulate picks it. */
 function effective(policies: readonly Attached[], field: string): Attached | undefined {
-  return policies.filter(p => p.traffic?.[field] !== undefined).sort(bySpecificity)[0];
+  return policiesSetting(policies, field)[0];
 }
 
 function pathMatch(path: any): Record<string, string> {
