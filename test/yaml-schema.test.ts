@@ -67,6 +67,7 @@ describe('the fast paths do not load yaml', () => {
       expect(writeCanonicalManifestYaml(manifest)).toContain('c: yes\n');
       expect(writeCdk8sYaml([manifest])).toContain('c: "yes"\n');
     });
+    jest.dontMock('yaml'); // the mock outlives isolateModules
   });
 });
 
@@ -89,6 +90,7 @@ describe('with another yaml release installed', () => {
       jest.doMock('yaml/package.json', () => ({ version: '2.99.0' }));
       other = run();
     });
+    jest.dontMock('yaml/package.json');
     expect(checked!.checked).toBe(true);
     expect(other!.checked).toBe(false);
     expect(other!.parsed).toStrictEqual(checked!.parsed);
