@@ -102,6 +102,19 @@ describe('the CRD files\' stat index', () => {
     expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'longer'))).toEqual(['Widget n/x /spec/size: must NOT have more than 4 characters']);
   });
 
+  test('a damaged stat entry, even one naming another file\'s CRDs, is not used and is replaced', () => {
+    const { file } = crdFile(3);
+    const other = crdFile(1000);
+    written.push(crdStatEntry(file)!, crdStatEntry(other.file)!);
+    validatorOf(other.file); // caches the CRDs that allow anything
+    validatorOf(file);
+    const entry = crdStatEntry(file)!;
+    const [, checksum] = readFileSync(entry, 'latin1').split(' ');
+    writeFileSync(entry, `${sha256(readFileSync(other.file))} ${checksum}`);
+    expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(readFileSync(entry, 'latin1').split(' ')[0]).toBe(sha256(readFileSync(file)));
+  });
+
   test('a file changed in the last seconds is not indexed: a write in the same clock tick could keep its stat', () => {
     const { file } = crdFile();
     expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);

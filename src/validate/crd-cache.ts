@@ -51,15 +51,18 @@ export function crdStatEntry(file: string, stats = statSync(file, { bigint: true
 function contentOf(file: string, settledMs: number): { readonly hash: string; bytes?: Buffer } {
   const before = statSync(file, { bigint: true });
   const entry = crdStatEntry(file, before);
+  // The hash, then a checksum of it and the stat: a damaged entry must not name another file's CRDs.
+  const checked = (hash: string) => `${hash} ${sha256(`${hash}\n${statKey(file, before)}`)}`;
   if (entry && existsSync(entry)) {
-    const hash = readFileSync(entry, 'latin1');
-    if (/^[0-9a-f]{64}$/.test(hash)) return { hash };
+    const text = readFileSync(entry, 'latin1');
+    const hash = text.slice(0, 64);
+    if (/^[0-9a-f]{64}$/.test(hash) && text === checked(hash)) return { hash };
   }
   const bytes = readFileSync(file);
   const hash = sha256(bytes);
   const settled = (ns: bigint) => Number(ns / 1000000n) <= Date.now() - settledMs;
   if (entry && settled(before.ctimeNs) && settled(before.mtimeNs) && statKey(file, statSync(file, { bigint: true })) === statKey(file, before)) {
-    writeCacheFile(entry, hash);
+    writeCacheFile(entry, checked(hash));
   }
   return { hash, bytes };
 }
