@@ -5,6 +5,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { KINDS } from '../core/manifest';
 import { RuleCompiler } from './cel';
 import { CachedRuleChecks } from './cel-check-cache';
+import { saveCodeCaches } from './code-cache';
 import { compileDerivedSchema, compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { rateLimitConfigSchema } from './rate-limit-schemas';
@@ -206,6 +207,7 @@ export class ManifestValidator {
     const report = { objects: objects.length, problems: [] as ManifestProblem[], celEvaluated: 0, celUnsupported: [] as UnsupportedRule[], celSkipped: 0 };
     for (const { object, source } of objects) this.validateObject(object, source, report);
     this.ruleChecks.save();
+    saveCodeCaches();
     return report;
   }
 
