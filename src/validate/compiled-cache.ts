@@ -201,6 +201,7 @@ export function compileSchema(schema: object): ValidateFunction {
  * CRD schema's hash and the conversion applied) instead of the schema's own hash: a cache hit never builds it.
  * Large property schemas are validated by parts of their own (see {@link splitSchema}), each loaded (or compiled)
  * when an object first has that property; the verdicts and errors, in their order, are those of the whole schema.
+ * @default minPartLength {@link MIN_PART_LENGTH}
  */
 export function compileDerivedSchema(identity: string, build: () => object, minPartLength = MIN_PART_LENGTH): ValidateFunction {
   let whole: object | undefined;
@@ -218,6 +219,7 @@ export function compileDerivedSchema(identity: string, build: () => object, minP
  * property is present. Markers are placed only under `properties`, `items` and `additionalProperties`, never inside
  * `allOf`/`anyOf`/`oneOf`/`not`, where a failing subschema changes the verdict; the parent keeps every keyword of its
  * own (`required`, `additionalProperties`, combinators), so nothing it says about the property changes.
+ * @default minPartLength {@link MIN_PART_LENGTH}
  */
 export function splitSchema(schema: object, minPartLength = MIN_PART_LENGTH): SplitSchema {
   const parts: string[][] = [];
