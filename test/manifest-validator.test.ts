@@ -95,6 +95,13 @@ describe('ManifestValidator', () => {
       ]));
     });
 
+    test('AgentgatewayPolicy: the enterprise fields are unknown to the open-source kind, also after an enterprise policy', () => {
+      const enterprise = seedOf('EnterpriseAgentgatewayPolicy');
+      expect(problemsOf(enterprise)).toEqual([]);
+      const oss = { ...enterprise, ...KINDS.agentgatewayPolicy };
+      expect(problemsOf(oss)).toEqual(['/spec/traffic/entExtAuth: unknown field "entExtAuth" (the API server would prune it)']);
+    });
+
     test('AgentgatewayPolicy: a policy with no traffic, frontend or backend (CEL)', () => {
       const policy = { ...seedOf('EnterpriseAgentgatewayPolicy'), ...KINDS.agentgatewayPolicy };
       delete policy.spec.traffic;

@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { Environment } from '@marcbachmann/cel-js';
-import { RuleCompiler, loadCrds } from '../src/validate';
+import { ManifestValidator, RuleCompiler, loadCrds, parseObjects } from '../src/validate';
 import { packageVersion } from '../src/validate/cache-dir';
 import { CachedRuleChecks } from '../src/validate/cel-check-cache';
 import { cachedValidatorFile, compileSchema } from '../src/validate/compiled-cache';
-import { crdCacheEntry } from '../src/validate/crd-cache';
+import { crdCacheEntry, crdOutlines, crdStatEntry } from '../src/validate/crd-cache';
 import { exampleCrd, exampleObject, exampleProblems } from './helpers';
 
 // The caches beside the installed dependencies must never hand a run something other than what it asked for: not an
@@ -26,9 +26,8 @@ afterAll(() => {
 
 
 /** A CRD file (Widget at most 3, Gadget at most 5 characters) no run has cached yet. */
-function crdFile(): { file: string; text: string; entry: string } {
-  const file = join(mkdtempSync(join(tmpdir(), 'agw-cache-')), 'crds.yaml');
-  const text = `# ${unique()}\n${stringify(exampleCrd('Widget', 3))}---\n${stringify(exampleCrd('Gadget', 5))}`;
+function crdFile(widgetLength = 3, file = join(mkdtempSync(join(tmpdir(), 'agw-cache-')), 'crds.yaml'), id = unique()): { file: string; text: string; entry: string } {
+  const text = `# ${id}\n${stringify(exampleCrd('Widget', widgetLength))}---\n${stringify(exampleCrd('Gadget', 5))}`;
   writeFileSync(file, text);
   const entry = crdCacheEntry(Buffer.from(text))!;
   written.push(entry);
@@ -71,6 +70,55 @@ describe('the parsed-CRD cache', () => {
     } finally {
       writeFileSync(widget, original);
     }
+  });
+});
+
+describe('the CRD files\' stat index', () => {
+  const validatorOf = (file: string) => {
+    const validator = new ManifestValidator();
+    for (const crd of crdOutlines(file, parseObjects, 0)) validator.addCrdOutline(crd, file);
+    return validator;
+  };
+
+  test('an unchanged file is not read again; the same file rewritten with the same size is', async () => {
+    const { file } = crdFile(3);
+    written.push(crdStatEntry(file)!);
+    expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(existsSync(crdStatEntry(file)!)).toBe(true);
+    // The module object crd-cache.ts calls into (an `import *` namespace cannot be spied on).
+    const read = jest.spyOn(jest.requireActual<typeof import('node:fs')>('node:fs'), 'readFileSync');
+    try {
+      expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+      expect(read.mock.calls.filter(([path]) => path === file)).toEqual([]);
+    } finally {
+      read.mockRestore();
+    }
+    const size = statSync(file).size;
+    const [id] = readFileSync(file, 'utf8').slice(2).split('\n', 1);
+    await new Promise(done => setTimeout(done, 30)); // past the file system clock's tick
+    crdFile(4, file, id); // same inode, same size, one limit changed
+    expect(statSync(file).size).toBe(size);
+    expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual([]);
+    expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'longer'))).toEqual(['Widget n/x /spec/size: must NOT have more than 4 characters']);
+  });
+
+  test('a damaged stat entry, even one naming another file\'s CRDs, is not used and is replaced', () => {
+    const { file } = crdFile(3);
+    const other = crdFile(1000);
+    written.push(crdStatEntry(file)!, crdStatEntry(other.file)!);
+    validatorOf(other.file); // caches the CRDs that allow anything
+    validatorOf(file);
+    const entry = crdStatEntry(file)!;
+    const [, checksum] = readFileSync(entry, 'latin1').split(' ');
+    writeFileSync(entry, `${sha256(readFileSync(other.file))} ${checksum}`);
+    expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(readFileSync(entry, 'latin1').split(' ')[0]).toBe(sha256(readFileSync(file)));
+  });
+
+  test('a file changed in the last seconds is not indexed: a write in the same clock tick could keep its stat', () => {
+    const { file } = crdFile();
+    expect(exampleProblems(loadCrds([file]), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
+    expect(existsSync(crdStatEntry(file)!)).toBe(false);
   });
 });
 

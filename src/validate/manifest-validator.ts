@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { parseAllDocuments } from 'yaml';
 import { KINDS } from '../core/manifest';
 import { RuleCompiler } from './cel';
 import { CachedRuleChecks } from './cel-check-cache';
+import { saveCodeCaches } from './code-cache';
 import { compileDerivedSchema, compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { rateLimitConfigSchema } from './rate-limit-schemas';
@@ -77,8 +78,8 @@ export interface CrdVersionOutline {
 interface KindSchema {
   readonly schema: () => SchemaNode;
   readonly source: string;
-  /** What the validator is built from, for its cache key, when known without building the schema. */
-  readonly identity?: string;
+  /** What the validator is built from, for its cache key: known without building the schema when the CRD cache named it. */
+  readonly identity: () => string;
   ajv?: ValidateFunction;
 }
 
@@ -137,6 +138,8 @@ export class ManifestValidator {
 
   /** Loads the CRDs of one YAML file. */
   public addCrdFile(path: string): void {
+    // Loaded here only: `yaml` costs ~45 ms to load, and the CLI reads CRDs through load.ts instead.
+    const { parseAllDocuments } = require('yaml') as typeof import('yaml');
     for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { logLevel: 'error' })) {
       const crd = doc.toJS();
       if (crd?.kind === 'CustomResourceDefinition') this.addCrd(crd, path);
@@ -161,19 +164,20 @@ export class ManifestValidator {
       // Solo publishes RateLimitConfig without a field schema: check it against the fields of its Go types instead.
       const schemaless = group === 'ratelimit.solo.io' && kind === KINDS.rateLimitConfig.kind;
       const schema = once(schemaless ? rateLimitConfigSchema : version.schema);
-      const id = version.schemaId;
+      // The same name the CRD cache gives a schema, so both ways of loading CRDs share compiled validators.
+      const id = once(() => version.schemaId ?? createHash('sha256').update(JSON.stringify(schema())).digest('hex'));
       this.kinds.set(`${group}/${version.name}/${kind}`, {
         schema, source: schemaless ? `${source} + fields of Solo's Go types` : source,
-        identity: schemaless ? 'rate-limit-config-go-types' : id && `crd ${id}`,
+        identity: schemaless ? () => 'rate-limit-config-go-types' : () => `crd ${id()}`,
       });
       if (group === STAND_IN_AUTHCONFIG_GROUP && kind === KINDS.authConfig.kind) {
-        this.kinds.set(`${KINDS.authConfig.apiVersion}/${kind}`, { schema, source: `${source} (stand-in for extauth.solo.io)`, identity: id && `crd ${id}` });
+        this.kinds.set(`${KINDS.authConfig.apiVersion}/${kind}`, { schema, source: `${source} (stand-in for extauth.solo.io)`, identity: () => `crd ${id()}` });
       }
       if (group === 'agentgateway.dev' && kind === KINDS.agentgatewayPolicy.kind) {
         const enterprise = KINDS.enterpriseAgentgatewayPolicy;
         this.kinds.set(`${enterprise.apiVersion}/${enterprise.kind}`, {
           schema: once(() => enterprisePolicySchema(schema())), source: `${source} + enterprise fields (REFERENCE.md section 3)`,
-          identity: id && `enterprise policy ${id}`,
+          identity: () => `enterprise policy ${id()}`,
         });
       }
     }
@@ -203,6 +207,7 @@ export class ManifestValidator {
     const report = { objects: objects.length, problems: [] as ManifestProblem[], celEvaluated: 0, celUnsupported: [] as UnsupportedRule[], celSkipped: 0 };
     for (const { object, source } of objects) this.validateObject(object, source, report);
     this.ruleChecks.save();
+    saveCodeCaches();
     return report;
   }
 
@@ -233,8 +238,7 @@ export class ManifestValidator {
       problem('/', `no CRD for apiVersion "${object?.apiVersion}" kind "${object?.kind}" (known: ${this.knownKinds.join(', ')})`);
       return;
     }
-    known.ajv ??= known.identity === undefined ? compileSchema(toAjvSchema(known.schema(), true))
-      : compileDerivedSchema(known.identity, () => toAjvSchema(known.schema(), true));
+    known.ajv ??= compileDerivedSchema(known.identity(), () => toAjvSchema(known.schema(), true));
     const schema = known.schema();
     const defaulted = applyDefaults(schema, object);
     this.checkAjv(known.ajv, defaulted, problem);

@@ -1,14 +1,19 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { requireWithCodeCache } from './code-cache';
 
 // The API server runs CRD `pattern`s and CEL `matches()` with Go's RE2: linear time, whatever the input. JavaScript's
 // backtracking engine can take exponential time on patterns such as `^(a+)+$`, so a crafted value would hang us.
 const compiled = new Map<string, RE2JS>();
 
+let engine: typeof RE2JS | undefined;
+
 /** Compiles an RE2 pattern once; throws for patterns RE2 rejects (as the API server would). */
 export function re2(pattern: string): RE2JS {
   let re = compiled.get(pattern);
   if (!re) {
-    re = RE2JS.compile(pattern);
+    // Loaded on the first pattern, with V8's code cache: compiling re2js's own code cost more than its patterns.
+    engine ??= requireWithCodeCache<typeof import('re2js')>('re2js').RE2JS;
+    re = engine.compile(pattern);
     compiled.set(pattern, re);
   }
   return re;
