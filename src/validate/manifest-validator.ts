@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { KINDS } from '../core/manifest';
+import { yamlLibrary } from '../core/yaml-schema';
 import { RuleCompiler } from './cel';
 import { CachedRuleChecks } from './cel-check-cache';
 import { saveCodeCaches } from './code-cache';
@@ -139,7 +140,7 @@ export class ManifestValidator {
   /** Loads the CRDs of one YAML file. */
   public addCrdFile(path: string): void {
     // Loaded here only: `yaml` costs ~45 ms to load, and the CLI reads CRDs through load.ts instead.
-    const { parseAllDocuments } = require('yaml') as typeof import('yaml');
+    const { parseAllDocuments } = yamlLibrary();
     for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { logLevel: 'error' })) {
       const crd = doc.toJS();
       if (crd?.kind === 'CustomResourceDefinition') this.addCrd(crd, path);
