@@ -426,22 +426,23 @@ class ListItemDocuments {
 
   public positionedAt(path: ConfigPath): Positioned | undefined {
     const [name, item] = path;
-    const list = typeof name === 'string' ? this.lists.get(name) : undefined;
     // The list itself (`teams`) is where its first item is, as in the whole document.
     const index = path.length === 1 ? 0 : item;
-    const start = typeof index === 'number' ? list?.items[index] : undefined;
+    if (typeof name !== 'string' || typeof index !== 'number') return undefined;
+    const list = this.lists.get(name);
+    const start = list?.items[index];
     if (list === undefined || start === undefined) return undefined;
     if (this.last?.list !== name || this.last.index !== index) {
-      const end = list.items[(index as number) + 1] ?? list.to;
+      const end = list.items[index + 1] ?? list.to;
       const { document } = positionedDocument(`${list.keyLine}\n${this.text.slice(start, end)}`);
       if (document.errors.length > 0) return undefined;
-      this.last = { list: name as string, index: index as number, document };
+      this.last = { list: name, index, document };
     }
     const keyLineStart = list.from - list.keyLine.length - 1;
     const itemAt = list.keyLine.length + 1;
     return {
       document: this.last.document,
-      path: path.length === 1 ? path : [name as string, 0, ...path.slice(2)],
+      path: path.length === 1 ? path : [name, 0, ...path.slice(2)],
       position: offset => this.lineCounter().linePos(offset < itemAt ? keyLineStart + offset : start + offset - itemAt),
     };
   }
