@@ -221,7 +221,7 @@ function main(): void {
     const text = readFileSync(file, 'utf8');
     const start = '<!-- bench:start -->';
     const end = '<!-- bench:end -->';
-    const stamped = [`Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --out ${values.out}\`.`, '', ...lines];
+    const stamped = [`Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- ${process.argv.slice(2).join(' ')}\`.`, '', ...lines];
     writeFileSync(file, `${text.slice(0, text.indexOf(start) + start.length)}\n${stamped.join('\n')}\n${text.slice(text.indexOf(end))}`);
   }
 }
