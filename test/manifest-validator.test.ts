@@ -1,5 +1,5 @@
 import { KINDS, Manifest } from '../src';
-import { ManifestValidator, Quantity, rewriteIndexedHas, summarize } from '../src/validate';
+import { ManifestValidator, Quantity, parseObjects, rewriteIndexedHas, summarize } from '../src/validate';
 import { CRDS_DIR, crdValidator, expectValid, seedManifests, validateManifests } from './helpers';
 
 const seed = [...seedManifests().values()].flat();
@@ -146,6 +146,17 @@ describe('ManifestValidator', () => {
   test('defaults are applied before CEL rules, as the API server does', () => {
     const backend: Manifest = { ...seedOf('AgentgatewayBackend'), spec: { ai: { provider: { bedrock: {} } } } };
     expectValid([backend]);
+  });
+
+  test('a `__proto__` field is a field, not a prototype lending its fields to the object', () => {
+    const validator = validatorFor('Widget', { type: 'object', required: ['size'], properties: { size: { type: 'integer' } } });
+    const crd = (extra: string) => parseObjects(`apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n${extra}`, 'w.yaml');
+    const problems = (extra: string) => validator.validate(crd(extra).map(object => ({ object }))).problems.map(p => `${p.path}: ${p.message}`);
+    // The API server sees an unknown field here, not a spec.
+    expect(problems('__proto__: { spec: { size: "abc" } }\n')).toEqual(['/__proto__: unknown field "__proto__" (the API server would prune it)']);
+    expect(problems('spec: { size: 1, __proto__: { x: 1 } }\n')).toContain('/spec/__proto__: unknown field "__proto__" (the API server would prune it)');
+    expect(problems('spec: { size: 1, constructor: 2 }\n')).toContain('/spec/constructor: unknown field "constructor" (the API server would prune it)');
+    expect(problems('spec: { size: 1 }\n')).toEqual([]);
   });
 
   test('x-kubernetes-list-type map keys must be unique', () => {

@@ -10,7 +10,7 @@ import { saveCodeCaches } from './code-cache';
 import { compileDerivedSchema, compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { rateLimitConfigSchema } from './rate-limit-schemas';
-import { OBJECT_META_SCHEMA, SchemaNode, applyDefaults, childSchema, toAjvSchema } from './structural-schema';
+import { OBJECT_META_SCHEMA, SchemaNode, applyDefaults, childSchema, setField, toAjvSchema } from './structural-schema';
 
 /** One reason the API server would reject (or silently change) an object. */
 export interface ManifestProblem {
@@ -324,7 +324,7 @@ function toCelValue(value: unknown, node: SchemaNode | undefined): unknown {
   if (Array.isArray(value)) return Array.from(value, item => toCelValue(item, node?.items));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) out[key] = toCelValue(child, node && childSchema(node, key));
+    for (const [key, child] of Object.entries(value)) setField(out, key, toCelValue(child, node && childSchema(node, key)));
     return out;
   }
   return value;

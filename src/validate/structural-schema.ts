@@ -65,21 +65,29 @@ export function toAjvSchema(node: SchemaNode, root = false): Record<string, unkn
   return out;
 }
 
+/**
+ * Sets `key` on `out` as an own field, whatever its name: `out.__proto__ = value` would replace the prototype
+ * instead, hiding the field from the checks and lending its fields to `out` (a manifest could pass with `spec` there).
+ */
+export function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 /** Returns a deep copy of `value` with the schema's defaults applied, as the API server does before validating. */
 export function applyDefaults(node: SchemaNode | undefined, value: unknown): unknown {
   if (!node || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(item => applyDefaults(node.items, item));
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    out[key] = applyDefaults(node.properties?.[key] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined), child);
-  }
+  for (const [key, child] of Object.entries(value)) setField(out, key, applyDefaults(childSchema(node, key), child));
   for (const [key, child] of Object.entries<SchemaNode>(node.properties ?? {})) {
-    if (out[key] === undefined && child.default !== undefined) out[key] = applyDefaults(child, structuredClone(child.default));
+    if (!Object.hasOwn(out, key) && child.default !== undefined) setField(out, key, applyDefaults(child, structuredClone(child.default)));
   }
   return out;
 }
 
-/** The schema of `key` inside an object node. */
+/** The schema of `key` inside an object node; only the node's own properties (`constructor` is a field name here). */
 export function childSchema(node: SchemaNode, key: string): SchemaNode | undefined {
-  return node.properties?.[key] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+  const own = node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : undefined;
+  return own ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
 }
