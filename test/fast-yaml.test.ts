@@ -61,7 +61,8 @@ const written = fc.tuple(fc.dictionary(key, value, { maxKeys: 5 }), fc.nat(9)).m
 
 /** Bytes an attacker (or a bad merge) splices in. */
 const SPLICES = ['[', '{', ']', '}', ': ', ':', '\n- ', '- ', '\n', '\n  ', '\n ', '  ', '&a ', '*a', '!!str ', '"', "'", '#', ' #', '\t',
-  '|', '>', '|-\n', '? ', ',', '---\n', '...\n', '%YAML 1.2\n---\n', '\\', '\\x', '\\u12', '\r', '\u0085', '\u2028', '\ufeff', '@', '`'];
+  '|', '>', '|-\n', '? ', ',', '---\n', '...\n', '%YAML 1.2\n---\n', '\\', '\\x', '\\u12', '\r', '\u0085', '\u2028', '\ufeff', '@', '`',
+  '\n\ufeff', '\n\ufeff---\n', '\n  ---\n', '\n ...\n'];
 const spliced = fc.tuple(written, fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...SPLICES), fc.string({ maxLength: 3 }))), { minLength: 1, maxLength: 3 }))
   .map(([text, splices]) => splices.reduce((t, [at, s]) => `${t.slice(0, at % (t.length + 1))}${s}${t.slice(at % (t.length + 1))}`, text));
 

@@ -78,13 +78,17 @@ const DOCUMENT_MARKER = /^(---|\.\.\.)(?=[ \r\n]|$)/gm;
 /** Longest implicit key the `yaml` package accepts; longer ones and multi-line keys are left to it. */
 const MAX_SIMPLE_KEY = 1024;
 
+/** A byte order mark starting a line, or a document marker after spaces: js-yaml skips them where `yaml` refuses. */
+const MARKER_LOOKALIKE = /^(?:\uFEFF| +(?:---|\.\.\.)(?=[ \r\n]|$))/m;
+
 /**
- * Whether js-yaml and `yaml` read `text`'s layout alike. Tabs (indentation vs. separation) and a lone carriage return
- * (a line break to js-yaml, text to YAML 1.2) are where they disagree. A document marker past the start (`...`, a
- * second `---`) is a second document or an error to `yaml`; with `several`, a `---` alone on its line starts one.
+ * Whether js-yaml and `yaml` read `text`'s layout alike. Tabs (indentation vs. separation), a lone carriage return
+ * (a line break to js-yaml, text to YAML 1.2) and {@link MARKER_LOOKALIKE}s are where they disagree. A document marker
+ * past the start (`...`, a second `---`) is a second document or an error to `yaml`; with `several`, a `---` alone on
+ * its line starts one.
  */
 function parsersAgreeOn(text: string, several: boolean): boolean {
-  if (text.includes('\t') || LONE_CR.test(text)) return false;
+  if (text.includes('\t') || LONE_CR.test(text) || MARKER_LOOKALIKE.test(text)) return false;
   for (const marker of text.matchAll(DOCUMENT_MARKER)) {
     if (marker[1] === '...' || (marker.index > 0 && !(several && /^---(\n|$)/.test(text.slice(marker.index, marker.index + 4))))) return false;
   }
@@ -398,10 +402,12 @@ export function fastParseAllYaml(text: string, sliceBytes = STREAM_SLICE_BYTES):
   if (!parsersAgreeOn(text, true)) return undefined;
   const keys: KeyCache = new Map();
   const documents: unknown[] = [];
+  // A directive line (`%YAML 1.2`) belongs to the document after the next marker: no cut may part them.
+  const sliceable = !/^%/m.test(text);
   let from = 0;
   do {
     let to = text.length;
-    if (to - from > sliceBytes) {
+    if (sliceable && to - from > sliceBytes) {
       STANDALONE_MARKER.lastIndex = from + sliceBytes;
       const marker = STANDALONE_MARKER.exec(text);
       if (marker) to = marker.index + 1;

@@ -1,7 +1,7 @@
 // Executable access tests for CI: a YAML table of requests and what the gateway must do with each.
 
-import { isMap, isSeq, parseDocument } from 'yaml';
 import { RFC3339_EXPECTED, parseRfc3339 } from '../core/time';
+import { yamlLibrary } from '../core/yaml-schema';
 import { PlainManifest } from './manifests';
 import { SimulatedRequest, SimulationResult, keyOfError, simulateRequest } from './simulate';
 
@@ -60,6 +60,7 @@ const RATE_LIMIT_FIELDS = new Set(['limits', 'skipped', 'limitedBy']);
  * keys come from `keyEnv` (an environment variable's name) or `keyOf` (a Secret's name), so none lands in a repo.
  */
 export function parseExpectations(text: string, file: string): Expectation[] {
+  const { isMap, isSeq, parseDocument } = yamlLibrary();
   const doc = parseDocument(text, { uniqueKeys: true, logLevel: 'error' }); // no warning quotes a key-like map key
   const where = (path: string, node?: unknown) => {
     const range = (node as { range?: [number, number] } | undefined)?.range;

@@ -3,8 +3,8 @@
 // failing descriptor is dropped silently), 5 (429); VIRTUAL-KEYS 1a (per-replica local buckets, tokens settled
 // after the response, the policy-merge hazard); REFERENCE 3 and 7 (entRateLimit and RateLimitConfig).
 
-import { parse as parseYaml } from 'yaml';
 import { REDACTED } from '../core/errors';
+import { yamlLibrary } from '../core/yaml-schema';
 import { CelOutcome, tryCel } from './cel';
 import { PlainManifest, policiesSetting, idOf, list, nameOf, nsOf } from './manifests';
 
@@ -129,7 +129,7 @@ function serverConfig(manifests: readonly PlainManifest[], domain: string): { tr
     for (const [entry, text] of Object.entries(m.data ?? {})) {
       if (!/^\s*domain\s*:/m.test(String(text))) continue;
       try {
-        const parsed = parseYaml(String(text));
+        const parsed = yamlLibrary().parse(String(text));
         if (parsed?.domain === domain) return { tree: parsed.descriptors, source: `ConfigMap ${idOf(m)} entry ${entry}` };
       } catch { /* not a rate-limit configuration */ }
     }
