@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeCacheFile, requireWithCodeCache, saveCodeCaches } from '../src/validate/code-cache';
@@ -60,4 +60,15 @@ process.stdout.write(String(answer));`], { encoding: 'utf8' });
   writeFileSync(codeCacheFile(file)!, Buffer.concat([cache.subarray(0, 32), Buffer.alloc(200, 7)]));
   expect(run()).toBe('3');
   expect(readFileSync(codeCacheFile(file)!).length).toBeGreaterThan(232);
+});
+
+test('an unreadable cache only costs the speed-up', () => {
+  writeModule(4);
+  rmSync(codeCacheFile(file)!, { force: true });
+  mkdirSync(codeCacheFile(file)!, { recursive: true }); // reading it fails (EISDIR), as a cache of another user's would
+  try {
+    expect(load().answer()).toBe(4);
+  } finally {
+    rmSync(codeCacheFile(file)!, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -82,6 +82,8 @@ describe('the CRD files\' stat index', () => {
 
   test('an unchanged file is not read again; the same file rewritten with the same size is', async () => {
     const { file } = crdFile(3);
+    const longAgo = 1_700_000_000; // whole seconds, so `touch -d` below can set the very same mtime again
+    utimesSync(file, longAgo, longAgo);
     written.push(crdStatEntry(file)!);
     expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual(['Widget n/x /spec/size: must NOT have more than 3 characters']);
     expect(existsSync(crdStatEntry(file)!)).toBe(true);
@@ -93,11 +95,13 @@ describe('the CRD files\' stat index', () => {
     } finally {
       read.mockRestore();
     }
-    const size = statSync(file).size;
+    const before = statSync(file);
     const [id] = readFileSync(file, 'utf8').slice(2).split('\n', 1);
     await new Promise(done => setTimeout(done, 30)); // past the file system clock's tick
     crdFile(4, file, id); // same inode, same size, one limit changed
-    expect(statSync(file).size).toBe(size);
+    utimesSync(file, longAgo, longAgo); // as `touch -d` would: only the ctime tells the rewrite apart
+    expect(statSync(file).size).toBe(before.size);
+    expect(statSync(file).mtimeMs).toBe(before.mtimeMs);
     expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'long'))).toEqual([]);
     expect(exampleProblems(validatorOf(file), exampleObject('Widget', 'longer'))).toEqual(['Widget n/x /spec/size: must NOT have more than 4 characters']);
   });

@@ -84,6 +84,9 @@ test('splits only property schemas, never inside a combinator, keeping the paren
   expect(splitSchema(schema.properties.spec.properties.list, 1).parts).toEqual([['items', 'properties', 'name'], ['items', 'properties', 'deep']]);
   expect(splitSchema(schema.properties.spec.properties.map, 1).parts).toEqual([['additionalProperties', 'properties', 'v'], ['additionalProperties', 'properties', 'w']]);
   expect(splitSchema(schema, 10 ** 6)).toEqual({ schema, parts: [] });
+  // A part is compiled alone: a reference into the rest of the schema would not resolve there.
+  const referring = { $defs: { x: { type: 'string' } }, properties: { a: { properties: { y: { $ref: '#/$defs/x' } } } } };
+  expect(splitSchema(referring, 1)).toEqual({ schema: referring, parts: [] });
 });
 
 test('a split validator gives the whole schema\'s verdict and errors, in order, fresh, from the cache and from V8\'s cache', () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { default as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { dependencyCacheDir, packageVersion, writeCacheFile } from './cache-dir';
+import { scriptWithCodeCache } from './code-cache';
 import { lazyRe2Engine, re2Engine, re2Test } from './re2';
 
 /** Bumped whenever the generated code's environment (formats, regex engine, ajv options) or file layout changes. */
@@ -131,20 +132,17 @@ function load(file: string): CompiledPart | undefined {
   const parts: unknown = JSON.parse(partsLine.slice(PARTS_LINE.length));
   const isPath = (path: unknown) => Array.isArray(path) && path.length > 0 && path.every(key => typeof key === 'string');
   if (!Array.isArray(parts) || !parts.every(isPath)) return undefined;
-  const { Script } = require('node:vm') as typeof import('node:vm');
-  const v8File = `${file}.v8`;
-  const v8 = existsSync(v8File) ? readFileSync(v8File) : undefined;
-  const cachedData = v8 && v8.length > digest.length && digest.equals(v8.subarray(0, digest.length)) ? v8.subarray(digest.length) : undefined;
-  const script = new Script(`(function (require, module, exports) {${bytes.toString('utf8', lineEnd + 1)}\n})`, { filename: file, cachedData });
+  const source = `(function (require, module, exports) {${bytes.toString('utf8', lineEnd + 1)}\n})`;
+  const { script, cached, save } = scriptWithCodeCache(source, file, `${file}.v8`, digest);
   const module = { exports: {} as unknown };
   script.runInThisContext()(generatedCodeRequire, module, module.exports);
   const validate = module.exports as ValidateFunction;
   if (typeof validate !== 'function') return undefined;
-  if (cachedData && !script.cachedDataRejected) return { validate, parts };
+  if (cached) return { validate, parts };
   const first = ((data: unknown) => {
     const valid = validate(data);
     first.errors = validate.errors;
-    writeCacheFile(v8File, Buffer.concat([digest, script.createCachedData()]));
+    save();
     wrapped = validate;
     return valid;
   }) as ValidateFunction;
@@ -218,10 +216,13 @@ export function compileDerivedSchema(identity: string, build: () => object, minP
  * reports it (keyword `false schema`) exactly where that property's own errors would begin, and only when the
  * property is present. Markers are placed only under `properties`, `items` and `additionalProperties`, never inside
  * `allOf`/`anyOf`/`oneOf`/`not`, where a failing subschema changes the verdict; the parent keeps every keyword of its
- * own (`required`, `additionalProperties`, combinators), so nothing it says about the property changes.
+ * own (`required`, `additionalProperties`, combinators), so nothing it says about the property changes. A schema
+ * with references (`$ref`, `$id`, ...) is not split.
  * @default minPartLength {@link MIN_PART_LENGTH}
  */
 export function splitSchema(schema: object, minPartLength = MIN_PART_LENGTH): SplitSchema {
+  // Each part is compiled alone, where a reference into the rest of the schema would not resolve: such a schema stays whole.
+  if (/"\$(?:ref|dynamicRef|recursiveRef|id|anchor|dynamicAnchor)"/.test(JSON.stringify(schema))) return { schema, parts: [] };
   const parts: string[][] = [];
   const isSchemaObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
   const visit = (node: Record<string, unknown>, path: string[]): Record<string, unknown> => {
