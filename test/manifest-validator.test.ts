@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { KINDS, Manifest } from '../src';
 import { ManifestValidator, Quantity, parseObjects, rewriteIndexedHas, summarize } from '../src/validate';
 import { CRDS_DIR, crdValidator, expectValid, seedManifests, validateManifests } from './helpers';
@@ -157,6 +158,59 @@ describe('ManifestValidator', () => {
     expect(problems('spec: { size: 1, __proto__: { x: 1 } }\n')).toContain('/spec/__proto__: unknown field "__proto__" (the API server would prune it)');
     expect(problems('spec: { size: 1, constructor: 2 }\n')).toContain('/spec/constructor: unknown field "constructor" (the API server would prune it)');
     expect(problems('spec: { size: 1 }\n')).toEqual([]);
+  });
+
+  describe('Secrets and ConfigMaps of plain fields are not checked again by kubernetes-models', () => {
+    const base64 = fc.base64String({ maxLength: 12 });
+    const text = fc.oneof(fc.string({ maxLength: 6 }), base64);
+    const anything = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 2 }),
+      fc.dictionary(text, fc.oneof(text, fc.integer(), fc.constant(null)), { minKeys: 1, maxKeys: 2 }));
+    /** Mostly a value of the field's type, sometimes anything, sometimes absent. */
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(fc.oneof({ weight: 12, arbitrary: arb }, { weight: 1, arbitrary: anything }), { nil: undefined });
+    const rarely = fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: anything });
+    const metadata = fc.record({
+      name: maybe(text), namespace: maybe(text), labels: maybe(fc.dictionary(text, text, { maxKeys: 2 })),
+      annotations: maybe(fc.dictionary(text, text, { maxKeys: 2 })), uid: rarely,
+    }, { requiredKeys: [] });
+    const map = (values: fc.Arbitrary<string>) => maybe(fc.dictionary(text, values, { maxKeys: 3 }));
+    const object = (kind: string): fc.Arbitrary<Record<string, unknown>> => {
+      const fields: Record<string, fc.Arbitrary<unknown>> = kind === 'Secret'
+        ? { data: map(base64), stringData: map(text), type: maybe(text) } : { data: map(text), binaryData: map(base64) };
+      return fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant(kind), metadata, immutable: maybe(fc.boolean()), extra: rarely, ...fields });
+    };
+
+    test.each(['Secret', 'ConfigMap'])('whatever the plain schema of a %s accepts, kubernetes-models accepts', kind => {
+      const { CORE_KINDS } = require('../src/validate/manifest-validator') as typeof import('../src/validate/manifest-validator');
+      const { compileSchema } = require('../src/validate/compiled-cache') as typeof import('../src/validate/compiled-cache');
+      const core = CORE_KINDS[`v1/${kind}`];
+      const plain = compileSchema(core.plain!);
+      const model = require(core.module)[kind];
+      let accepted = 0;
+      fc.assert(fc.property(object(kind), candidate => {
+        const clean = JSON.parse(JSON.stringify(candidate));
+        if (!plain(clean)) return;
+        accepted++;
+        expect(() => new model(clean).validate()).not.toThrow();
+      }), { numRuns: 400 });
+      expect(accepted).toBeGreaterThan(40);
+    });
+
+    test('validating such objects never loads kubernetes-models; another object still gets its messages', () => {
+      jest.isolateModules(() => {
+        for (const module of ['kubernetes-models/v1/Secret', 'kubernetes-models/v1/ConfigMap']) {
+          jest.doMock(module, () => { throw new Error(`${module} was loaded`); });
+        }
+        const { ManifestValidator: Validator } = require('../src/validate') as typeof import('../src/validate');
+        const plain = [
+          { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'team1-apikey', namespace: 'agentgateway-system', labels: { a: 'b' } }, type: 'extauth.solo.io/apikey', data: { 'api-key': 'dGVhbTEta2V5' } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'config.yaml': 'x: 1\n' } },
+        ];
+        expect(new Validator().validate(plain.map(o => ({ object: o }))).problems).toEqual([]);
+      });
+      for (const module of ['kubernetes-models/v1/Secret', 'kubernetes-models/v1/ConfigMap']) jest.dontMock(module);
+      const bad = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: 'not base64!' } };
+      expect(new ManifestValidator().validate([{ object: bad }]).problems.map(p => `${p.path}: ${p.message}`)).toEqual(['/data/k: must match format "byte"']);
+    });
   });
 
   test('x-kubernetes-list-type map keys must be unique', () => {

@@ -93,10 +93,41 @@ function once<T>(get: () => T): () => T {
 /** No public CRD serves AuthConfig under extauth.solo.io; the Gloo one has the identical spec (REFERENCE.md). */
 const STAND_IN_AUTHCONFIG_GROUP = 'enterprise.gloo.solo.io';
 
-/** Kinds with no CRD, checked against the Kubernetes schema from kubernetes-models. */
-const CORE_KINDS: Record<string, { module: string; fields: readonly string[] }> = {
-  'v1/Secret': { module: 'kubernetes-models/v1/Secret', fields: ['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable'] },
-  'v1/ConfigMap': { module: 'kubernetes-models/v1/ConfigMap', fields: ['apiVersion', 'kind', 'metadata', 'data', 'binaryData', 'immutable'] },
+const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const BYTES_MAP = { type: 'object', additionalProperties: { type: 'string', format: 'byte' } } as const;
+
+/** A core object whose fields all have these plain types, which kubernetes-models' schema accepts (of any kind). */
+function plainCoreObject(fields: Record<string, object>): object {
+  return {
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' }, kind: { type: 'string' },
+      metadata: {
+        type: 'object', additionalProperties: false,
+        properties: { name: { type: 'string' }, namespace: { type: 'string' }, labels: STRING_MAP, annotations: STRING_MAP },
+      },
+      ...fields,
+    },
+    additionalProperties: false,
+  };
+}
+
+/**
+ * Kinds with no CRD, checked against the Kubernetes schema from kubernetes-models. Loading it costs ~55 ms (its
+ * runtime loads ajv-i18n's every language), so an object that `plain` accepts (a schema no looser than
+ * kubernetes-models', as test/manifest-validator.test.ts holds it) is not checked again there: only an object
+ * `plain` refuses, whose problems kubernetes-models names, needs it.
+ */
+/** @internal */
+export const CORE_KINDS: Readonly<Record<string, { readonly module: string; readonly fields: readonly string[]; readonly plain?: object }>> = {
+  'v1/Secret': {
+    module: 'kubernetes-models/v1/Secret', fields: ['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable'],
+    plain: plainCoreObject({ data: BYTES_MAP, stringData: STRING_MAP, type: { type: 'string' }, immutable: { type: 'boolean' } }),
+  },
+  'v1/ConfigMap': {
+    module: 'kubernetes-models/v1/ConfigMap', fields: ['apiVersion', 'kind', 'metadata', 'data', 'binaryData', 'immutable'],
+    plain: plainCoreObject({ data: STRING_MAP, binaryData: BYTES_MAP, immutable: { type: 'boolean' } }),
+  },
   'v1/Service': { module: 'kubernetes-models/v1/Service', fields: ['apiVersion', 'kind', 'metadata', 'spec'] },
   'apps/v1/Deployment': { module: 'kubernetes-models/apps/v1/Deployment', fields: ['apiVersion', 'kind', 'metadata', 'spec'] },
 };
@@ -126,6 +157,17 @@ export class ManifestValidator {
   private readonly ruleChecks = new CachedRuleChecks();
   private readonly rules = new RuleCompiler(this.ruleChecks);
   private checkMetadataValidator?: ValidateFunction;
+
+  private readonly plainCoreValidators = new Map<string, ValidateFunction>();
+
+  private plainCoreValidator(gvk: string, schema: object): ValidateFunction {
+    let validate = this.plainCoreValidators.get(gvk);
+    if (!validate) {
+      validate = compileSchema(schema);
+      this.plainCoreValidators.set(gvk, validate);
+    }
+    return validate;
+  }
 
   private get checkMetadata(): ValidateFunction {
     this.checkMetadataValidator ??= compileSchema({ type: 'object', properties: { metadata: OBJECT_META_SCHEMA }, required: ['metadata'] });
@@ -225,6 +267,7 @@ export class ManifestValidator {
       for (const field of Object.keys(object)) {
         if (!core.fields.includes(field)) problem(`/${field}`, `unknown field "${field}" (the API server would drop it)`);
       }
+      if (core.plain && this.plainCoreValidator(gvk, core.plain)(object)) return;
       const model = require(core.module)[object.kind];
       try {
         new model(object).validate();
