@@ -310,29 +310,34 @@ function writeSequence(items: unknown[], level: number, inline: boolean, out: Ou
     const item = items[i];
     if (item === undefined) throw FALLBACK;
     if (i > 0 || !inline) putIndent(out, level);
-    if (typeof item !== 'object' || item === null) {
-      put(out, '- ');
-      putScalar(out, item);
-      put(out, '\n');
-    } else if (Array.isArray(item)) {
-      meet(out, item, true);
-      if (item.length === 0) {
-        put(out, '- []\n');
-      } else {
-        // A collection in a sequence starts on the dash's line.
-        put(out, '- ');
-        writeSequence(item, level + 1, true, out);
-      }
-    } else {
-      meet(out, item, false);
-      const start = out.length;
-      put(out, '- ');
-      if (!writeMap(item as Record<string, unknown>, level + 1, true, false, out)) {
-        out.length = start;
-        put(out, '- {}\n');
-      }
-    }
+    writeNode(item, level, true, out);
   }
+}
+
+/**
+ * Writes a value after what introduces it: `- ` for a sequence item (`item`), where a collection starts on the dash's
+ * line, or `: ` after a key, where a collection goes on the next lines one step in (`yaml`'s indentSeq). An empty
+ * collection, or a map it writes nothing of, is `[]` or `{}`.
+ */
+function writeNode(value: unknown, level: number, item: boolean, out: Output): void {
+  const marker = item ? '- ' : ': ';
+  if (typeof value !== 'object' || value === null) {
+    put(out, marker);
+    putScalar(out, value);
+    put(out, '\n');
+    return;
+  }
+  const isList = Array.isArray(value);
+  meet(out, value, isList);
+  const start = out.length;
+  put(out, item ? '- ' : ':\n');
+  if (isList) {
+    if (value.length > 0) return writeSequence(value, level + 1, item, out);
+  } else if (writeMap(value as Record<string, unknown>, level + 1, item, false, out)) {
+    return;
+  }
+  out.length = start;
+  put(out, isList ? `${marker}[]\n` : `${marker}{}\n`);
 }
 
 /**
@@ -359,28 +364,7 @@ function writeMap(map: Record<string, unknown>, level: number, inline: boolean, 
     // `yaml` writes a key longer than 1024 characters once quoted and escaped as an explicit `? ` key.
     if (out.length - keyStart > 1024) throw FALLBACK;
     written++;
-    if (typeof value !== 'object' || value === null) {
-      put(out, ': ');
-      putScalar(out, value);
-      put(out, '\n');
-    } else if (Array.isArray(value)) {
-      meet(out, value, true);
-      if (value.length === 0) {
-        put(out, ': []\n');
-      } else {
-        // Maps and sequences under a key are indented one step (`yaml`'s indentSeq).
-        put(out, ':\n');
-        writeSequence(value, level + 1, false, out);
-      }
-    } else {
-      meet(out, value, false);
-      const start = out.length;
-      put(out, ':\n');
-      if (!writeMap(value as Record<string, unknown>, level + 1, false, false, out)) {
-        out.length = start;
-        put(out, ': {}\n');
-      }
-    }
+    writeNode(value, level, false, out);
   }
   // Every value undefined: `yaml` writes `{}` where the canonical form has dropped them all.
   if (written === 0 && keys.length > 0 && !writer.canonical) throw FALLBACK;

@@ -10,7 +10,7 @@ import { saveCodeCaches } from './code-cache';
 import { compileDerivedSchema, compileSchema } from './compiled-cache';
 import { enterprisePolicySchema } from './enterprise-policy-schema';
 import { rateLimitConfigSchema } from './rate-limit-schemas';
-import { OBJECT_META_SCHEMA, SchemaNode, applyDefaults, childSchema, setField, toAjvSchema } from './structural-schema';
+import { OBJECT_META_SCHEMA, STRING_MAP, SchemaNode, applyDefaults, childSchema, setField, toAjvSchema } from './structural-schema';
 
 /** One reason the API server would reject (or silently change) an object. */
 export interface ManifestProblem {
@@ -93,7 +93,6 @@ function once<T>(get: () => T): () => T {
 /** No public CRD serves AuthConfig under extauth.solo.io; the Gloo one has the identical spec (REFERENCE.md). */
 const STAND_IN_AUTHCONFIG_GROUP = 'enterprise.gloo.solo.io';
 
-const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const BYTES_MAP = { type: 'object', additionalProperties: { type: 'string', format: 'byte' } } as const;
 
 /** A core object whose fields all have these plain types, which kubernetes-models' schema accepts (of any kind). */

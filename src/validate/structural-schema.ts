@@ -12,7 +12,8 @@ export const CHECKED_FORMATS = new Set(['int32', 'int64', 'byte', 'date-time', '
   'ipv4', 'ipv6', 'uuid']);
 
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } };
+/** A map of strings, as labels, annotations and a ConfigMap's data are. */
+export const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
 /** ObjectMeta as the API server checks it on create (the CRD schema does not describe it). */
 export const OBJECT_META_SCHEMA = {
